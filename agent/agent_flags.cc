@@ -1,0 +1,149 @@
+#include "agent/agent_flags.h"
+
+#include "common/attributes.h"
+#include "common/resources.h"
+
+namespace mesolite::agent {
+
+namespace {
+
+Result<void> validPort(const std::string& text) {
+  auto port = parseFlagValue(text, static_cast<uint32_t*>(nullptr));
+  if (port && *port > 65535) return Error("port " + text + " is out of range (0-65535)");
+  return success();
+}
+
+Result<void> oneOf(const std::string& text, std::initializer_list<std::string_view> choices) {
+  std::string names;
+  for (std::string_view choice : choices) {
+    if (text == choice) return success();
+    names += (names.empty() ? "" : ", ") + std::string(choice);
+  }
+  return Error("'" + text + "' is not one of " + names);
+}
+
+}  // namespace
+
+AgentFlags::AgentFlags()
+    : set("mesos-agent",
+          "The Mesolite agent: runs tasks for the frameworks of a Mesos cluster, each in "
+          "its own cgroups and namespaces. Without --master it runs standalone and serves "
+          "the v1 agent operator API.") {
+  set.add(&master, "master",
+          "The master to register with: host:port, zk://host1:port1,host2:port2,.../path, "
+          "zk://username:password@host1:port1,.../path, or file:///path/to/file holding one "
+          "of those. Without it the agent runs standalone.");
+  set.add(&work_dir, "work_dir",
+          "Directory for sandboxes and checkpointed state (e.g. /var/lib/mesos).", std::string())
+      .required();
+  set.add(&runtime_dir, "runtime_dir",
+          "Directory for runtime state that should not survive a reboot: pids and "
+          "container terminations.",
+          std::string("/var/run/mesos"));
+  set.add(&ip, "ip", "IP address to listen on (default: all addresses).");
+  set.add(&port, "port", "Port to listen on.", uint32_t(5051)).validate(validPort);
+  set.add(&advertise_ip, "advertise_ip",
+          "IP address advertised to reach this agent, when it differs from --ip (NAT).");
+  set.add(&advertise_port, "advertise_port",
+          "Port advertised to reach this agent, when it differs from --port.")
+      .validate(validPort);
+  set.add(&hostname, "hostname",
+          "Hostname the agent reports to the master (default: the system's).");
+  set.add(&hostname_lookup, "hostname_lookup",
+          "Whether to find the hostname by reverse DNS when --hostname is not given.", true);
+  set.add(&resources, "resources",
+          "Total consumable resources, as text (cpus:24;mem:24576;disk:409600;ports:[31000-32000]) "
+          "or JSON (an array of Resource objects). Anything not given is detected from the host.")
+      .validate([](const std::string& text) -> Result<void> {
+        auto parsed = Resources::parse(text);
+        if (!parsed) return parsed.error();
+        return success();
+      });
+  set.add(&attributes, "attributes",
+          "Attributes of the machine, e.g. rack:2;zone:west;level:10;keys:[1000-1500].")
+      .validate([](const std::string& text) -> Result<void> {
+        auto parsed = Attributes::parse(text);
+        if (!parsed) return parsed.error();
+        return success();
+      });
+  set.add(&default_role, "default_role",
+          "Role of resources given without one in --resources and of detected resources.",
+          std::string("*"));
+
+  set.add(&isolation, "isolation",
+          "Comma-separated isolators (Mesos names, e.g. cgroups/cpu,cgroups/mem,namespaces/pid; "
+          "aliases process, cgroups, posix/disk). Our default is hardened.",
+          std::string(kDefaultIsolation));
+  set.add(&containerizers, "containerizers", "Containerizers to use, in order of preference.",
+          std::string("mesos"))
+      .validate([](const std::string& text) { return oneOf(text, {"mesos"}); });
+  set.add(&launcher, "launcher",
+          "How containers are launched: linux (namespaces and cgroups) or posix (processes "
+          "only).",
+          std::string("linux"))
+      .validate([](const std::string& text) { return oneOf(text, {"linux", "posix"}); });
+  set.add(&launcher_dir, "launcher_dir", "Directory of the helper programs (mesos-containerizer).",
+          std::string("/usr/libexec/mesos"));
+  set.add(&modules, "modules",
+          "JSON (or file:///path to JSON) naming shared objects of out-of-tree modules to load.");
+  set.add(&cgroups_hierarchy, "cgroups_hierarchy", "Where the cgroup hierarchies are mounted.",
+          std::string("/sys/fs/cgroup"));
+  set.add(&cgroups_root, "cgroups_root", "Name of the cgroup under which containers live.",
+          std::string("mesos"));
+  set.add(&cgroups_enable_cfs, "cgroups_enable_cfs",
+          "Cap each container's CPU time with a CFS quota, not only shares/weight.", false);
+  set.add(&cgroups_limit_swap, "cgroups_limit_swap",
+          "Limit memory and swap together (memory.memsw / memory.swap.max).", false);
+  set.add(&systemd_enable_support, "systemd_enable_support",
+          "On hosts run by systemd, keep containers in a delegated unit systemd leaves alone. "
+          "Ignored where PID 1 is not systemd.",
+          true);
+  set.add(&systemd_runtime_directory, "systemd_runtime_directory",
+          "systemd's runtime directory, whose presence says the host runs systemd.",
+          std::string("/run/systemd/system"));
+  set.add(&seccomp_config_dir, "seccomp_config_dir",
+          "Directory of seccomp profiles (JSON) for the linux/seccomp isolator.");
+  set.add(&seccomp_profile_name, "seccomp_profile_name",
+          "Default seccomp profile, a file name inside --seccomp_config_dir.");
+  set.add(&effective_capabilities, "effective_capabilities",
+          "JSON CapabilityInfo: capabilities a task gets unless it asks for others.");
+  set.add(&bounding_capabilities, "bounding_capabilities",
+          "JSON CapabilityInfo: the most capabilities any task may hold.");
+  set.add(&switch_user, "switch_user",
+          "Run each task as the user its framework or command names (root can switch).", true);
+  set.add(&sandbox_directory, "sandbox_directory",
+          "Path at which the sandbox appears inside a container with its own root filesystem.",
+          std::string("/mnt/mesos/sandbox"));
+
+  set.add(&recover, "recover",
+          "After a restart: reconnect to the running containers, or cleanup (kill them).",
+          std::string("reconnect"))
+      .validate([](const std::string& text) { return oneOf(text, {"reconnect", "cleanup"}); });
+  set.add(&strict, "strict", "Whether an error while recovering state is fatal.", true);
+  set.add(&recovery_timeout, "recovery_timeout",
+          "How long executors have to reconnect after an agent restart.",
+          *Duration::parse("15mins"));
+  set.add(&registration_backoff_factor, "registration_backoff_factor",
+          "Upper bound of the first random delay before (re-)registering with the master.",
+          *Duration::parse("1secs"));
+  set.add(&executor_registration_timeout, "executor_registration_timeout",
+          "How long an executor has to register before it is killed.", *Duration::parse("1mins"));
+  set.add(&executor_shutdown_grace_period, "executor_shutdown_grace_period",
+          "How long an executor has to end its tasks after SHUTDOWN before it is killed.",
+          *Duration::parse("5secs"));
+  set.add(&gc_delay, "gc_delay", "How long a finished sandbox is kept before removal.",
+          *Duration::parse("1weeks"));
+  set.add(&disk_watch_interval, "disk_watch_interval", "How often disk usage is checked.",
+          *Duration::parse("1mins"));
+  set.add(&container_disk_watch_interval, "container_disk_watch_interval",
+          "How often each container's disk usage is measured (disk/du).",
+          *Duration::parse("15secs"));
+  set.add(&enforce_container_disk_quota, "enforce_container_disk_quota",
+          "Kill a container that exceeds its disk resources (disk/du).", false);
+
+  set.add(&logging_level, "logging_level", "Lowest level logged: INFO, WARNING or ERROR.",
+          std::string("INFO"));
+  set.add(&log_dir, "log_dir", "Directory for the log file (default: standard error only).");
+}
+
+}  // namespace mesolite::agent

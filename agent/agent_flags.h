@@ -1,0 +1,69 @@
+// Every flag of mesos-agent: Mesos's names, defaults and meanings. The definitions
+// drive parsing, --help, /flags and the man page.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "common/flags.h"
+
+namespace mesolite::agent {
+
+// Our default isolation is hardened; Mesos's is `posix/cpu,posix/mem`.
+inline constexpr const char* kDefaultIsolation =
+    "cgroups/cpu,cgroups/mem,cgroups/pids,namespaces/pid,namespaces/ipc,namespaces/uts,"
+    "filesystem/linux,linux/capabilities,linux/nnp,linux/seccomp,posix/rlimits";
+
+struct AgentFlags {
+  AgentFlags();
+
+  FlagSet set;
+
+  std::optional<std::string> master;
+  std::string work_dir;
+  std::string runtime_dir;
+  std::optional<std::string> ip;
+  uint32_t port = 0;
+  std::optional<std::string> advertise_ip;
+  std::optional<uint32_t> advertise_port;
+  std::optional<std::string> hostname;
+  bool hostname_lookup = true;
+  std::optional<std::string> resources;
+  std::optional<std::string> attributes;
+  std::string default_role;
+
+  std::string isolation;
+  std::string containerizers;
+  std::string launcher;
+  std::string launcher_dir;
+  std::optional<std::string> modules;
+  std::string cgroups_hierarchy;
+  std::string cgroups_root;
+  bool cgroups_enable_cfs = false;
+  bool cgroups_limit_swap = false;
+  bool systemd_enable_support = true;
+  std::string systemd_runtime_directory;
+  std::optional<std::string> seccomp_config_dir;
+  std::optional<std::string> seccomp_profile_name;
+  std::optional<std::string> effective_capabilities;
+  std::optional<std::string> bounding_capabilities;
+  bool switch_user = true;
+  std::string sandbox_directory;
+
+  std::string recover;
+  bool strict = true;
+  Duration recovery_timeout;
+  Duration registration_backoff_factor;
+  Duration executor_registration_timeout;
+  Duration executor_shutdown_grace_period;
+  Duration gc_delay;
+  Duration disk_watch_interval;
+  Duration container_disk_watch_interval;
+  bool enforce_container_disk_quota = false;
+
+  std::string logging_level;
+  std::optional<std::string> log_dir;
+};
+
+}  // namespace mesolite::agent

@@ -1,0 +1,53 @@
+#include "common/daemon_endpoints.h"
+
+#include <unistd.h>
+
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "common/protobuf_json.h"
+#include "common/version.h"
+
+namespace mesolite {
+
+mesos::v1::VersionInfo versionInfo() {
+  mesos::v1::VersionInfo info;
+  info.set_version(kMesosApiVersion);
+  info.set_git_tag(std::string("mesolite-") + kVersion);
+  info.set_build_date(__DATE__ " " __TIME__);
+  return info;
+}
+
+void addDaemonEndpoints(http::Server& server, const FlagSet& flags) {
+  server.route("/health", [](http::Request&&, http::Responder responder) {
+    responder.respond(http::Response::text(200, ""));
+  });
+  server.route("/flags", [&flags](http::Request&&, http::Responder responder) {
+    nlohmann::json values = flags.values();
+    responder.respond(http::Response::json(200, nlohmann::json{{"flags", values}}.dump()));
+  });
+  server.route("/version", [](http::Request&&, http::Responder responder) {
+    responder.respond(http::Response::json(200, toJsonString(versionInfo())));
+  });
+}
+
+std::optional<int> loadDaemonFlags(FlagSet& flags, int argc, const char* const* argv) {
+  auto loaded = flags.load(argc, argv, environ);
+  if (flags.helpRequested()) {
+    std::cout << flags.usage();
+    return 0;
+  }
+  if (!loaded) {
+    std::cerr << flags.program() << ": " << loaded.error().message << "\n"
+              << "See '" << flags.program() << " --help' for the flags.\n";
+    return 1;
+  }
+  if (flags.versionRequested()) {
+    std::cout << flags.program() << " (Mesolite) " << kVersion << ", Mesos API "
+              << kMesosApiVersion << "\n";
+    return 0;
+  }
+  return std::nullopt;
+}
+
+}  // namespace mesolite

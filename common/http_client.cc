@@ -1,0 +1,225 @@
+#include "common/http_client.h"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <charconv>
+
+namespace mesolite::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+Result<Endpoint> Endpoint::parse(std::string_view text) {
+  std::string_view rest = text;
+  if (rest.rfind("http://", 0) == 0) rest.remove_prefix(7);
+  rest = rest.substr(0, rest.find('/'));
+  const size_t colon = rest.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) {
+    return Error("invalid address '" + std::string(text) + "': expected host:port");
+  }
+  std::string_view portText = rest.substr(colon + 1);
+  uint32_t port = 0;
+  auto [ptr, ec] = std::from_chars(portText.data(), portText.data() + portText.size(), port);
+  if (ec != std::errc() || ptr != portText.data() + portText.size() || port == 0 ||
+      port > 65535) {
+    return Error("invalid address '" + std::string(text) + "': bad port '" +
+                 std::string(portText) + "'");
+  }
+  return Endpoint{std::string(rest.substr(0, colon)), uint16_t(port)};
+}
+
+namespace {
+
+bhttp::request<bhttp::string_body> toBeast(const Endpoint& endpoint, Request& request) {
+  std::string target = request.path.empty() ? "/" : request.path;
+  char separator = target.find('?') == std::string::npos ? '?' : '&';
+  for (const auto& [key, value] : request.query) {
+    target += separator + percentEncode(key) + "=" + percentEncode(value);
+    separator = '&';
+  }
+  bhttp::request<bhttp::string_body> message;
+  message.method_string(request.method.empty() ? "GET" : request.method);
+  message.target(target);
+  message.version(11);
+  message.set(bhttp::field::host, endpoint.toString());
+  for (const auto& [name, value] : request.headers) message.set(name, value);
+  message.body() = std::move(request.body);
+  message.prepare_payload();
+  return message;
+}
+
+template <typename Message>
+Response fromBeast(Message& message) {
+  Response response;
+  response.status = static_cast<int>(message.result_int());
+  for (const auto& field : message) {
+    response.headers[std::string(field.name_string())] = std::string(field.value());
+  }
+  return response;
+}
+
+// One exchange: resolve, connect, write the request, then read the response whole
+// (callback) or as a stream (callbacks). Keeps itself alive through its handlers.
+class Exchange : public StreamHandle, public std::enable_shared_from_this<Exchange> {
+ public:
+  Exchange(asio::io_context& io, ClientOptions options, Endpoint endpoint, Request request)
+      : resolver_(io), stream_(io), options_(options), endpoint_(std::move(endpoint)) {
+    message_ = toBeast(endpoint_, request);
+  }
+
+  void runWhole(std::function<void(Result<Response>)> callback) {
+    whole_ = std::move(callback);
+    start();
+  }
+
+  void runStream(StreamCallbacks callbacks) {
+    streamed_ = std::move(callbacks);
+    start();
+  }
+
+  void cancel() override {
+    cancelled_ = true;
+    beast::error_code ignored;
+    resolver_.cancel();
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.socket().close(ignored);
+  }
+
+ private:
+  void start() {
+    stream_.expires_after(options_.timeout);
+    resolver_.async_resolve(
+        endpoint_.host, std::to_string(endpoint_.port),
+        [self = shared_from_this()](beast::error_code ec, tcp::resolver::results_type results) {
+          if (ec) return self->fail("cannot resolve " + self->endpoint_.host, ec);
+          self->stream_.async_connect(results, [self](beast::error_code connectError, auto) {
+            if (connectError) {
+              return self->fail("cannot connect to " + self->endpoint_.toString(), connectError);
+            }
+            self->write();
+          });
+        });
+  }
+
+  void write() {
+    bhttp::async_write(stream_, message_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) return self->fail("cannot send to " + self->endpoint_.toString(), ec);
+      if (self->whole_) return self->readWhole();
+      self->readHeader();
+    });
+  }
+
+  void readWhole() {
+    wholeParser_.body_limit(options_.maxBodyBytes);
+    bhttp::async_read(stream_, buffer_, wholeParser_,
+                      [self = shared_from_this()](beast::error_code ec, size_t) {
+                        if (ec) return self->fail("bad response from " + self->endpoint_.toString(), ec);
+                        auto& message = self->wholeParser_.get();
+                        Response response = fromBeast(message);
+                        response.body = std::move(message.body());
+                        self->closeSocket();
+                        auto callback = std::move(self->whole_);
+                        callback(std::move(response));
+                      });
+  }
+
+  void readHeader() {
+    streamParser_.body_limit(boost::none);  // a stream may run for days
+    bhttp::async_read_header(stream_, buffer_, streamParser_,
+                             [self = shared_from_this()](beast::error_code ec, size_t) {
+                               if (ec) return self->fail("bad response from " + self->endpoint_.toString(), ec);
+                               self->stream_.expires_never();
+                               Response head = fromBeast(self->streamParser_.get());
+                               if (self->streamed_.onHeaders) self->streamed_.onHeaders(head);
+                               self->readBody();
+                             });
+  }
+
+  void readBody() {
+    if (streamParser_.is_done()) return finishStream(success());
+    auto& body = streamParser_.get().body();
+    body.data = chunk_.data();
+    body.size = chunk_.size();
+    bhttp::async_read_some(stream_, buffer_, streamParser_,
+                           [self = shared_from_this()](beast::error_code ec, size_t) {
+                             auto& body = self->streamParser_.get().body();
+                             const size_t got = self->chunk_.size() - body.size;
+                             if (got > 0 && self->streamed_.onData && !self->cancelled_) {
+                               self->streamed_.onData(std::string_view(self->chunk_.data(), got));
+                             }
+                             if (ec == bhttp::error::need_buffer) ec = {};
+                             if (ec) return self->fail("stream from " + self->endpoint_.toString() + " ended", ec);
+                             self->readBody();
+                           });
+  }
+
+  void fail(const std::string& what, beast::error_code ec) {
+    closeSocket();
+    Error error(cancelled_ ? what + ": cancelled" : what + ": " + ec.message());
+    if (whole_) {
+      auto callback = std::move(whole_);
+      callback(std::move(error));
+    } else {
+      finishStream(std::move(error));
+    }
+  }
+
+  void finishStream(Result<void> end) {
+    closeSocket();
+    if (ended_) return;
+    ended_ = true;
+    if (streamed_.onEnd) streamed_.onEnd(std::move(end));
+  }
+
+  void closeSocket() {
+    beast::error_code ignored;
+    stream_.socket().close(ignored);
+  }
+
+  tcp::resolver resolver_;
+  beast::tcp_stream stream_;
+  ClientOptions options_;
+  Endpoint endpoint_;
+  bhttp::request<bhttp::string_body> message_;
+  beast::flat_buffer buffer_;
+  bhttp::response_parser<bhttp::string_body> wholeParser_;
+  bhttp::response_parser<bhttp::buffer_body> streamParser_;
+  std::array<char, 16 << 10> chunk_{};
+  std::function<void(Result<Response>)> whole_;
+  StreamCallbacks streamed_;
+  bool cancelled_ = false;
+  bool ended_ = false;
+};
+
+}  // namespace
+
+Client::Client(asio::io_context& io, ClientOptions options) : io_(io), options_(options) {}
+
+void Client::send(const Endpoint& endpoint, Request request,
+                  std::function<void(Result<Response>)> callback) {
+  std::make_shared<Exchange>(io_, options_, endpoint, std::move(request))
+      ->runWhole(std::move(callback));
+}
+
+std::shared_ptr<StreamHandle> Client::openStream(const Endpoint& endpoint, Request request,
+                                                 StreamCallbacks callbacks) {
+  auto exchange = std::make_shared<Exchange>(io_, options_, endpoint, std::move(request));
+  exchange->runStream(std::move(callbacks));
+  return exchange;
+}
+
+Result<Response> fetch(const Endpoint& endpoint, Request request, ClientOptions options) {
+  asio::io_context io;
+  std::optional<Result<Response>> result;
+  Client(io, options).send(endpoint, std::move(request),
+                           [&](Result<Response> response) { result = std::move(response); });
+  io.run();
+  if (!result) return Error("no response from " + endpoint.toString());
+  return std::move(*result);
+}
+
+}  // namespace mesolite::http

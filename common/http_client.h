@@ -1,0 +1,66 @@
+// HTTP/1.1 client on the process's io_context: whole responses, or response bodies
+// consumed as they arrive (event streams). One connection per request.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "common/http.h"
+#include "common/result.h"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace mesolite::http {
+
+struct Endpoint {
+  std::string host;
+  uint16_t port = 0;
+
+  // "127.0.0.1:5050", "localhost:5051", "http://host:port" (a path is ignored).
+  static Result<Endpoint> parse(std::string_view text);
+  std::string toString() const { return host + ":" + std::to_string(port); }
+};
+
+struct ClientOptions {
+  std::chrono::milliseconds timeout{std::chrono::seconds(30)};  // connect + whole response
+  uint64_t maxBodyBytes = 256 << 20;
+};
+
+struct StreamCallbacks {
+  std::function<void(const Response& head)> onHeaders;  // status + headers, empty body
+  std::function<void(std::string_view data)> onData;    // body bytes, any boundaries
+  std::function<void(Result<void> end)> onEnd;          // exactly once, last
+};
+
+class StreamHandle {
+ public:
+  virtual ~StreamHandle() = default;
+  virtual void cancel() = 0;  // closes the connection; onEnd reports the cancellation
+};
+
+class Client {
+ public:
+  explicit Client(boost::asio::io_context& io, ClientOptions options = {});
+
+  // `request.path` may carry a query string already; `request.query` is appended.
+  void send(const Endpoint& endpoint, Request request,
+            std::function<void(Result<Response>)> callback);
+
+  std::shared_ptr<StreamHandle> openStream(const Endpoint& endpoint, Request request,
+                                           StreamCallbacks callbacks);
+
+ private:
+  boost::asio::io_context& io_;
+  ClientOptions options_;
+};
+
+// Blocking convenience for command-line tools and tests: runs a private io_context.
+Result<Response> fetch(const Endpoint& endpoint, Request request, ClientOptions options = {});
+
+}  // namespace mesolite::http

@@ -1,0 +1,109 @@
+#include "master-lite/master_flags.h"
+
+namespace mesolite::master {
+
+namespace {
+
+Result<void> validPort(const std::string& text) {
+  auto port = parseFlagValue(text, static_cast<uint32_t*>(nullptr));
+  if (port && *port > 65535) return Error("port " + text + " is out of range (0-65535)");
+  return success();
+}
+
+// "role1=2.0,role2=1" with positive weights.
+Result<void> validWeights(const std::string& text) {
+  size_t start = 0;
+  while (start <= text.size()) {
+    const size_t comma = std::min(text.find(',', start), text.size());
+    const std::string entry = text.substr(start, comma - start);
+    const size_t eq = entry.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return Error("weight '" + entry + "' is not of the form role=weight");
+    }
+    auto weight = parseFlagValue(entry.substr(eq + 1), static_cast<double*>(nullptr));
+    if (!weight || *weight <= 0) {
+      return Error("weight '" + entry + "' needs a positive number after '='");
+    }
+    start = comma + 1;
+  }
+  return success();
+}
+
+}  // namespace
+
+MasterFlags::MasterFlags()
+    : set("mesos-master",
+          "The Mesolite master: registers agents, offers their resources to frameworks "
+          "(hierarchical DRF) and serves the Mesos v1 scheduler and operator APIs.") {
+  set.add(&ip, "ip", "IP address to listen on (default: all addresses).");
+  set.add(&port, "port", "Port to listen on.", uint32_t(5050)).validate(validPort);
+  set.add(&advertise_ip, "advertise_ip",
+          "IP address advertised to reach this master, when it differs from --ip (NAT).");
+  set.add(&advertise_port, "advertise_port",
+          "Port advertised to reach this master, when it differs from --port.")
+      .validate(validPort);
+  set.add(&hostname, "hostname", "Hostname the master advertises (default: the system's).");
+  set.add(&hostname_lookup, "hostname_lookup",
+          "Whether to find the hostname by reverse DNS when --hostname is not given.", true);
+  set.add(&work_dir, "work_dir",
+          "Directory of the registry (e.g. /var/lib/mesos); needed unless "
+          "--registry=in_memory.");
+  set.add(&registry, "registry",
+          "Where the registry of agents is kept: replicated_log (on disk in --work_dir) or "
+          "in_memory.",
+          std::string("replicated_log"))
+      .validate([](const std::string& text) -> Result<void> {
+        if (text == "replicated_log" || text == "in_memory") return success();
+        return Error("'" + text + "' is not one of replicated_log, in_memory");
+      });
+  set.add(&zk, "zk",
+          "ZooKeeper URL for leader election among masters: zk://host1:port1,host2:port2,.../path "
+          "or file:///path holding one.");
+  set.add(&quorum, "quorum", "Size of the masters' quorum; needed with --zk.");
+  set.add(&zk_session_timeout, "zk_session_timeout", "ZooKeeper session timeout.",
+          *Duration::parse("10secs"));
+  set.add(&cluster, "cluster", "Human-readable name of the cluster, shown in the web UI.");
+
+  set.add(&allocation_interval, "allocation_interval", "Time between allocation cycles.",
+          *Duration::parse("1secs"));
+  set.add(&offer_timeout, "offer_timeout",
+          "How long an offer stays valid before it is rescinded (default: forever).");
+  set.add(&roles, "roles",
+          "Deprecated: comma-separated list of the roles frameworks may use (default: any).");
+  set.add(&weights, "weights", "Weights of roles for fair sharing, e.g. role1=2,role2=1.")
+      .validate(validWeights);
+  set.add(&agent_ping_timeout, "agent_ping_timeout",
+          "How long the master waits for an agent to answer a ping.", *Duration::parse("15secs"))
+      .alias("slave_ping_timeout");
+  set.add(&max_agent_ping_timeouts, "max_agent_ping_timeouts",
+          "Missed pings after which an agent is unreachable.", uint32_t(5))
+      .alias("max_slave_ping_timeouts");
+  set.add(&agent_reregister_timeout, "agent_reregister_timeout",
+          "How long agents have to re-register after a master failover.",
+          *Duration::parse("10mins"))
+      .alias("slave_reregister_timeout");
+  set.add(&max_completed_frameworks, "max_completed_frameworks",
+          "Completed frameworks kept for the state endpoints.", uint32_t(50));
+  set.add(&max_completed_tasks_per_framework, "max_completed_tasks_per_framework",
+          "Completed tasks kept per framework for the state endpoints.", uint32_t(1000));
+
+  set.add(&authenticate_frameworks, "authenticate_frameworks",
+          "Only authenticated frameworks may register.", false)
+      .alias("authenticate");
+  set.add(&authenticate_agents, "authenticate_agents", "Only authenticated agents may register.",
+          false)
+      .alias("authenticate_slaves");
+  set.add(&authenticate_http_readonly, "authenticate_http_readonly",
+          "Read-only HTTP endpoints need authentication.", false);
+  set.add(&authenticate_http_readwrite, "authenticate_http_readwrite",
+          "Read-write HTTP endpoints need authentication.", false);
+  set.add(&credentials, "credentials",
+          "Path (or file:// URL) of a JSON file of credentials: "
+          "{\"credentials\":[{\"principal\":\"p\",\"secret\":\"s\"}]}.");
+
+  set.add(&logging_level, "logging_level", "Lowest level logged: INFO, WARNING or ERROR.",
+          std::string("INFO"));
+  set.add(&log_dir, "log_dir", "Directory for the log file (default: standard error only).");
+}
+
+}  // namespace mesolite::master

@@ -1,0 +1,51 @@
+// Every flag of mesos-master: Mesos's names, defaults and meanings. The definitions
+// drive parsing, --help, /flags and the man page.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "common/flags.h"
+
+namespace mesolite::master {
+
+struct MasterFlags {
+  MasterFlags();
+
+  FlagSet set;
+
+  std::optional<std::string> ip;
+  uint32_t port = 0;
+  std::optional<std::string> advertise_ip;
+  std::optional<uint32_t> advertise_port;
+  std::optional<std::string> hostname;
+  bool hostname_lookup = true;
+  std::optional<std::string> work_dir;
+  std::string registry;
+  std::optional<std::string> zk;
+  std::optional<uint32_t> quorum;
+  Duration zk_session_timeout;
+  std::optional<std::string> cluster;
+
+  Duration allocation_interval;
+  std::optional<Duration> offer_timeout;
+  std::optional<std::string> roles;
+  std::optional<std::string> weights;
+  Duration agent_ping_timeout;
+  uint32_t max_agent_ping_timeouts = 0;
+  Duration agent_reregister_timeout;
+  uint32_t max_completed_frameworks = 0;
+  uint32_t max_completed_tasks_per_framework = 0;
+
+  bool authenticate_frameworks = false;
+  bool authenticate_agents = false;
+  bool authenticate_http_readonly = false;
+  bool authenticate_http_readwrite = false;
+  std::optional<std::string> credentials;
+
+  std::string logging_level;
+  std::optional<std::string> log_dir;
+};
+
+}  // namespace mesolite::master
