@@ -57,7 +57,7 @@ AgentFlags::AgentFlags()
       .validate([](const std::string& text) -> Result<void> {
         auto parsed = Resources::parse(text);
         if (!parsed) return parsed.error();
-        return success();
+        return validateCommandLineResources(*parsed);
       });
   set.add(&attributes, "attributes",
           "Attributes of the machine, e.g. rack:2;zone:west;level:10;keys:[1000-1500].")
@@ -81,7 +81,9 @@ AgentFlags::AgentFlags()
           "How containers are launched: linux (namespaces and cgroups) or posix (processes "
           "only).",
           std::string("linux"))
-      .validate([](const std::string& text) { return oneOf(text, {"linux", "posix"}); });
+      .validate([](const std::string& text) {
+        return oneOf(text, {"linux", "posix"});
+      });
   set.add(&launcher_dir, "launcher_dir", "Directory of the helper programs (mesos-containerizer).",
           std::string("/usr/libexec/mesos"));
   set.add(&modules, "modules",
@@ -118,7 +120,9 @@ AgentFlags::AgentFlags()
   set.add(&recover, "recover",
           "After a restart: reconnect to the running containers, or cleanup (kill them).",
           std::string("reconnect"))
-      .validate([](const std::string& text) { return oneOf(text, {"reconnect", "cleanup"}); });
+      .validate([](const std::string& text) {
+        return oneOf(text, {"reconnect", "cleanup"});
+      });
   set.add(&strict, "strict", "Whether an error while recovering state is fatal.", true);
   set.add(&recovery_timeout, "recovery_timeout",
           "How long executors have to reconnect after an agent restart.",

@@ -31,7 +31,7 @@ int main(int argc, char** argv) {
     }
     given = std::move(*parsed);
   }
-  auto total = detectHostResources(given, flags.work_dir);
+  auto total = detectHostResources(given, flags.work_dir, flags.default_role);
   if (!total) {
     log::error("cannot detect the host's resources: {}", total.error().message);
     return 1;
@@ -41,7 +41,8 @@ int main(int argc, char** argv) {
   boost::asio::io_context io;
   http::Server server(io);
   addDaemonEndpoints(server, flags.set);
-  server.route("/api/v1", operatorApi<mesos::v1::agent::Call, mesos::v1::agent::Response>(flags.set));
+  server.route("/api/v1",
+               operatorApi<mesos::v1::agent::Call, mesos::v1::agent::Response>(flags.set));
   const std::string ip = flags.ip.value_or("0.0.0.0");
   if (auto listening = server.listen(ip, uint16_t(flags.port)); !listening) {
     log::error("{}", listening.error().message);

@@ -11,8 +11,10 @@ namespace {
 // "application/json; charset=utf-8" -> "application/json"
 std::string_view bareType(std::string_view value) {
   value = value.substr(0, value.find(';'));
-  while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
-  while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+  while (!value.empty() && value.back() == ' ')
+    value.remove_suffix(1);
+  while (!value.empty() && value.front() == ' ')
+    value.remove_prefix(1);
   return value;
 }
 
@@ -40,8 +42,8 @@ Result<void> deserialize(std::string_view body, ContentType type,
   if (!message->ParsePartialFromArray(body.data(), int(body.size()))) {
     message->Clear();
     return Error("invalid protobuf for " + message->GetDescriptor()->name() +
-                 ": the body is not a valid serialized message (" +
-                 std::to_string(body.size()) + " bytes)");
+                 ": the body is not a valid serialized message (" + std::to_string(body.size()) +
+                 " bytes)");
   }
   if (!message->IsInitialized()) {
     std::string missing = message->InitializationErrorString();

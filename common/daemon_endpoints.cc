@@ -43,8 +43,8 @@ std::optional<int> loadDaemonFlags(FlagSet& flags, int argc, const char* const* 
     return 1;
   }
   if (flags.versionRequested()) {
-    std::cout << flags.program() << " (Mesolite) " << kVersion << ", Mesos API "
-              << kMesosApiVersion << "\n";
+    std::cout << flags.program() << " (Mesolite) " << kVersion << ", Mesos API " << kMesosApiVersion
+              << "\n";
     return 0;
   }
   return std::nullopt;

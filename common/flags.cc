@@ -12,7 +12,8 @@ namespace {
 
 std::string normalise(std::string_view name) {
   std::string out(name);
-  for (char& c : out) c = c == '-' ? '_' : c;
+  for (char& c : out)
+    c = c == '-' ? '_' : c;
   return out;
 }
 
@@ -39,7 +40,8 @@ Result<std::string> resolveFileValue(const std::string& value) {
   std::ostringstream contents;
   contents << in.rdbuf();
   std::string text = contents.str();
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r'))
+    text.pop_back();
   return text;
 }
 
@@ -99,17 +101,27 @@ Result<std::string> parseFlagValue(std::string_view text, std::string*) {
 Result<Duration> parseFlagValue(std::string_view text, Duration*) {
   return Duration::parse(text);
 }
-Result<Bytes> parseFlagValue(std::string_view text, Bytes*) { return Bytes::parse(text); }
-
-std::string formatFlagValue(bool value) { return value ? "true" : "false"; }
-std::string formatFlagValue(double value) {
-  std::ostringstream out;
-  out << value;
-  return out.str();
+Result<Bytes> parseFlagValue(std::string_view text, Bytes*) {
+  return Bytes::parse(text);
 }
-std::string formatFlagValue(const std::string& value) { return value; }
-std::string formatFlagValue(const Duration& value) { return value.toString(); }
-std::string formatFlagValue(const Bytes& value) { return value.toString(); }
+
+std::string formatFlagValue(bool value) {
+  return value ? "true" : "false";
+}
+std::string formatFlagValue(double value) {
+  char text[32];
+  auto [end, ec] = std::to_chars(text, text + sizeof(text), value);  // shortest exact form
+  return std::string(text, end);
+}
+std::string formatFlagValue(const std::string& value) {
+  return value;
+}
+std::string formatFlagValue(const Duration& value) {
+  return value.toString();
+}
+std::string formatFlagValue(const Bytes& value) {
+  return value.toString();
+}
 
 FlagSet::FlagSet(std::string program, std::string summary)
     : program_(std::move(program)), summary_(std::move(summary)) {}
@@ -144,7 +156,8 @@ Result<void> FlagSet::load(const std::vector<std::string>& args,
     constexpr std::string_view kPrefix = "MESOS_";
     if (variable.rfind(kPrefix, 0) != 0) continue;
     std::string name = variable.substr(kPrefix.size());
-    for (char& c : name) c = char(std::tolower(uint8_t(c)));
+    for (char& c : name)
+      c = char(std::tolower(uint8_t(c)));
     // Unknown MESOS_* variables are ignored, as in Mesos: they may be meant for
     // another program sharing the environment.
     if (Flag* flag = find(normalise(name))) given[flag] = {value, variable};
@@ -156,7 +169,8 @@ Result<void> FlagSet::load(const std::vector<std::string>& args,
       return Error("unexpected argument '" + arg + "' (flags are written --name=value)");
     }
     const size_t eq = arg.find('=');
-    std::string name = normalise(std::string_view(arg).substr(2, eq == std::string::npos ? arg.npos : eq - 2));
+    std::string name =
+        normalise(std::string_view(arg).substr(2, eq == std::string::npos ? arg.npos : eq - 2));
     std::optional<std::string> value;
     if (eq != std::string::npos) value = arg.substr(eq + 1);
 
@@ -175,7 +189,8 @@ Result<void> FlagSet::load(const std::vector<std::string>& args,
     }
     if (flag == nullptr) return Error("unknown flag '" + arg.substr(0, eq) + "'");
     if (!value) {
-      if (!flag->isBool) return Error("flag '--" + flag->name + "' needs a value (--" + flag->name + "=VALUE)");
+      if (!flag->isBool)
+        return Error("flag '--" + flag->name + "' needs a value (--" + flag->name + "=VALUE)");
       value = "true";
     }
     if (fromCommandLine.count(flag) != 0) {
@@ -193,7 +208,8 @@ Result<void> FlagSet::load(const std::vector<std::string>& args,
       if (flag.isRequired) {
         return Error("missing required flag --" + flag.name + " (or MESOS_" + [&] {
           std::string upper = flag.name;
-          for (char& c : upper) c = char(std::toupper(uint8_t(c)));
+          for (char& c : upper)
+            c = char(std::toupper(uint8_t(c)));
           return upper;
         }() + ")");
       }
@@ -211,7 +227,8 @@ Result<void> FlagSet::load(const std::vector<std::string>& args,
     }
     stores.push_back(std::move(*store));
   }
-  for (auto& store : stores) store();
+  for (auto& store : stores)
+    store();
   return success();
 }
 
@@ -232,7 +249,8 @@ std::string FlagSet::usage() const {
   std::ostringstream out;
   out << "Usage: " << program_ << " [options]\n\n" << wrap(summary_, 0, 80) << "\n\n";
   std::vector<const Flag*> sorted;
-  for (const Flag& flag : flags_) sorted.push_back(&flag);
+  for (const Flag& flag : flags_)
+    sorted.push_back(&flag);
   std::sort(sorted.begin(), sorted.end(),
             [](const Flag* a, const Flag* b) { return a->name < b->name; });
   auto describe = [&](const std::string& left, const std::string& help) {
@@ -254,7 +272,8 @@ std::string FlagSet::usage() const {
     if (flag->defaultText && !flag->defaultText->empty()) {
       help += " (default: " + *flag->defaultText + ")";
     }
-    for (const std::string& alias : flag->aliases) help += " (alias: --" + alias + ")";
+    for (const std::string& alias : flag->aliases)
+      help += " (alias: --" + alias + ")";
     describe(left, help);
   }
   out << "\nEvery flag may also be given as an environment variable MESOS_<NAME>; a value\n"

@@ -104,8 +104,7 @@ struct Responder::State {
   }
 };
 
-Responder::Responder(std::shared_ptr<Connection> connection)
-    : state_(std::make_shared<State>()) {
+Responder::Responder(std::shared_ptr<Connection> connection) : state_(std::make_shared<State>()) {
   state_->connection = std::move(connection);
 }
 

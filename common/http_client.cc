@@ -24,10 +24,9 @@ Result<Endpoint> Endpoint::parse(std::string_view text) {
   std::string_view portText = rest.substr(colon + 1);
   uint32_t port = 0;
   auto [ptr, ec] = std::from_chars(portText.data(), portText.data() + portText.size(), port);
-  if (ec != std::errc() || ptr != portText.data() + portText.size() || port == 0 ||
-      port > 65535) {
-    return Error("invalid address '" + std::string(text) + "': bad port '" +
-                 std::string(portText) + "'");
+  if (ec != std::errc() || ptr != portText.data() + portText.size() || port == 0 || port > 65535) {
+    return Error("invalid address '" + std::string(text) + "': bad port '" + std::string(portText) +
+                 "'");
   }
   return Endpoint{std::string(rest.substr(0, colon)), uint16_t(port)};
 }
@@ -46,7 +45,8 @@ bhttp::request<bhttp::string_body> toBeast(const Endpoint& endpoint, Request& re
   message.target(target);
   message.version(11);
   message.set(bhttp::field::host, endpoint.toString());
-  for (const auto& [name, value] : request.headers) message.set(name, value);
+  for (const auto& [name, value] : request.headers)
+    message.set(name, value);
   message.body() = std::move(request.body);
   message.prepare_payload();
   return message;
@@ -106,18 +106,21 @@ class Exchange : public StreamHandle, public std::enable_shared_from_this<Exchan
   }
 
   void write() {
-    bhttp::async_write(stream_, message_, [self = shared_from_this()](beast::error_code ec, size_t) {
-      if (ec) return self->fail("cannot send to " + self->endpoint_.toString(), ec);
-      if (self->whole_) return self->readWhole();
-      self->readHeader();
-    });
+    bhttp::async_write(stream_, message_,
+                       [self = shared_from_this()](beast::error_code ec, size_t) {
+                         if (ec)
+                           return self->fail("cannot send to " + self->endpoint_.toString(), ec);
+                         if (self->whole_) return self->readWhole();
+                         self->readHeader();
+                       });
   }
 
   void readWhole() {
     wholeParser_.body_limit(options_.maxBodyBytes);
     bhttp::async_read(stream_, buffer_, wholeParser_,
                       [self = shared_from_this()](beast::error_code ec, size_t) {
-                        if (ec) return self->fail("bad response from " + self->endpoint_.toString(), ec);
+                        if (ec)
+                          return self->fail("bad response from " + self->endpoint_.toString(), ec);
                         auto& message = self->wholeParser_.get();
                         Response response = fromBeast(message);
                         response.body = std::move(message.body());
@@ -129,14 +132,14 @@ class Exchange : public StreamHandle, public std::enable_shared_from_this<Exchan
 
   void readHeader() {
     streamParser_.body_limit(boost::none);  // a stream may run for days
-    bhttp::async_read_header(stream_, buffer_, streamParser_,
-                             [self = shared_from_this()](beast::error_code ec, size_t) {
-                               if (ec) return self->fail("bad response from " + self->endpoint_.toString(), ec);
-                               self->stream_.expires_never();
-                               Response head = fromBeast(self->streamParser_.get());
-                               if (self->streamed_.onHeaders) self->streamed_.onHeaders(head);
-                               self->readBody();
-                             });
+    bhttp::async_read_header(
+        stream_, buffer_, streamParser_, [self = shared_from_this()](beast::error_code ec, size_t) {
+          if (ec) return self->fail("bad response from " + self->endpoint_.toString(), ec);
+          self->stream_.expires_never();
+          Response head = fromBeast(self->streamParser_.get());
+          if (self->streamed_.onHeaders) self->streamed_.onHeaders(head);
+          self->readBody();
+        });
   }
 
   void readBody() {
@@ -144,17 +147,17 @@ class Exchange : public StreamHandle, public std::enable_shared_from_this<Exchan
     auto& body = streamParser_.get().body();
     body.data = chunk_.data();
     body.size = chunk_.size();
-    bhttp::async_read_some(stream_, buffer_, streamParser_,
-                           [self = shared_from_this()](beast::error_code ec, size_t) {
-                             auto& body = self->streamParser_.get().body();
-                             const size_t got = self->chunk_.size() - body.size;
-                             if (got > 0 && self->streamed_.onData && !self->cancelled_) {
-                               self->streamed_.onData(std::string_view(self->chunk_.data(), got));
-                             }
-                             if (ec == bhttp::error::need_buffer) ec = {};
-                             if (ec) return self->fail("stream from " + self->endpoint_.toString() + " ended", ec);
-                             self->readBody();
-                           });
+    bhttp::async_read_some(
+        stream_, buffer_, streamParser_, [self = shared_from_this()](beast::error_code ec, size_t) {
+          auto& body = self->streamParser_.get().body();
+          const size_t got = self->chunk_.size() - body.size;
+          if (got > 0 && self->streamed_.onData && !self->cancelled_) {
+            self->streamed_.onData(std::string_view(self->chunk_.data(), got));
+          }
+          if (ec == bhttp::error::need_buffer) ec = {};
+          if (ec) return self->fail("stream from " + self->endpoint_.toString() + " ended", ec);
+          self->readBody();
+        });
   }
 
   void fail(const std::string& what, beast::error_code ec) {
@@ -215,8 +218,9 @@ std::shared_ptr<StreamHandle> Client::openStream(const Endpoint& endpoint, Reque
 Result<Response> fetch(const Endpoint& endpoint, Request request, ClientOptions options) {
   asio::io_context io;
   std::optional<Result<Response>> result;
-  Client(io, options).send(endpoint, std::move(request),
-                           [&](Result<Response> response) { result = std::move(response); });
+  Client(io, options).send(endpoint, std::move(request), [&](Result<Response> response) {
+    result = std::move(response);
+  });
   io.run();
   if (!result) return Error("no response from " + endpoint.toString());
   return std::move(*result);

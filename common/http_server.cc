@@ -49,7 +49,8 @@ class Session : public Responder::Connection,
     auto message = std::make_shared<bhttp::response<bhttp::string_body>>();
     message->version(11);
     message->result(static_cast<unsigned>(response.status));
-    for (auto& [name, value] : response.headers) message->set(name, value);
+    for (auto& [name, value] : response.headers)
+      message->set(name, value);
     message->body() = std::move(response.body);
     message->keep_alive(keepAlive_);
     message->prepare_payload();
@@ -65,7 +66,8 @@ class Session : public Responder::Connection,
     auto header = std::make_shared<bhttp::response<bhttp::empty_body>>();
     header->version(11);
     header->result(static_cast<unsigned>(status));
-    for (auto& [name, value] : headers) header->set(name, value);
+    for (auto& [name, value] : headers)
+      header->set(name, value);
     header->chunked(true);
     streaming_ = true;
     writing_ = true;
@@ -115,10 +117,9 @@ class Session : public Responder::Connection,
     parser_->body_limit(server_->options.maxBodyBytes);
     parser_->header_limit(server_->options.maxHeaderBytes);
     stream_.expires_after(server_->options.requestTimeout);
-    bhttp::async_read(stream_, buffer_, *parser_,
-                      [self = shared_from_this()](beast::error_code ec, size_t) {
-                        self->onRequest(ec);
-                      });
+    bhttp::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->onRequest(ec); });
   }
 
   void onRequest(beast::error_code ec) {
@@ -131,8 +132,8 @@ class Session : public Responder::Connection,
     if (ec == beast::error::timeout) return shutdown();
     if (ec == bhttp::error::body_limit) {
       return send(Response::text(
-          413, "request body larger than " + std::to_string(server_->options.maxBodyBytes) +
-                   " bytes"));
+          413,
+          "request body larger than " + std::to_string(server_->options.maxBodyBytes) + " bytes"));
     }
     if (ec == bhttp::error::header_limit) {
       return send(Response::text(431, "request header larger than " +
@@ -201,7 +202,8 @@ class Session : public Responder::Connection,
     pending_.clear();
     shutdown();
     auto callbacks = std::move(closeCallbacks_);
-    for (auto& callback : callbacks) callback();
+    for (auto& callback : callbacks)
+      callback();
   }
 
   void shutdown() {
@@ -238,7 +240,9 @@ void Server::Impl::accept() {
 Server::Server(asio::io_context& io, ServerOptions options)
     : impl_(std::make_shared<Impl>(io, options)) {}
 
-Server::~Server() { stop(); }
+Server::~Server() {
+  stop();
+}
 
 void Server::route(std::string path, Handler handler) {
   impl_->routes[std::move(path)] = std::move(handler);

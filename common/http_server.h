@@ -39,7 +39,7 @@ class Server {
   uint16_t port() const;
   void stop();  // stops accepting; open connections finish on their own
 
- struct Impl;  // the acceptor and routes, shared with open connections
+  struct Impl;  // the acceptor and routes, shared with open connections
 
  private:
   std::shared_ptr<Impl> impl_;

@@ -23,7 +23,8 @@ std::string base64(const std::string& bytes) {
   size_t i = 0;
   for (; i + 2 < bytes.size(); i += 3) {
     uint32_t n = (uint8_t(bytes[i]) << 16) | (uint8_t(bytes[i + 1]) << 8) | uint8_t(bytes[i + 2]);
-    for (int shift : {18, 12, 6, 0}) out += kAlphabet[(n >> shift) & 63];
+    for (int shift : {18, 12, 6, 0})
+      out += kAlphabet[(n >> shift) & 63];
   }
   if (size_t rest = bytes.size() - i; rest > 0) {
     uint32_t n = uint8_t(bytes[i]) << 16;
@@ -43,8 +44,7 @@ nlohmann::json floating(double value) {
   return value;
 }
 
-nlohmann::json fieldValue(const pb::Message& message, const pb::FieldDescriptor* field,
-                          int index) {
+nlohmann::json fieldValue(const pb::Message& message, const pb::FieldDescriptor* field, int index) {
   const pb::Reflection* r = message.GetReflection();
   const bool repeated = field->is_repeated();
   switch (field->cpp_type()) {
@@ -53,11 +53,9 @@ nlohmann::json fieldValue(const pb::Message& message, const pb::FieldDescriptor*
     case pb::FieldDescriptor::CPPTYPE_INT64:
       return repeated ? r->GetRepeatedInt64(message, field, index) : r->GetInt64(message, field);
     case pb::FieldDescriptor::CPPTYPE_UINT32:
-      return repeated ? r->GetRepeatedUInt32(message, field, index)
-                      : r->GetUInt32(message, field);
+      return repeated ? r->GetRepeatedUInt32(message, field, index) : r->GetUInt32(message, field);
     case pb::FieldDescriptor::CPPTYPE_UINT64:
-      return repeated ? r->GetRepeatedUInt64(message, field, index)
-                      : r->GetUInt64(message, field);
+      return repeated ? r->GetRepeatedUInt64(message, field, index) : r->GetUInt64(message, field);
     case pb::FieldDescriptor::CPPTYPE_DOUBLE:
       return floating(repeated ? r->GetRepeatedDouble(message, field, index)
                                : r->GetDouble(message, field));
@@ -75,8 +73,9 @@ nlohmann::json fieldValue(const pb::Message& message, const pb::FieldDescriptor*
     }
     case pb::FieldDescriptor::CPPTYPE_STRING: {
       std::string scratch;
-      const std::string& s = repeated ? r->GetRepeatedStringReference(message, field, index, &scratch)
-                                      : r->GetStringReference(message, field, &scratch);
+      const std::string& s = repeated
+                                 ? r->GetRepeatedStringReference(message, field, index, &scratch)
+                                 : r->GetStringReference(message, field, &scratch);
       if (field->type() == pb::FieldDescriptor::TYPE_BYTES) return base64(s);
       return s;
     }
@@ -86,7 +85,6 @@ nlohmann::json fieldValue(const pb::Message& message, const pb::FieldDescriptor*
   }
   return nullptr;
 }
-
 
 int base64Value(char c) {
   if (c >= 'A' && c <= 'Z') return c - 'A';
@@ -98,7 +96,8 @@ int base64Value(char c) {
 }
 
 std::optional<std::string> unbase64(std::string_view text) {
-  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
+  while (!text.empty() && text.back() == '=')
+    text.remove_suffix(1);
   std::string out;
   uint32_t bits = 0;
   int count = 0;
@@ -123,7 +122,8 @@ class JsonReader {
   const std::string& error() const { return error_; }
 
   bool readMessage(const nlohmann::json& json, pb::Message* message, int depth) {
-    if (depth > kMaxDepth) return fail("nested deeper than " + std::to_string(kMaxDepth) + " levels");
+    if (depth > kMaxDepth)
+      return fail("nested deeper than " + std::to_string(kMaxDepth) + " levels");
     if (!json.is_object()) return fail("expected an object, got " + describe(json));
     const pb::Descriptor* descriptor = message->GetDescriptor();
     if (descriptor->full_name() == "google.protobuf.Duration") return readDuration(json, message);
@@ -141,8 +141,8 @@ class JsonReader {
  private:
   static constexpr int kMaxDepth = 64;
 
-  bool readField(const nlohmann::json& json, pb::Message* message,
-                 const pb::FieldDescriptor* field, int depth) {
+  bool readField(const nlohmann::json& json, pb::Message* message, const pb::FieldDescriptor* field,
+                 int depth) {
     if (field->is_map()) {
       if (!json.is_object()) return fail("expected an object, got " + describe(json));
       for (const auto& [key, value] : json.items()) {
@@ -171,8 +171,8 @@ class JsonReader {
     return readValue(json, message, field, depth);
   }
 
-  bool readValue(const nlohmann::json& json, pb::Message* message,
-                 const pb::FieldDescriptor* field, int depth) {
+  bool readValue(const nlohmann::json& json, pb::Message* message, const pb::FieldDescriptor* field,
+                 int depth) {
     const pb::Reflection* r = message->GetReflection();
     const bool repeated = field->is_repeated();
     switch (field->cpp_type()) {
@@ -207,7 +207,8 @@ class JsonReader {
         if (field->cpp_type() == pb::FieldDescriptor::CPPTYPE_DOUBLE) {
           repeated ? r->AddDouble(message, field, *v) : r->SetDouble(message, field, *v);
         } else {
-          repeated ? r->AddFloat(message, field, float(*v)) : r->SetFloat(message, field, float(*v));
+          repeated ? r->AddFloat(message, field, float(*v))
+                   : r->SetFloat(message, field, float(*v));
         }
         return true;
       }
@@ -264,9 +265,10 @@ class JsonReader {
       if (v <= uint64_t(std::numeric_limits<T>::max())) return T(v);
     } else if (json.is_number_integer()) {
       const auto v = json.get<int64_t>();
-      if (std::is_signed_v<T> ? (v >= int64_t(std::numeric_limits<T>::min()) &&
-                                 v <= int64_t(std::numeric_limits<T>::max()))
-                              : (v >= 0 && uint64_t(v) <= uint64_t(std::numeric_limits<T>::max()))) {
+      if (std::is_signed_v<T>
+              ? (v >= int64_t(std::numeric_limits<T>::min()) &&
+                 v <= int64_t(std::numeric_limits<T>::max()))
+              : (v >= 0 && uint64_t(v) <= uint64_t(std::numeric_limits<T>::max()))) {
         return T(v);
       }
     } else if (json.is_number_float()) {
@@ -338,7 +340,8 @@ class JsonReader {
 
   bool fail(const std::string& what) {
     std::string where;
-    for (const std::string& part : path_) where += (where.empty() ? "" : ".") + part;
+    for (const std::string& part : path_)
+      where += (where.empty() ? "" : ".") + part;
     error_ = where.empty() ? what : where + ": " + what;
     return false;
   }
@@ -378,7 +381,8 @@ nlohmann::json toJson(const pb::Message& message) {
     } else if (field->is_repeated()) {
       nlohmann::json array = nlohmann::json::array();
       const int size = message.GetReflection()->FieldSize(message, field);
-      for (int i = 0; i < size; ++i) array.push_back(fieldValue(message, field, i));
+      for (int i = 0; i < size; ++i)
+        array.push_back(fieldValue(message, field, i));
       object[field->name()] = std::move(array);
     } else {
       object[field->name()] = fieldValue(message, field, 0);
@@ -387,7 +391,9 @@ nlohmann::json toJson(const pb::Message& message) {
   return object;
 }
 
-std::string toJsonString(const pb::Message& message) { return toJson(message).dump(); }
+std::string toJsonString(const pb::Message& message) {
+  return toJson(message).dump();
+}
 
 Result<void> parseJson(std::string_view json, pb::Message* message) {
   message->Clear();

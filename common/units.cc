@@ -13,7 +13,8 @@ namespace {
 Result<std::pair<double, std::string_view>> splitNumber(std::string_view text,
                                                         std::string_view what) {
   size_t end = 0;
-  while (end < text.size() && (std::isdigit(uint8_t(text[end])) || text[end] == '.')) ++end;
+  while (end < text.size() && (std::isdigit(uint8_t(text[end])) || text[end] == '.'))
+    ++end;
   if (end == 0) {
     return Error("invalid " + std::string(what) + " '" + std::string(text) +
                  "': expected a number followed by a unit");
@@ -54,7 +55,8 @@ constexpr std::array<Unit, 5> kByteUnits{{
 template <size_t N>
 std::string unitNames(const std::array<Unit, N>& units) {
   std::string names;
-  for (const Unit& unit : units) names += (names.empty() ? "" : ", ") + std::string(unit.name);
+  for (const Unit& unit : units)
+    names += (names.empty() ? "" : ", ") + std::string(unit.name);
   return names;
 }
 
@@ -71,8 +73,8 @@ Result<Duration> Duration::parse(std::string_view text) {
       return Duration{std::chrono::nanoseconds(int64_t(ns))};
     }
   }
-  return Error("invalid duration '" + std::string(text) + "': unknown unit '" +
-               std::string(unit) + "' (use one of " + unitNames(kDurationUnits) + ")");
+  return Error("invalid duration '" + std::string(text) + "': unknown unit '" + std::string(unit) +
+               "' (use one of " + unitNames(kDurationUnits) + ")");
 }
 
 std::string Duration::toString() const {
@@ -95,14 +97,15 @@ Result<Bytes> Bytes::parse(std::string_view text) {
       return Bytes{uint64_t(bytes)};
     }
   }
-  return Error("invalid byte size '" + std::string(text) + "': unknown unit '" +
-               std::string(unit) + "' (use one of " + unitNames(kByteUnits) + ")");
+  return Error("invalid byte size '" + std::string(text) + "': unknown unit '" + std::string(unit) +
+               "' (use one of " + unitNames(kByteUnits) + ")");
 }
 
 std::string Bytes::toString() const {
   for (const Unit& u : kByteUnits) {
     const auto factor = uint64_t(u.factor);
-    if (value != 0 && value % factor == 0) return std::to_string(value / factor) + std::string(u.name);
+    if (value != 0 && value % factor == 0)
+      return std::to_string(value / factor) + std::string(u.name);
   }
   return std::to_string(value) + "B";
 }

@@ -80,11 +80,10 @@ TEST(ApiCodec, MissingRequiredFieldsInProtobufAreNamed) {
   partial.mutable_subscribe()->mutable_framework_info()->clear_user();
   mesos::v1::scheduler::Call call;
   http::Response failure;
-  EXPECT_FALSE(parseCall(post("application/x-protobuf", partial.SerializePartialAsString()),
-                         &call, &failure));
+  EXPECT_FALSE(parseCall(post("application/x-protobuf", partial.SerializePartialAsString()), &call,
+                         &failure));
   EXPECT_EQ(failure.status, 400);
-  EXPECT_NE(failure.body.find("subscribe.framework_info.user"), std::string::npos)
-      << failure.body;
+  EXPECT_NE(failure.body.find("subscribe.framework_info.user"), std::string::npos) << failure.body;
 }
 
 TEST(ApiCodec, AcceptWildcardsAndParameters) {

@@ -122,7 +122,7 @@ TEST(Flags, ErrorsNameTheFlagAndNothingIsHalfApplied) {
   EXPECT_FALSE(flags.load({"--port"}));                // needs a value
   EXPECT_FALSE(flags.load({"--port=1", "--port=2"}));  // twice
   EXPECT_FALSE(flags.load({"positional"}));
-  EXPECT_FALSE(flags.load({"--no-port"}));             // not a boolean
+  EXPECT_FALSE(flags.load({"--no-port"}));  // not a boolean
   EXPECT_FALSE(flags.load({"--switch_user=maybe"}));
 
   auto invalid = flags.load({"--ratio=-1"});

@@ -1,12 +1,12 @@
 // A real server on 127.0.0.1 driven by the real client, both on one io_context.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
-#include <atomic>
 #include <thread>
 
 #include "common/http_client.h"
@@ -23,7 +23,8 @@ class HttpTest : public ::testing::Test {
   void SetUp() override {
     server_.route("/echo", [](Request&& request, Responder responder) {
       Response response = Response::text(200, request.method + " " + request.body);
-      for (const auto& [key, value] : request.query) response.headers["X-Q-" + key] = value;
+      for (const auto& [key, value] : request.query)
+        response.headers["X-Q-" + key] = value;
       responder.respond(std::move(response));
     });
     server_.route("/later", [this](Request&&, Responder responder) {
@@ -35,7 +36,8 @@ class HttpTest : public ::testing::Test {
     server_.route("/events", [this](Request&&, Responder responder) {
       stream_ = responder.stream(200, {{"Content-Type", "application/recordio"}});
       stream_->onClose([this] { streamClosedByPeer_ = true; });
-      for (int i = 0; i < 3; ++i) stream_->write(recordio::encode("event " + std::to_string(i)));
+      for (int i = 0; i < 3; ++i)
+        stream_->write(recordio::encode("event " + std::to_string(i)));
     });
     ASSERT_TRUE(server_.listen("127.0.0.1", 0));
     endpoint_ = {"127.0.0.1", server_.port()};
@@ -88,8 +90,8 @@ class HttpTest : public ::testing::Test {
 };
 
 TEST_F(HttpTest, RoutesRequestsAndDecodesQueries) {
-  auto response = roundTrip({.method = "POST", .path = "/echo", .query = {{"a", "x y&z"}},
-                             .body = "payload"});
+  auto response =
+      roundTrip({.method = "POST", .path = "/echo", .query = {{"a", "x y&z"}}, .body = "payload"});
   ASSERT_TRUE(response) << response.error().message;
   EXPECT_EQ(response->status, 200);
   EXPECT_EQ(response->body, "POST payload");
@@ -157,16 +159,16 @@ TEST_F(HttpTest, StreamsChunkedRecordIOToTheClient) {
   recordio::Decoder decoder;
   std::optional<Result<void>> end;
   int status = 0;
-  auto handle = client_.openStream(
-      endpoint_, {.method = "POST", .path = "/events"},
-      {.onHeaders = [&](const Response& head) { status = head.status; },
-       .onData =
-           [&](std::string_view data) {
-             auto decoded = decoder.decode(data);
-             ASSERT_TRUE(decoded);
-             records.insert(records.end(), decoded->begin(), decoded->end());
-           },
-       .onEnd = [&](Result<void> r) { end = std::move(r); }});
+  auto handle =
+      client_.openStream(endpoint_, {.method = "POST", .path = "/events"},
+                         {.onHeaders = [&](const Response& head) { status = head.status; },
+                          .onData =
+                              [&](std::string_view data) {
+                                auto decoded = decoder.decode(data);
+                                ASSERT_TRUE(decoded);
+                                records.insert(records.end(), decoded->begin(), decoded->end());
+                              },
+                          .onEnd = [&](Result<void> r) { end = std::move(r); }});
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (records.size() < 3 && std::chrono::steady_clock::now() < deadline) {
     io_.run_one_for(std::chrono::milliseconds(100));

@@ -62,15 +62,13 @@ TEST(ProtobufJson, UnknownFieldsAreIgnored) {
 TEST(ProtobufJson, MissingRequiredFieldIsNamed) {
   auto resource = parseJson<mesos::v1::Resource>(R"({"type":"SCALAR","scalar":{"value":1}})");
   ASSERT_FALSE(resource);
-  EXPECT_NE(resource.error().message.find("name"), std::string::npos)
-      << resource.error().message;
+  EXPECT_NE(resource.error().message.find("name"), std::string::npos) << resource.error().message;
 }
 
 TEST(ProtobufJson, WrongTypeAndSyntaxErrorsAreClearAndLeaveNothingBehind) {
   mesos::v1::Resource resource;
   resource.set_name("left over");
-  auto wrong = parseJson(R"({"name":"cpus","type":"SCALAR","scalar":{"value":"abc"}})",
-                         &resource);
+  auto wrong = parseJson(R"({"name":"cpus","type":"SCALAR","scalar":{"value":"abc"}})", &resource);
   ASSERT_FALSE(wrong);
   EXPECT_NE(wrong.error().message.find("value"), std::string::npos) << wrong.error().message;
   EXPECT_FALSE(resource.has_name());

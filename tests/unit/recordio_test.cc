@@ -39,7 +39,8 @@ TEST(RecordIO, AnyChunkingYieldsTheSameRecords) {
     const int count = 1 + int(random() % 20);
     for (int i = 0; i < count; ++i) {
       std::string record(1 + random() % 300, '\0');
-      for (char& c : record) c = char(random() % 256);
+      for (char& c : record)
+        c = char(random() % 256);
       stream += encode(record);
       records.push_back(std::move(record));
     }

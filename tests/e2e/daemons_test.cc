@@ -1,0 +1,219 @@
+// The daemons as an operator meets them: --help, flag errors, and the endpoints every
+// daemon serves, over real HTTP on 127.0.0.1.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include "common/http_client.h"
+#include "mesos/v1/agent/agent.pb.h"
+#include "mesos/v1/master/master.pb.h"
+#include "tests/support/subprocess.h"
+
+namespace mesolite {
+namespace {
+
+using testing::run;
+using testing::Subprocess;
+using namespace std::chrono_literals;
+
+std::string agentPath() {
+  return std::getenv("MESOLITE_AGENT");
+}
+std::string masterPath() {
+  return std::getenv("MESOLITE_MASTER");
+}
+
+class WorkDir {
+ public:
+  WorkDir() {
+    char path[] = "/tmp/mesolite-e2e-XXXXXX";
+    path_ = mkdtemp(path);
+  }
+  ~WorkDir() { std::filesystem::remove_all(path_); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+TEST(AgentFlags, HelpListsTheFlagsWithDefaults) {
+  auto help = run({agentPath(), "--help"});
+  EXPECT_EQ(help.exitCode(), 0);
+  for (const char* expected :
+       {"Usage: mesos-agent [options]", "--work_dir=VALUE", "--master=VALUE", "--resources=VALUE",
+        "(default: 5051)", "--[no-]switch_user", "(default: 15mins)", "(default: /var/run/mesos)",
+        "cgroups/cpu,cgroups/mem,cgroups/pids", "--[no-]strict"}) {
+    EXPECT_NE(help.out.find(expected), std::string::npos) << expected;
+  }
+}
+
+TEST(MasterFlags, HelpListsTheFlagsWithDefaults) {
+  auto help = run({masterPath(), "--help"});
+  EXPECT_EQ(help.exitCode(), 0);
+  for (const char* expected :
+       {"Usage: mesos-master [options]", "(default: 5050)", "--allocation_interval=VALUE",
+        "(default: 1secs)", "--agent_ping_timeout=VALUE", "(alias: --slave_ping_timeout)",
+        "--zk=VALUE", "--quorum=VALUE", "--weights=VALUE"}) {
+    EXPECT_NE(help.out.find(expected), std::string::npos) << expected;
+  }
+}
+
+TEST(AgentFlags, BadResourcesAreNamedFromTheCommandLineAndTheEnvironment) {
+  WorkDir dir;
+  auto flag = run({agentPath(), "--work_dir=" + dir.path(), "--resources=cpus:abc"});
+  EXPECT_NE(flag.exitCode(), 0);
+  EXPECT_NE(flag.err.find("cpus:abc"), std::string::npos) << flag.err;
+  EXPECT_NE(flag.err.find("--resources"), std::string::npos) << flag.err;
+
+  auto env = run({agentPath(), "--work_dir=" + dir.path()}, {{"MESOS_RESOURCES", "cpus:abc"}});
+  EXPECT_NE(env.exitCode(), 0);
+  EXPECT_NE(env.err.find("cpus:abc"), std::string::npos) << env.err;
+  EXPECT_NE(env.err.find("MESOS_RESOURCES"), std::string::npos) << env.err;
+}
+
+TEST(AgentFlags, UnknownMissingAndMalformedFlagsAreNamed) {
+  WorkDir dir;
+  auto unknown = run({agentPath(), "--work_dir=" + dir.path(), "--no_such_flag=1"});
+  EXPECT_EQ(unknown.exitCode(), 1);
+  EXPECT_NE(unknown.err.find("--no_such_flag"), std::string::npos) << unknown.err;
+
+  auto missing = run({agentPath()});
+  EXPECT_EQ(missing.exitCode(), 1);
+  EXPECT_NE(missing.err.find("--work_dir"), std::string::npos) << missing.err;
+
+  auto port = run({agentPath(), "--work_dir=" + dir.path(), "--port=70000"});
+  EXPECT_EQ(port.exitCode(), 1);
+  EXPECT_NE(port.err.find("70000"), std::string::npos) << port.err;
+
+  auto duration = run({agentPath(), "--work_dir=" + dir.path(), "--recovery_timeout=5minutes"});
+  EXPECT_EQ(duration.exitCode(), 1);
+  EXPECT_NE(duration.err.find("minutes"), std::string::npos) << duration.err;
+
+  auto recover = run({agentPath(), "--work_dir=" + dir.path(), "--recover=maybe"});
+  EXPECT_EQ(recover.exitCode(), 1);
+  EXPECT_NE(recover.err.find("maybe"), std::string::npos) << recover.err;
+}
+
+TEST(MasterFlags, BadWeightsAreNamed) {
+  auto weights = run({masterPath(), "--registry=in_memory", "--weights=ops=two"});
+  EXPECT_EQ(weights.exitCode(), 1);
+  EXPECT_NE(weights.err.find("ops=two"), std::string::npos) << weights.err;
+}
+
+// Starts a daemon on 127.0.0.1 with a free port and learns the port from its log.
+struct RunningDaemon {
+  std::unique_ptr<Subprocess> process;
+  http::Endpoint endpoint;
+
+  static RunningDaemon start(std::vector<std::string> argv, const std::string& logLine) {
+    RunningDaemon daemon;
+    daemon.process = std::make_unique<Subprocess>(std::move(argv));
+    auto line = daemon.process->waitForLine(logLine, 20s);
+    EXPECT_TRUE(line) << daemon.process->err();
+    std::smatch match;
+    if (line && std::regex_search(*line, match, std::regex(R"(127\.0\.0\.1:(\d+))"))) {
+      daemon.endpoint = {"127.0.0.1", uint16_t(std::stoi(match[1]))};
+    }
+    return daemon;
+  }
+};
+
+http::Response call(const http::Endpoint& endpoint, const std::string& path,
+                    const std::string& contentType, const std::string& body,
+                    const std::string& accept = "") {
+  http::Request request{.method = "POST", .path = path, .body = body};
+  request.headers["Content-Type"] = contentType;
+  if (!accept.empty()) request.headers["Accept"] = accept;
+  auto response = http::fetch(endpoint, request);
+  EXPECT_TRUE(response) << response.error().message;
+  return response ? *response : http::Response{};
+}
+
+TEST(Agent, ServesHealthFlagsVersionAndTheCommonOperatorCalls) {
+  WorkDir dir;
+  auto agent = RunningDaemon::start({agentPath(), "--work_dir=" + dir.path(), "--ip=127.0.0.1",
+                                     "--port=0", "--resources=cpus:2;mem:1024"},
+                                    "agent listening on");
+  ASSERT_NE(agent.endpoint.port, 0);
+
+  auto health = http::fetch(agent.endpoint, {.method = "GET", .path = "/health"});
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+
+  auto flags = http::fetch(agent.endpoint, {.method = "GET", .path = "/flags"});
+  ASSERT_TRUE(flags);
+  auto json = nlohmann::json::parse(flags->body);
+  EXPECT_EQ(json["flags"]["work_dir"], dir.path());
+  EXPECT_EQ(json["flags"]["resources"], "cpus:2;mem:1024");
+
+  auto version = http::fetch(agent.endpoint, {.method = "GET", .path = "/version"});
+  ASSERT_TRUE(version);
+  EXPECT_FALSE(nlohmann::json::parse(version->body)["version"].get<std::string>().empty());
+
+  // JSON in, JSON out.
+  auto jsonHealth = call(agent.endpoint, "/api/v1", "application/json", R"({"type":"GET_HEALTH"})");
+  EXPECT_EQ(jsonHealth.status, 200);
+  EXPECT_EQ(nlohmann::json::parse(jsonHealth.body),
+            nlohmann::json::parse(R"({"type":"GET_HEALTH","get_health":{"healthy":true}})"));
+
+  // Protobuf in, protobuf out.
+  mesos::v1::agent::Call getFlags;
+  getFlags.set_type(mesos::v1::agent::Call::GET_FLAGS);
+  auto protobuf = call(agent.endpoint, "/api/v1", "application/x-protobuf",
+                       getFlags.SerializeAsString(), "application/x-protobuf");
+  EXPECT_EQ(protobuf.status, 200);
+  mesos::v1::agent::Response response;
+  ASSERT_TRUE(response.ParseFromString(protobuf.body));
+  EXPECT_EQ(response.type(), mesos::v1::agent::Response::GET_FLAGS);
+  bool sawWorkDir = false;
+  for (const auto& flag : response.get_flags().flags()) {
+    sawWorkDir |= flag.name() == "work_dir" && flag.value() == dir.path();
+  }
+  EXPECT_TRUE(sawWorkDir);
+
+  // Bad input gets 4xx with a message; the agent stays up.
+  auto malformed = call(agent.endpoint, "/api/v1", "application/json", R"({"type":)");
+  EXPECT_EQ(malformed.status, 400);
+  EXPECT_NE(malformed.body.find("parse"), std::string::npos) << malformed.body;
+  auto unknownType = call(agent.endpoint, "/api/v1", "application/json", R"({"type":"FLY"})");
+  EXPECT_EQ(unknownType.status, 400);
+  EXPECT_NE(unknownType.body.find("FLY"), std::string::npos) << unknownType.body;
+  auto wrongMedia = call(agent.endpoint, "/api/v1", "text/plain", "GET_HEALTH");
+  EXPECT_EQ(wrongMedia.status, 415);
+
+  auto stillHealthy = http::fetch(agent.endpoint, {.method = "GET", .path = "/health"});
+  ASSERT_TRUE(stillHealthy);
+  EXPECT_EQ(stillHealthy->status, 200);
+
+  auto status = agent.process->stop(SIGTERM, 10s);
+  ASSERT_TRUE(status);
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << agent.process->err();
+}
+
+TEST(Master, ServesHealthVersionAndTheCommonOperatorCalls) {
+  auto master = RunningDaemon::start(
+      {masterPath(), "--registry=in_memory", "--ip=127.0.0.1", "--port=0"}, "master listening on");
+  ASSERT_NE(master.endpoint.port, 0);
+
+  auto version = call(master.endpoint, "/api/v1", "application/json", R"({"type":"GET_VERSION"})");
+  EXPECT_EQ(version.status, 200);
+  auto json = nlohmann::json::parse(version.body);
+  EXPECT_EQ(json["type"], "GET_VERSION");
+  EXPECT_FALSE(json["get_version"]["version_info"]["version"].get<std::string>().empty());
+
+  auto flags = http::fetch(master.endpoint, {.method = "GET", .path = "/flags"});
+  ASSERT_TRUE(flags);
+  EXPECT_EQ(nlohmann::json::parse(flags->body)["flags"]["allocation_interval"], "1secs");
+
+  auto status = master.process->stop(SIGTERM, 10s);
+  ASSERT_TRUE(status);
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << master.process->err();
+}
+
+}  // namespace
+}  // namespace mesolite

@@ -1,0 +1,58 @@
+// A child process for end-to-end tests: spawned with its stdout and stderr in pipes,
+// killed (by its pid, with SIGKILL) if the test ends while it still runs.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mesolite::testing {
+
+class Subprocess {
+ public:
+  // argv[0] is the program's path; `environment` is added to the test's own.
+  Subprocess(std::vector<std::string> argv, std::map<std::string, std::string> environment = {});
+  ~Subprocess();
+  Subprocess(const Subprocess&) = delete;
+  Subprocess& operator=(const Subprocess&) = delete;
+
+  pid_t pid() const { return pid_; }
+
+  // Reads output until a line of stderr (or stdout) contains `needle`; returns that line.
+  std::optional<std::string> waitForLine(const std::string& needle,
+                                         std::chrono::milliseconds timeout);
+  // Sends `signal`, then waits for the exit; returns the wait status (nullopt on timeout).
+  std::optional<int> stop(int signal, std::chrono::milliseconds timeout);
+  // Waits for the exit, collecting the output; returns the wait status.
+  std::optional<int> wait(std::chrono::milliseconds timeout);
+
+  const std::string& out() const { return out_; }
+  const std::string& err() const { return err_; }
+
+ private:
+  bool pump(std::chrono::milliseconds timeout);  // reads what is there; false at EOF of both
+
+  pid_t pid_ = -1;
+  int outFd_ = -1;
+  int errFd_ = -1;
+  std::string out_;
+  std::string err_;
+  size_t scanned_ = 0;
+  std::optional<int> status_;
+};
+
+// Runs a program to completion: {wait status, stdout, stderr}.
+struct Completed {
+  int status;
+  std::string out;
+  std::string err;
+  int exitCode() const;
+};
+Completed run(std::vector<std::string> argv, std::map<std::string, std::string> environment = {},
+              std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
+}  // namespace mesolite::testing
