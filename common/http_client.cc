@@ -149,8 +149,7 @@ class Exchange : public StreamHandle, public std::enable_shared_from_this<Exchan
     body.size = chunk_.size();
     bhttp::async_read_some(
         stream_, buffer_, streamParser_, [self = shared_from_this()](beast::error_code ec, size_t) {
-          auto& body = self->streamParser_.get().body();
-          const size_t got = self->chunk_.size() - body.size;
+          const size_t got = self->chunk_.size() - self->streamParser_.get().body().size;
           if (got > 0 && self->streamed_.onData && !self->cancelled_) {
             self->streamed_.onData(std::string_view(self->chunk_.data(), got));
           }
