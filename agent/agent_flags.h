@@ -10,10 +10,12 @@
 
 namespace mesolite::agent {
 
-// Our default isolation is hardened; Mesos's is `posix/cpu,posix/mem`.
+// Our default isolation is stronger than Mesos's `posix/cpu,posix/mem`. The hardening
+// isolators (filesystem/linux, linux/capabilities, linux/nnp, linux/seccomp) join it
+// when they are built; until then naming them fails at start rather than pretending.
 inline constexpr const char* kDefaultIsolation =
     "cgroups/cpu,cgroups/mem,cgroups/pids,namespaces/pid,namespaces/ipc,namespaces/uts,"
-    "filesystem/linux,linux/capabilities,linux/nnp,linux/seccomp,posix/rlimits";
+    "posix/rlimits";
 
 struct AgentFlags {
   AgentFlags();

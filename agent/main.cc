@@ -1,16 +1,20 @@
-// mesos-agent: for now, a standalone agent that serves its flags, health, version and
-// the common operator calls; containers arrive with the isolation work.
+// mesos-agent. Without --master it runs standalone: containers come and go through the
+// v1 operator API (LAUNCH_CONTAINER, WAIT_CONTAINER, ...). Registration with a master
+// arrives with the master work.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <csignal>
 #include <iostream>
 
 #include "agent/agent_flags.h"
+#include "agent/containerizer.h"
+#include "agent/operator_api.h"
 #include "common/daemon_endpoints.h"
 #include "common/host_resources.h"
 #include "common/http_server.h"
 #include "common/logging.h"
 #include "common/resources.h"
-#include "mesos/v1/agent/agent.pb.h"
+#include "isolators/registry.h"
 
 using namespace mesolite;
 
@@ -38,11 +42,47 @@ int main(int argc, char** argv) {
   }
   log::info("Mesolite agent starting; resources {}", total->toString());
 
+  // A launcher that dies before reading its request must not take the agent with it.
+  signal(SIGPIPE, SIG_IGN);
   boost::asio::io_context io;
+
+  auto hierarchy = cgroups::detect(flags.cgroups_hierarchy);
+  if (!hierarchy) {
+    log::error("cannot find the cgroup hierarchies: {}", hierarchy.error().message);
+    return 1;
+  }
+  isolation::IsolatorOptions isolatorOptions;
+  isolatorOptions.cgroupsHierarchy = flags.cgroups_hierarchy;
+  isolatorOptions.cgroupsRoot = flags.cgroups_root;
+  isolatorOptions.cgroupsEnableCfs = flags.cgroups_enable_cfs;
+  isolatorOptions.cgroupsLimitSwap = flags.cgroups_limit_swap;
+  auto isolators = isolation::createIsolators(flags.isolation, io, *hierarchy, isolatorOptions);
+  if (!isolators) {
+    log::error("--isolation: {}", isolators.error().message);
+    return 1;
+  }
+  std::string names;
+  for (const auto& name : isolators->names)
+    names += (names.empty() ? "" : ",") + name;
+  log::info("cgroups layout {}; isolation {}", cgroups::layoutName(hierarchy->layout), names);
+
+  agent::Containerizer containerizer(io,
+                                     {.workDir = flags.work_dir,
+                                      .runtimeDir = flags.runtime_dir,
+                                      .launcherPath = flags.launcher_dir + "/mesos-containerizer",
+                                      .switchUser = flags.switch_user,
+                                      .recoverByCleanup = flags.recover == "cleanup"},
+                                     std::move(isolators->isolators));
+  if (auto recovered = containerizer.recover(); !recovered) {
+    if (flags.strict) {
+      log::error("recovery failed: {}", recovered.error().message);
+      return 1;
+    }
+    log::warn("recovery failed (continuing, --no-strict): {}", recovered.error().message);
+  }
+
   http::Server server(io);
-  addDaemonEndpoints(server, flags.set);
-  server.route("/api/v1",
-               operatorApi<mesos::v1::agent::Call, mesos::v1::agent::Response>(flags.set));
+  agent::addAgentEndpoints(server, flags, *total, containerizer);
   const std::string ip = flags.ip.value_or("0.0.0.0");
   if (auto listening = server.listen(ip, uint16_t(flags.port)); !listening) {
     log::error("{}", listening.error().message);

@@ -48,85 +48,107 @@ Subprocess::Subprocess(std::vector<std::string> argv,
   outFd_ = outPipe[0];
   errFd_ = errPipe[0];
   if (error != 0) {
-    pid_ = -1;
+    close(outFd_);
+    close(errFd_);
     throw std::runtime_error("cannot spawn " + argv[0]);
   }
+  reader_ = std::thread([this] { drain(); });
 }
 
 Subprocess::~Subprocess() {
-  if (pid_ > 0 && !status_) {
-    kill(pid_, SIGKILL);
-    int status;
-    waitpid(pid_, &status, 0);
-  }
-  if (outFd_ >= 0) close(outFd_);
-  if (errFd_ >= 0) close(errFd_);
-}
-
-bool Subprocess::pump(std::chrono::milliseconds timeout) {
-  pollfd fds[2] = {{outFd_, POLLIN, 0}, {errFd_, POLLIN, 0}};
-  int open = (outFd_ >= 0) + (errFd_ >= 0);
-  if (open == 0) return false;
-  if (poll(fds, 2, int(timeout.count())) <= 0) return true;
-  for (int i = 0; i < 2; ++i) {
-    if (fds[i].fd < 0 || fds[i].revents == 0) continue;
-    char buffer[4096];
-    ssize_t n = read(fds[i].fd, buffer, sizeof(buffer));
-    if (n > 0) {
-      (i == 0 ? out_ : err_).append(buffer, size_t(n));
-    } else {
-      close(fds[i].fd);
-      (i == 0 ? outFd_ : errFd_) = -1;
+  {
+    std::lock_guard lock(mutex_);
+    if (!status_) {
+      kill(pid_, SIGKILL);
+      int status;
+      waitpid(pid_, &status, 0);
     }
   }
-  return true;
+  stopping_ = true;
+  reader_.join();
+  close(outFd_);
+  close(errFd_);
+}
+
+// Reads both pipes until EOF on both, or until told to stop (a grandchild may keep
+// them open forever).
+void Subprocess::drain() {
+  bool outOpen = true;
+  bool errOpen = true;
+  while ((outOpen || errOpen) && !stopping_) {
+    pollfd fds[2] = {{outOpen ? outFd_ : -1, POLLIN, 0}, {errOpen ? errFd_ : -1, POLLIN, 0}};
+    if (poll(fds, 2, 100) <= 0) continue;
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
+      char buffer[8192];
+      const ssize_t n = read(fds[i].fd, buffer, sizeof(buffer));
+      std::lock_guard lock(mutex_);
+      if (n > 0) {
+        (i == 0 ? out_ : err_).append(buffer, size_t(n));
+      } else {
+        (i == 0 ? outOpen : errOpen) = false;
+      }
+      changed_.notify_all();
+    }
+  }
 }
 
 std::optional<std::string> Subprocess::waitForLine(const std::string& needle,
                                                    std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
+  std::unique_lock lock(mutex_);
+  std::optional<std::string> found;
+  changed_.wait_for(lock, timeout, [&] {
     for (const std::string* text : {&err_, &out_}) {
       const size_t at = text->find(needle);
-      if (at != std::string::npos) {
-        const size_t start = text->rfind('\n', at);
-        const size_t end = text->find('\n', at);
-        return text->substr(start == std::string::npos ? 0 : start + 1,
-                            end == std::string::npos
-                                ? std::string::npos
-                                : end - (start == std::string::npos ? 0 : start + 1));
-      }
+      if (at == std::string::npos) continue;
+      const size_t start = text->rfind('\n', at);
+      const size_t begin = start == std::string::npos ? 0 : start + 1;
+      const size_t end = text->find('\n', at);
+      found = text->substr(begin, end == std::string::npos ? std::string::npos : end - begin);
+      return true;
     }
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0 || !pump(std::min(left, std::chrono::milliseconds(100)))) {
-      return std::nullopt;
-    }
-  }
+    return false;
+  });
+  return found;
 }
 
 std::optional<int> Subprocess::wait(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!status_) {
-    int status;
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      status_ = status;
-      break;
+  for (;;) {
+    {
+      std::lock_guard lock(mutex_);
+      if (status_) break;
+      int status;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        status_ = status;
+        break;
+      }
     }
     if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
-    if (!pump(std::chrono::milliseconds(20))) usleep(20000);
+    usleep(10000);
   }
-  // Collect what is left; a grandchild may hold the pipes open, so not for long.
-  const auto drainUntil = std::chrono::steady_clock::now() + std::chrono::seconds(1);
-  while ((outFd_ >= 0 || errFd_ >= 0) && std::chrono::steady_clock::now() < drainUntil &&
-         pump(std::chrono::milliseconds(50))) {
-  }
+  // Give the reader a moment to collect the last output.
+  std::unique_lock lock(mutex_);
+  changed_.wait_for(lock, std::chrono::milliseconds(200));
   return status_;
 }
 
 std::optional<int> Subprocess::stop(int signal, std::chrono::milliseconds timeout) {
-  if (!status_) kill(pid_, signal);
+  {
+    std::lock_guard lock(mutex_);
+    if (!status_) kill(pid_, signal);
+  }
   return wait(timeout);
+}
+
+std::string Subprocess::out() const {
+  std::lock_guard lock(mutex_);
+  return out_;
+}
+
+std::string Subprocess::err() const {
+  std::lock_guard lock(mutex_);
+  return err_;
 }
 
 int Completed::exitCode() const {

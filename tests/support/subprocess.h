@@ -1,13 +1,18 @@
-// A child process for end-to-end tests: spawned with its stdout and stderr in pipes,
+// A child process for end-to-end tests: spawned with its stdout and stderr in pipes
+// that a thread drains all along (a chatty daemon never blocks on a full pipe),
 // killed (by its pid, with SIGKILL) if the test ends while it still runs.
 #pragma once
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace mesolite::testing {
@@ -22,27 +27,30 @@ class Subprocess {
 
   pid_t pid() const { return pid_; }
 
-  // Reads output until a line of stderr (or stdout) contains `needle`; returns that line.
+  // Waits until a line of stderr or stdout contains `needle`; returns that line.
   std::optional<std::string> waitForLine(const std::string& needle,
                                          std::chrono::milliseconds timeout);
   // Sends `signal`, then waits for the exit; returns the wait status (nullopt on timeout).
   std::optional<int> stop(int signal, std::chrono::milliseconds timeout);
-  // Waits for the exit, collecting the output; returns the wait status.
+  // Waits for the exit; returns the wait status.
   std::optional<int> wait(std::chrono::milliseconds timeout);
 
-  const std::string& out() const { return out_; }
-  const std::string& err() const { return err_; }
+  std::string out() const;
+  std::string err() const;
 
  private:
-  bool pump(std::chrono::milliseconds timeout);  // reads what is there; false at EOF of both
+  void drain();
 
   pid_t pid_ = -1;
   int outFd_ = -1;
   int errFd_ = -1;
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;
   std::string out_;
   std::string err_;
-  size_t scanned_ = 0;
   std::optional<int> status_;
+  std::atomic<bool> stopping_{false};
+  std::thread reader_;
 };
 
 // Runs a program to completion: {wait status, stdout, stderr}.

@@ -1,0 +1,525 @@
+#include "agent/containerizer.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
+#include <chrono>
+#include <filesystem>
+#include <sstream>
+
+#include "common/fs.h"
+#include "common/logging.h"
+#include "mesolite/checkpoint.pb.h"
+
+namespace mesolite::agent {
+
+namespace asio = boost::asio;
+using mesos::v1::TaskStatus;
+
+struct Containerizer::Container {
+  std::string id;
+  isolation::ContainerSpec spec;
+  std::string runtimeDir;
+  pid_t supervisorPid = 0;
+  bool supervisorIsChild = false;
+  std::unique_ptr<asio::posix::stream_descriptor> supervisorExit;  // a pidfd
+  std::optional<isolation::Limitation> limitation;
+  bool killed = false;
+  std::optional<Termination> termination;
+  std::vector<std::function<void(const Termination&)>> waiters;
+
+  std::string path(const char* name) const { return runtimeDir + "/" + name; }
+
+  pid_t taskPid() const {
+    auto text = fs::readFile(path("pid"));
+    return text ? pid_t(std::atoi(text->c_str())) : 0;
+  }
+};
+
+namespace {
+
+constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+// The start time of a process (field 22 of /proc/<pid>/stat), to tell our
+// supervisor from an unrelated process that reuses its pid after a restart.
+std::optional<uint64_t> startTime(pid_t pid) {
+  auto stat = fs::readFile("/proc/" + std::to_string(pid) + "/stat");
+  if (!stat) return std::nullopt;
+  const size_t paren = stat->rfind(')');
+  if (paren == std::string::npos) return std::nullopt;
+  std::istringstream fields(stat->substr(paren + 2));
+  std::string field;
+  for (int i = 3; i <= 22 && fields >> field; ++i) {
+    if (i == 22) return std::stoull(field);
+  }
+  return std::nullopt;
+}
+
+int pidfdOpen(pid_t pid) {
+  return int(syscall(SYS_pidfd_open, pid, 0));
+}
+
+std::string describeWaitStatus(int status) {
+  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) {
+    return std::string("terminated by signal ") + strsignal(WTERMSIG(status));
+  }
+  return "ended with wait status " + std::to_string(status);
+}
+
+}  // namespace
+
+Result<void> validateContainerId(const std::string& id) {
+  if (id.empty()) return Error("container id is empty");
+  if (id == "." || id == "..") return Error("container id '" + id + "' is not allowed");
+  for (char c : id) {
+    if (!std::isalnum(uint8_t(c)) && c != '-' && c != '_' && c != '.') {
+      return Error("container id '" + id + "' holds '" + std::string(1, c) +
+                   "'; use letters, digits, '-', '_' and '.'");
+    }
+  }
+  if (id.size() > 200) return Error("container id longer than 200 characters");
+  return success();
+}
+
+Containerizer::Containerizer(asio::io_context& io, ContainerizerOptions options,
+                             std::vector<std::unique_ptr<isolation::Isolator>> isolators)
+    : io_(io), options_(std::move(options)), isolators_(std::move(isolators)) {}
+
+// Containers outlive the agent: nothing is killed here (a restarted agent recovers them).
+Containerizer::~Containerizer() = default;
+
+std::variant<Containerizer::Launched, ContainerError> Containerizer::launch(
+    const mesos::v1::agent::Call::LaunchContainer& call) {
+  const std::string& id = call.container_id().value();
+  if (call.container_id().has_parent()) {
+    return ContainerError{400, "nested containers are not supported yet"};
+  }
+  if (auto valid = validateContainerId(id); !valid)
+    return ContainerError{400, valid.error().message};
+  if (containers_.count(id)) return Launched::kAlreadyExists;
+  if (!call.has_command() ||
+      (!call.command().has_value() && call.command().arguments_size() == 0)) {
+    return ContainerError{400, "LAUNCH_CONTAINER of " + id + " needs a command"};
+  }
+  if (call.container().has_type() && call.container().type() != mesos::v1::ContainerInfo::MESOS) {
+    return ContainerError{400, "container " + id + ": only ContainerInfo type MESOS is supported"};
+  }
+  auto resources = Resources::fromProtos(call.resources());
+  if (!resources) return ContainerError{400, "container " + id + ": " + resources.error().message};
+
+  auto container = std::make_unique<Container>();
+  container->id = id;
+  container->runtimeDir = options_.runtimeDir + "/containers/" + id;
+  container->spec.id = id;
+  container->spec.resources = std::move(*resources);
+  container->spec.info = call.container();
+  container->spec.sandbox = options_.workDir + "/containers/" + id;
+  if (call.command().has_user()) container->spec.user = call.command().user();
+
+  checkpoint::ContainerConfig config;
+  *config.mutable_container_id() = call.container_id();
+  *config.mutable_command() = call.command();
+  *config.mutable_resources() = call.resources();
+  if (call.has_container()) *config.mutable_container_info() = call.container();
+  config.set_sandbox_directory(container->spec.sandbox);
+  if (container->spec.user) config.set_user(*container->spec.user);
+
+  for (const std::string& dir : {container->runtimeDir, container->spec.sandbox}) {
+    if (auto made = fs::makeDirectories(dir); !made)
+      return ContainerError{500, made.error().message};
+  }
+  if (auto saved = fs::writeFileAtomically(container->path("config"), config.SerializeAsString());
+      !saved) {
+    std::filesystem::remove_all(container->runtimeDir);
+    return ContainerError{500, saved.error().message};
+  }
+
+  Container& ref = *container;
+  containers_[id] = std::move(container);
+  if (auto started = start(ref, call.command()); !started) {
+    std::error_code ignored;
+    std::filesystem::remove_all(ref.runtimeDir, ignored);
+    std::filesystem::remove_all(ref.spec.sandbox, ignored);
+    containers_.erase(id);
+    return ContainerError{400, "cannot launch container " + id + ": " + started.error().message};
+  }
+  return Launched::kNew;
+}
+
+Result<void> Containerizer::start(Container& container, const mesos::v1::CommandInfo& command) {
+  launcher::LaunchRequest request;
+  request.containerId = container.id;
+  if (!command.has_shell() || command.shell()) {
+    request.argv = {"/bin/sh", "-c", command.value()};
+  } else {
+    // Mesos: `value` is the program and `arguments` its whole argv, argv[0] included.
+    // We exec argv[0], so `value` takes its place.
+    request.argv.assign(command.arguments().begin(), command.arguments().end());
+    if (command.has_value()) {
+      if (request.argv.empty()) request.argv.emplace_back();
+      request.argv[0] = command.value();
+    }
+  }
+
+  bool hasPath = false;
+  for (const auto& variable : command.environment().variables()) {
+    if (variable.type() == mesos::v1::Environment::Variable::SECRET) {
+      return Error("secret environment variables are not supported yet");
+    }
+    request.environment.push_back(variable.name() + "=" + variable.value());
+    hasPath |= variable.name() == "PATH";
+  }
+  if (!hasPath) request.environment.push_back(std::string("PATH=") + kDefaultPath);
+  request.environment.push_back("MESOS_SANDBOX=" + container.spec.sandbox);
+  request.workingDirectory = container.spec.sandbox;
+  request.stdoutPath = container.spec.sandbox + "/stdout";
+  request.stderrPath = container.spec.sandbox + "/stderr";
+  request.pidPath = container.path("pid");
+  request.terminationPath = container.path("termination");
+
+  if (container.spec.user && options_.switchUser) {
+    std::vector<char> buffer(16384);
+    passwd entry{};
+    passwd* found = nullptr;
+    getpwnam_r(container.spec.user->c_str(), &entry, buffer.data(), buffer.size(), &found);
+    if (found == nullptr)
+      return Error("user '" + *container.spec.user + "' does not exist on this agent");
+    request.uid = found->pw_uid;
+    request.gid = found->pw_gid;
+    int count = 64;
+    std::vector<gid_t> groups(static_cast<size_t>(count));
+    if (getgrouplist(found->pw_name, found->pw_gid, groups.data(), &count) >= 0) {
+      request.supplementaryGroups.assign(groups.begin(), groups.begin() + count);
+    }
+    chown(container.spec.sandbox.c_str(), found->pw_uid, found->pw_gid);
+  }
+
+  isolation::LaunchPlan plan;
+  size_t prepared = 0;
+  for (; prepared < isolators_.size(); ++prepared) {
+    if (auto ok = isolators_[prepared]->prepare(container.spec, &plan); !ok) {
+      for (size_t i = prepared; i-- > 0;)
+        (void)isolators_[i]->cleanup(container.id);
+      return ok.error().wrap(std::string(isolators_[prepared]->name()));
+    }
+  }
+  request.namespaces = plan.namespaces;
+  request.hostname = plan.hostname;
+  request.rlimits = plan.rlimits;
+  request.cgroupV2Path = plan.cgroupV2Path;
+  request.cgroupV1ProcsFiles = plan.cgroupV1ProcsFiles;
+  request.oomCounterFile = plan.oomCounterFile;
+  request.environment.insert(request.environment.end(), plan.environment.begin(),
+                             plan.environment.end());
+
+  // The launcher reads its request from fd 3; its own messages go to launcher.log.
+  int requestPipe[2];
+  if (pipe2(requestPipe, O_CLOEXEC) != 0) {
+    cleanupIsolators(container.id);
+    return Error::fromErrno("pipe2");
+  }
+  const std::string log = container.path("launcher.log");
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, requestPipe[0], 3);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  sigset_t none;
+  sigemptyset(&none);
+  sigset_t all;
+  sigfillset(&all);
+  posix_spawnattr_setsigmask(&attributes, &none);
+  posix_spawnattr_setsigdefault(&attributes, &all);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  std::string launcherPath = options_.launcherPath;
+  std::string verb = "launch";
+  char* argv[] = {launcherPath.data(), verb.data(), nullptr};
+  char* envp[] = {nullptr};
+  pid_t pid = 0;
+  const int spawned = posix_spawn(&pid, launcherPath.c_str(), &actions, &attributes, argv, envp);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
+  close(requestPipe[0]);
+  if (spawned != 0) {
+    close(requestPipe[1]);
+    cleanupIsolators(container.id);
+    return Error::fromErrno("spawn " + launcherPath, spawned);
+  }
+  const std::string encoded = request.encode();
+  size_t written = 0;
+  while (written < encoded.size()) {
+    ssize_t n = write(requestPipe[1], encoded.data() + written, encoded.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;  // the launcher died; its exit is noticed below
+    written += size_t(n);
+  }
+  close(requestPipe[1]);
+
+  container.supervisorPid = pid;
+  container.supervisorIsChild = true;
+  if (auto start = startTime(pid)) {
+    (void)fs::writeFileAtomically(container.path("supervisor.pid"),
+                                  std::to_string(pid) + " " + std::to_string(*start) + "\n");
+  }
+  watchSupervisor(container);
+  for (auto& isolator : isolators_) {
+    isolator->watch(container.id, [this, id = container.id](const isolation::Limitation& l) {
+      onLimitation(id, l);
+    });
+  }
+  log::info("launched container {} (supervisor pid {})", container.id, pid);
+  return success();
+}
+
+void Containerizer::watchSupervisor(Container& container) {
+  const int fd = pidfdOpen(container.supervisorPid);
+  if (fd < 0) {
+    // Gone already (or no pidfd support): deal with it on the next turn of the loop.
+    asio::post(io_, [this, id = container.id] { onSupervisorExit(id); });
+    return;
+  }
+  container.supervisorExit = std::make_unique<asio::posix::stream_descriptor>(io_, fd);
+  container.supervisorExit->async_wait(
+      asio::posix::stream_descriptor::wait_read,
+      [this, id = container.id](const boost::system::error_code& ec) {
+        if (ec == asio::error::operation_aborted) return;
+        onSupervisorExit(id);
+      });
+}
+
+void Containerizer::onSupervisorExit(const std::string& id) {
+  auto it = containers_.find(id);
+  if (it == containers_.end() || it->second->termination) return;
+  Container& container = *it->second;
+  int supervisorStatus = 0;
+  if (container.supervisorIsChild) waitpid(container.supervisorPid, &supervisorStatus, 0);
+  container.supervisorExit.reset();
+
+  std::optional<launcher::Termination> ended;
+  if (auto text = fs::readFile(container.path("termination"))) {
+    if (auto parsed = launcher::Termination::decode(*text)) ended = *parsed;
+  }
+  // Whatever is left of the container goes now: daemons the task started, or
+  // everything if the supervisor itself died.
+  killEverything(container);
+
+  Termination termination;
+  if (ended && ended->waitStatus) termination.set_exit_status(*ended->waitStatus);
+  const bool exitedZero = ended && ended->waitStatus && WIFEXITED(*ended->waitStatus) &&
+                          WEXITSTATUS(*ended->waitStatus) == 0;
+  if (container.limitation) {
+    termination.set_state(mesos::v1::TASK_FAILED);
+    termination.set_reason(container.limitation->reason);
+    termination.set_message(container.limitation->message);
+    *termination.mutable_limitation()->mutable_resources() =
+        container.limitation->resources.toProtos();
+  } else if (ended && ended->oomKills > 0) {
+    // The OOM killer struck before the watch reported it.
+    termination.set_state(mesos::v1::TASK_FAILED);
+    termination.set_reason(TaskStatus::REASON_CONTAINER_LIMITATION_MEMORY);
+    const auto mem = container.spec.resources.mem();
+    termination.set_message("Memory limit exceeded: Requested: " +
+                            (mem ? std::to_string(int64_t(*mem)) + "MB" : std::string("?")));
+    *termination.mutable_limitation()->mutable_resources() =
+        container.spec.resources
+            .filter([](const mesos::v1::Resource& r) { return r.name() == "mem"; })
+            .toProtos();
+  } else if (!ended) {
+    termination.set_state(mesos::v1::TASK_FAILED);
+    termination.set_reason(TaskStatus::REASON_EXECUTOR_TERMINATED);
+    termination.set_message("the container's supervisor (pid " +
+                            std::to_string(container.supervisorPid) +
+                            ") ended without recording how the task ended");
+  } else if (!ended->waitStatus) {
+    termination.set_state(mesos::v1::TASK_FAILED);
+    termination.set_reason(TaskStatus::REASON_CONTAINER_LAUNCH_FAILED);
+    termination.set_message(ended->message);
+  } else if (container.killed) {
+    termination.set_state(mesos::v1::TASK_KILLED);
+    termination.set_message("killed: " + describeWaitStatus(*ended->waitStatus));
+  } else {
+    termination.set_state(exitedZero ? mesos::v1::TASK_FINISHED : mesos::v1::TASK_FAILED);
+    termination.set_message("the command " + describeWaitStatus(*ended->waitStatus));
+  }
+  cleanupIsolators(id);
+  finish(container, std::move(termination));
+}
+
+void Containerizer::finish(Container& container, Termination termination) {
+  // Kept on disk so WAIT_CONTAINER still answers after an agent restart.
+  (void)fs::writeFileAtomically(container.path("status"), termination.SerializeAsString());
+  container.termination = std::move(termination);
+  log::info("container {} ended: {}", container.id, container.termination->message());
+  auto waiters = std::move(container.waiters);
+  for (auto& waiter : waiters)
+    waiter(*container.termination);
+}
+
+void Containerizer::onLimitation(const std::string& id, const isolation::Limitation& limitation) {
+  auto it = containers_.find(id);
+  if (it == containers_.end() || it->second->termination || it->second->limitation) return;
+  log::warn("container {} hit a limit: {}", id, limitation.message);
+  it->second->limitation = limitation;
+  killEverything(*it->second);
+}
+
+void Containerizer::killEverything(Container& container) {
+  for (auto& isolator : isolators_) {
+    auto killed = isolator->kill(container.id);
+    if (killed && *killed) return;
+    if (!killed) log::warn("container {}: {}", container.id, killed.error().message);
+  }
+  // No isolator owns the processes (no cgroups): the task's own pid is all we know.
+  if (pid_t pid = container.taskPid(); pid > 0) ::kill(pid, SIGKILL);
+}
+
+void Containerizer::cleanupIsolators(const std::string& id) {
+  for (auto it = isolators_.rbegin(); it != isolators_.rend(); ++it) {
+    if (auto cleaned = (*it)->cleanup(id); !cleaned) {
+      log::warn("container {}: cleanup by {}: {}", id, (*it)->name(), cleaned.error().message);
+    }
+  }
+}
+
+std::optional<ContainerError> Containerizer::wait(const std::string& id,
+                                                  std::function<void(const Termination&)> done) {
+  auto it = containers_.find(id);
+  if (it == containers_.end()) return ContainerError{404, "container " + id + " is unknown"};
+  if (it->second->termination) {
+    done(*it->second->termination);
+  } else {
+    it->second->waiters.push_back(std::move(done));
+  }
+  return std::nullopt;
+}
+
+std::optional<ContainerError> Containerizer::kill(const std::string& id, int signal) {
+  auto it = containers_.find(id);
+  if (it == containers_.end()) return ContainerError{404, "container " + id + " is unknown"};
+  Container& container = *it->second;
+  if (container.termination) return std::nullopt;  // already ended: nothing to do
+  if (signal <= 0 || signal >= NSIG) {
+    return ContainerError{400, "invalid signal " + std::to_string(signal)};
+  }
+  container.killed = true;
+  if (signal == SIGKILL) {
+    killEverything(container);
+  } else if (pid_t pid = container.taskPid(); pid > 0) {
+    ::kill(pid, signal);
+  }
+  return std::nullopt;
+}
+
+std::optional<ContainerError> Containerizer::remove(const std::string& id) {
+  auto it = containers_.find(id);
+  if (it == containers_.end()) return ContainerError{404, "container " + id + " is unknown"};
+  if (!it->second->termination) {
+    return ContainerError{409, "container " + id + " is still running; kill it first"};
+  }
+  std::error_code error;
+  std::filesystem::remove_all(it->second->spec.sandbox, error);
+  std::filesystem::remove_all(it->second->runtimeDir, error);
+  containers_.erase(it);
+  return std::nullopt;
+}
+
+std::vector<Containerizer::View> Containerizer::containers() {
+  std::vector<View> views;
+  for (auto& [id, container] : containers_) {
+    View view;
+    view.id = id;
+    view.running = !container->termination;
+    view.resources = container->spec.resources;
+    if (view.running) {
+      view.pid = container->taskPid();
+      mesos::v1::ResourceStatistics statistics;
+      statistics.set_timestamp(
+          std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+              .count());
+      for (auto& isolator : isolators_)
+        (void)isolator->usage(id, &statistics);
+      view.statistics = std::move(statistics);
+    }
+    views.push_back(std::move(view));
+  }
+  return views;
+}
+
+Result<void> Containerizer::recover() {
+  const std::string root = options_.runtimeDir + "/containers";
+  std::error_code error;
+  if (!std::filesystem::exists(root, error)) return success();
+
+  std::vector<isolation::ContainerSpec> specs;
+  for (const auto& entry : std::filesystem::directory_iterator(root, error)) {
+    const std::string id = entry.path().filename();
+    auto container = std::make_unique<Container>();
+    container->id = id;
+    container->runtimeDir = entry.path();
+    auto text = fs::readFile(container->path("config"));
+    checkpoint::ContainerConfig config;
+    if (!text || !config.ParseFromString(*text)) {
+      log::warn("ignoring {}: no readable checkpointed config", container->runtimeDir);
+      continue;
+    }
+    auto resources = Resources::fromProtos(config.resources());
+    container->spec.id = id;
+    container->spec.resources = resources ? *resources : Resources();
+    container->spec.info = config.container_info();
+    container->spec.sandbox = config.sandbox_directory();
+    if (config.has_user()) container->spec.user = config.user();
+    if (auto status = fs::readFile(container->path("status"))) {
+      Termination termination;
+      if (termination.ParseFromString(*status)) container->termination = termination;
+    }
+    if (!container->termination) specs.push_back(container->spec);
+    containers_[id] = std::move(container);
+  }
+  for (auto& isolator : isolators_) {
+    if (auto recovered = isolator->recover(specs); !recovered) {
+      return recovered.error().wrap("recovering " + std::string(isolator->name()));
+    }
+  }
+
+  for (auto& [id, container] : containers_) {
+    if (container->termination) continue;
+    pid_t pid = 0;
+    uint64_t recordedStart = 0;
+    if (auto text = fs::readFile(container->path("supervisor.pid"))) {
+      std::istringstream(*text) >> pid >> recordedStart;
+    }
+    const auto start = pid > 0 ? startTime(pid) : std::nullopt;
+    if (!start || *start != recordedStart) {
+      log::info("container {}: its supervisor is gone; collecting its end", id);
+      asio::post(io_, [this, id = id] { onSupervisorExit(id); });
+      continue;
+    }
+    container->supervisorPid = pid;
+    if (options_.recoverByCleanup) {
+      log::info("container {}: killing it (--recover=cleanup)", id);
+      container->killed = true;
+      killEverything(*container);
+    }
+    watchSupervisor(*container);
+    for (auto& isolator : isolators_) {
+      isolator->watch(id, [this, id = id](const isolation::Limitation& l) { onLimitation(id, l); });
+    }
+    log::info("recovered container {} (supervisor pid {})", id, pid);
+  }
+  return success();
+}
+
+}  // namespace mesolite::agent

@@ -1,0 +1,93 @@
+// The Mesos containerizer, standalone-container flavour: drives the isolators and
+// mesos-containerizer (the launcher) through a container's life, and re-adopts
+// containers after an agent restart. Runs on the agent's one io_context.
+#pragma once
+
+#include <sys/types.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/resources.h"
+#include "common/result.h"
+#include "isolators/isolator.h"
+#include "launcher/launch_request.h"
+#include "mesos/v1/agent/agent.pb.h"
+#include "mesos/v1/mesos.pb.h"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace mesolite::agent {
+
+struct ContainerizerOptions {
+  std::string workDir;       // sandboxes: <work_dir>/containers/<id>
+  std::string runtimeDir;    // state: <runtime_dir>/containers/<id>/{config,pid,...}
+  std::string launcherPath;  // mesos-containerizer
+  bool switchUser = true;
+  bool recoverByCleanup = false;  // --recover=cleanup: kill what survives a restart
+};
+
+// A failure with the HTTP status it maps to (400 bad request, 404 unknown, 409 ...).
+struct ContainerError {
+  int status;
+  std::string message;
+};
+
+class Containerizer {
+ public:
+  using Termination = mesos::v1::agent::Response::WaitContainer;
+
+  Containerizer(boost::asio::io_context& io, ContainerizerOptions options,
+                std::vector<std::unique_ptr<isolation::Isolator>> isolators);
+  ~Containerizer();
+
+  // Re-adopts the containers of an earlier run found under the runtime dir.
+  Result<void> recover();
+
+  enum class Launched { kNew, kAlreadyExists };
+  std::variant<Launched, ContainerError> launch(
+      const mesos::v1::agent::Call::LaunchContainer& call);
+
+  // Calls `done` once the container has ended (now, if it has); 404 if unknown.
+  std::optional<ContainerError> wait(const std::string& id,
+                                     std::function<void(const Termination&)> done);
+  std::optional<ContainerError> kill(const std::string& id, int signal);
+  // Forgets an ended container and deletes its sandbox and runtime directory.
+  std::optional<ContainerError> remove(const std::string& id);
+
+  struct View {
+    std::string id;
+    pid_t pid = 0;  // the task's pid as the host sees it; 0 when not known
+    bool running = false;
+    Resources resources;
+    std::optional<mesos::v1::ResourceStatistics> statistics;
+  };
+  std::vector<View> containers();
+
+ private:
+  struct Container;
+
+  Result<void> start(Container& container, const mesos::v1::CommandInfo& command);
+  void watchSupervisor(Container& container);
+  void onSupervisorExit(const std::string& id);
+  void onLimitation(const std::string& id, const isolation::Limitation& limitation);
+  void killEverything(Container& container);
+  void finish(Container& container, Termination termination);
+  void cleanupIsolators(const std::string& id);
+
+  boost::asio::io_context& io_;
+  ContainerizerOptions options_;
+  std::vector<std::unique_ptr<isolation::Isolator>> isolators_;
+  std::map<std::string, std::unique_ptr<Container>> containers_;
+};
+
+// Mesos's rule for container ids: letters, digits, '-', '_', '.'; not "." or "..".
+Result<void> validateContainerId(const std::string& id);
+
+}  // namespace mesolite::agent

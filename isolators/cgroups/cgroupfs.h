@@ -1,0 +1,66 @@
+// Small helpers for talking to cgroupfs directly: one open + read/write + close per
+// control file. We decided against libcgroup for this: it re-parses mount tables and
+// config on each call, and the launch path writes a handful of files per container
+// where every syscall counts (DESIGN.md, "Launch path").
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/result.h"
+
+namespace mesolite::cgroups::fs {
+
+// Owns a file descriptor; closes it once.
+class UniqueFd {
+ public:
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  ~UniqueFd() { reset(); }
+  UniqueFd(UniqueFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  UniqueFd& operator=(UniqueFd&& other) noexcept {
+    if (this != &other) {
+      reset();
+      fd_ = std::exchange(other.fd_, -1);
+    }
+    return *this;
+  }
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+
+  int get() const { return fd_; }
+  bool valid() const { return fd_ >= 0; }
+  int release() { return std::exchange(fd_, -1); }
+  void reset(int fd = -1);
+
+ private:
+  int fd_ = -1;
+};
+
+// The whole file. Errors name the path and errno.
+Result<std::string> readFile(const std::string& path);
+// One write(2) of `value` (cgroupfs takes each write as one command).
+Result<void> writeFile(const std::string& path, std::string_view value);
+
+bool exists(const std::string& path);
+bool isDirectory(const std::string& path);
+
+// Names of the sub-directories of `path` (child cgroups); empty if there are none.
+Result<std::vector<std::string>> subdirectories(const std::string& path);
+
+// mkdir; `created` is false when it already existed.
+Result<void> makeDirectory(const std::string& path, bool* created);
+
+// The pids (or tids) listed one per line in cgroup.procs / tasks / cgroup.threads.
+Result<std::vector<pid_t>> readIdList(const std::string& path);
+
+std::string_view trim(std::string_view text);
+// A non-negative decimal number, the whole of `text` (after trimming).
+Result<uint64_t> parseUint(std::string_view text);
+
+}  // namespace mesolite::cgroups::fs

@@ -1,0 +1,30 @@
+// The task's process between clone and exec.
+#pragma once
+
+#include <vector>
+
+#include "launcher/launch_request.h"
+
+namespace mesolite::launcher {
+
+// Everything the child needs, prepared by the supervisor before clone so that the
+// child only makes system calls. Fds are plain ints: the child never returns into the
+// supervisor's code, so nothing here is owned by it.
+struct ChildContext {
+  const LaunchRequest* request = nullptr;
+  std::vector<char*> argv;  // NULL-terminated, pointing into *request
+  std::vector<char*> envp;
+  int stdinFd = -1;  // -1: keep the launcher's own
+  int stdoutFd = -1;
+  int stderrFd = -1;
+  int syncRead = -1;    // the child waits here until the supervisor has placed it in its cgroups
+  int syncWrite = -1;   // the supervisor's end, closed in the child
+  int errorRead = -1;   // the supervisor's end, closed in the child
+  int errorWrite = -1;  // CLOEXEC: EOF for the supervisor once exec succeeded
+};
+
+// Sets the task up (namespaces, rlimits, stdio, working directory, user, fds) and
+// execs it. On any failure writes "what: strerror" to errorWrite and _exit(127)s.
+[[noreturn]] void runChild(const ChildContext& context);
+
+}  // namespace mesolite::launcher

@@ -1,0 +1,69 @@
+// What the agent tells mesos-containerizer to do: the command, its environment and
+// files, and the isolation the isolators planned. Sent over a pipe as NUL-separated
+// "key=value" records: the launcher runs once per task and must start fast, so it
+// links neither protobuf nor Boost (see DESIGN.md, "Launch path").
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+
+namespace mesolite::launcher {
+
+struct RLimit {
+  int resource = 0;   // RLIMIT_*
+  uint64_t soft = 0;  // RLIM_INFINITY for unlimited
+  uint64_t hard = 0;
+};
+
+struct LaunchRequest {
+  std::string containerId;
+
+  // The task. argv[0] is looked up on PATH when it holds no '/'.
+  std::vector<std::string> argv;
+  std::vector<std::string> environment;  // "NAME=value"
+  std::string workingDirectory;          // the sandbox
+  std::string stdoutPath;                // opened O_APPEND|O_CREAT in the launcher
+  std::string stderrPath;
+  std::optional<uint32_t> uid;  // switch to this user before exec
+  std::optional<uint32_t> gid;
+  std::vector<uint32_t> supplementaryGroups;
+
+  // Isolation.
+  uint64_t namespaces = 0;              // CLONE_NEW* flags for the task
+  std::optional<std::string> hostname;  // with CLONE_NEWUTS
+  std::vector<RLimit> rlimits;
+  // The task starts in these cgroups: a cgroup2 directory (clone3 CLONE_INTO_CGROUP
+  // where the kernel allows, else its cgroup.procs) and v1 cgroup.procs files.
+  std::optional<std::string> cgroupV2Path;
+  std::vector<std::string> cgroupV1ProcsFiles;
+  // Where the OOM killer's count is read after the task ends (memory.events or
+  // memory.oom_control), to tell an OOM death from another SIGKILL.
+  std::optional<std::string> oomCounterFile;
+
+  // Bookkeeping for the agent: the task's pid (as the host sees it) and, when the
+  // task has ended, its termination record; both written atomically.
+  std::string pidPath;
+  std::string terminationPath;
+
+  std::string encode() const;
+  static Result<LaunchRequest> decode(std::string_view data);
+};
+
+// What the launcher records when the task ends, in `terminationPath`, as
+// "key=value" lines. The agent reads it, now or after a restart.
+struct Termination {
+  std::optional<int> waitStatus;  // as from waitpid(); none if the task never started
+  uint64_t oomKills = 0;          // OOM kills in the container's cgroup during its life
+  std::string message;            // e.g. "cannot exec 'foo': No such file or directory"
+  double timestamp = 0;           // seconds since the epoch
+
+  std::string encode() const;
+  static Result<Termination> decode(std::string_view data);
+};
+
+}  // namespace mesolite::launcher

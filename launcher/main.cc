@@ -1,0 +1,180 @@
+// mesos-containerizer: started by the agent once per container with the encoded
+// LaunchRequest on fd 3. It clones the task into its namespaces and cgroups, lets it
+// exec, stays as its supervisor and records how it ended in `terminationPath`.
+//
+// Exit status: 0 once the termination is recorded (whatever the task did), 1 if it
+// could not be recorded, 2 for bad invocation or a bad request.
+
+#include <fcntl.h>
+#include <malloc.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "launcher/fd.h"
+#include "launcher/files.h"
+#include "launcher/launch_request.h"
+#include "launcher/namespaces.h"
+#include "launcher/spawn.h"
+#include "launcher/supervisor.h"
+
+namespace mesolite::launcher {
+
+namespace {
+
+constexpr int kRequestFd = 3;
+constexpr size_t kMaxRequestBytes = 16 << 20;
+constexpr int kBadInput = 2;
+
+int badInput(const std::string& message) {
+  std::fprintf(stderr, "mesos-containerizer: %s\n", message.c_str());
+  return kBadInput;
+}
+
+// What decode cannot know: the launch-time constraints.
+Result<void> validate(const LaunchRequest& request) {
+  if (request.argv[0].empty()) return Error("launch request: empty command (arg 0)");
+  if (request.namespaces & ~kSupportedNamespaces) {
+    char text[96];
+    std::snprintf(text, sizeof(text), "launch request: unsupported namespace flags 0x%llx",
+                  static_cast<unsigned long long>(request.namespaces & ~kSupportedNamespaces));
+    return Error(text);
+  }
+  if (request.hostname && !(request.namespaces & CLONE_NEWUTS)) {
+    // Without a uts namespace sethostname would rename the host.
+    return Error("launch request: hostname '" + *request.hostname + "' without CLONE_NEWUTS");
+  }
+  if (request.uid && !request.gid) {
+    // The task would keep the launcher's gid 0.
+    return Error("launch request: uid " + std::to_string(*request.uid) + " without a gid");
+  }
+  if (!request.supplementaryGroups.empty() && !request.gid) {
+    return Error("launch request: supplementary groups without a gid");
+  }
+  for (const RLimit& limit : request.rlimits) {
+    if (limit.resource < 0 || limit.resource >= RLIMIT_NLIMITS) {
+      return Error("launch request: unknown rlimit resource " + std::to_string(limit.resource));
+    }
+  }
+  return success();
+}
+
+Result<LaunchRequest> readRequest() {
+  auto data = readAll(kRequestFd, kMaxRequestBytes, "the launch request on fd 3");
+  ::close(kRequestFd);
+  if (!data) return data.error();
+  auto request = LaunchRequest::decode(*data);
+  if (!request) return request.error();
+  if (auto valid = validate(*request); !valid) return valid.error();
+  return request;
+}
+
+// Nothing the agent forgot to mark O_CLOEXEC stays open in a supervisor that lives as
+// long as the task, and fds 0-2 are always open so that no file of ours lands there.
+void tidyFds() {
+  ::close_range(kRequestFd, ~0U, 0);
+  for (int fd = 0; fd < 3; ++fd) {
+    if (::fcntl(fd, F_GETFD) < 0 && errno == EBADF) ::open("/dev/null", O_RDWR);
+  }
+}
+
+// Starts the task: its pid once it has exec'ed; otherwise why not (it is gone then).
+Result<pid_t> start(const LaunchRequest& request) {
+  auto stdio = openTaskStdio(request);
+  if (!stdio) return stdio.error();
+  auto task = spawnTask(request, *stdio);
+  if (!task) return task.error();
+  *stdio = TaskStdio();  // the child has its copies
+
+  Result<void> ready = attachToCgroups(request, *task);
+  if (ready && !request.pidPath.empty()) {
+    // Before the release: once the task runs, the agent can always find it.
+    ready = writeFileAtomically(request.pidPath, std::to_string(task->pid) + "\n", false);
+  }
+  if (!ready) {
+    abandonTask(*task);
+    return ready.error();
+  }
+  const pid_t pid = task->pid;
+  if (auto execed = releaseTask(*task); !execed) return execed.error();
+  return pid;
+}
+
+double now() {
+  timespec time;
+  ::clock_gettime(CLOCK_REALTIME, &time);
+  return double(time.tv_sec) + double(time.tv_nsec) / 1e9;
+}
+
+int run(int argc, char** argv) {
+  if (argc != 2 || std::string_view(argv[1]) != "launch") {
+    std::fprintf(stderr, "usage: mesos-containerizer launch  (the launch request on fd 3)\n");
+    return kBadInput;
+  }
+  if (::fcntl(kRequestFd, F_GETFD) < 0) {
+    return badInput("fd 3 is not open: the launch request is expected on fd 3 (" +
+                    std::string(std::strerror(errno)) + ")");
+  }
+
+  std::string terminationPath;
+  std::optional<std::string> oomCounterFile;
+  Termination termination;
+  Result<pid_t> task = Error("not started");
+  {
+    auto request = readRequest();
+    tidyFds();
+    if (!request) return badInput(request.error().message);
+    terminationPath = request->terminationPath;
+    oomCounterFile = request->oomCounterFile;
+    if (auto supervising = becomeSupervisor(); !supervising) {
+      task = supervising.error();
+    } else {
+      task = start(*request);
+    }
+  }
+  // The request (argv, environment, ...) is gone; hand its pages back, the supervisor
+  // may live for months.
+  ::malloc_trim(0);
+
+  if (task) {
+    auto status = waitForTask(*task);
+    if (status) {
+      termination.waitStatus = *status;
+    } else {
+      termination.message = status.error().message;
+    }
+    if (oomCounterFile) {
+      auto kills = readOomKills(*oomCounterFile);
+      if (kills) {
+        termination.oomKills = *kills;
+      } else {
+        termination.message += (termination.message.empty() ? "" : "; ") + kills.error().message;
+      }
+    }
+  } else {
+    termination.message = task.error().message;
+    std::fprintf(stderr, "mesos-containerizer: the task did not start: %s\n",
+                 termination.message.c_str());
+  }
+  termination.timestamp = now();
+  if (auto written = writeFileAtomically(terminationPath, termination.encode(), true); !written) {
+    std::fprintf(stderr, "mesos-containerizer: cannot record the termination: %s\n",
+                 written.error().message.c_str());
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+
+}  // namespace mesolite::launcher
+
+int main(int argc, char** argv) {
+  return mesolite::launcher::run(argc, argv);
+}

@@ -1,0 +1,335 @@
+// Standalone containers through mesos-agent's v1 operator API, as an operator would
+// drive them, with real cgroups and namespaces on this host (root only).
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <thread>
+
+#include "common/http_client.h"
+#include "isolators/cgroups/cgroups.h"
+#include "tests/support/subprocess.h"
+
+namespace mesolite {
+namespace {
+
+using namespace std::chrono_literals;
+using json = nlohmann::json;
+using testing::Subprocess;
+
+std::string readFile(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+class AgentContainers : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root: creates cgroups and namespaces";
+    char dir[] = "/tmp/mesolite-agent-XXXXXX";
+    dir_ = mkdtemp(dir);
+    cgroupsRoot_ = "mesolite-test-" + std::to_string(getpid());
+  }
+
+  void TearDown() override {
+    agent_.reset();  // SIGKILL if still running
+    // Containers outlive the agent by design: end what this test left, by cgroup.
+    if (auto hierarchy = cgroups::detect()) {
+      for (const std::string& id : launched_) {
+        auto cgroup =
+            cgroups::ContainerCgroup::open(*hierarchy, cgroupsRoot_, id, hierarchy->controllers());
+        if (cgroup) (void)cgroup->destroy();
+      }
+      for (const auto& [controller, mount] : hierarchy->v1Mounts) {
+        rmdir((mount + "/" + cgroupsRoot_).c_str());
+      }
+      if (hierarchy->v2Mount) rmdir((*hierarchy->v2Mount + "/" + cgroupsRoot_).c_str());
+    }
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+  }
+
+  void startAgent(std::vector<std::string> extra = {}) {
+    std::vector<std::string> argv = {
+        std::getenv("MESOLITE_AGENT"),
+        "--work_dir=" + dir_ + "/work",
+        "--runtime_dir=" + dir_ + "/run",
+        "--launcher_dir=" + std::string(std::getenv("MESOLITE_LAUNCHER_DIR")),
+        "--ip=127.0.0.1",
+        "--port=0",
+        "--cgroups_root=" + cgroupsRoot_};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    agent_ = std::make_unique<Subprocess>(argv);
+    auto line = agent_->waitForLine("agent listening on", 20s);
+    ASSERT_TRUE(line) << agent_->err();
+    std::smatch match;
+    ASSERT_TRUE(std::regex_search(*line, match, std::regex(R"(127\.0\.0\.1:(\d+))")));
+    endpoint_ = {"127.0.0.1", uint16_t(std::stoi(match[1]))};
+  }
+
+  void stopAgent() {
+    auto status = agent_->stop(SIGTERM, 10s);
+    ASSERT_TRUE(status);
+    agent_.reset();
+  }
+
+  http::Response call(const json& body, std::chrono::milliseconds timeout = 30s) {
+    http::Request request{.method = "POST", .path = "/api/v1", .body = body.dump()};
+    request.headers["Content-Type"] = "application/json";
+    auto response = http::fetch(endpoint_, request, {.timeout = timeout});
+    EXPECT_TRUE(response) << response.error().message;
+    return response ? *response : http::Response{.status = 0};
+  }
+
+  int launch(const std::string& id, const std::string& command, const std::string& resources,
+             json container = nullptr) {
+    json launch = {{"container_id", {{"value", id}}},
+                   {"command", {{"shell", true}, {"value", command}}},
+                   {"resources", json::array()}};
+    std::stringstream list(resources);
+    for (std::string item; std::getline(list, item, ';');) {
+      const size_t colon = item.find(':');
+      launch["resources"].push_back({{"name", item.substr(0, colon)},
+                                     {"type", "SCALAR"},
+                                     {"scalar", {{"value", std::stod(item.substr(colon + 1))}}}});
+    }
+    if (!container.is_null()) launch["container"] = container;
+    launched_.push_back(id);
+    auto response = call({{"type", "LAUNCH_CONTAINER"}, {"launch_container", launch}});
+    EXPECT_TRUE(response.status == 200 || response.status == 202) << response.body;
+    return response.status;
+  }
+
+  json wait(const std::string& id) {
+    auto response =
+        call({{"type", "WAIT_CONTAINER"}, {"wait_container", {{"container_id", {{"value", id}}}}}},
+             120s);
+    EXPECT_EQ(response.status, 200) << response.body;
+    return response.status == 200 ? json::parse(response.body)["wait_container"] : json();
+  }
+
+  http::Response kill(const std::string& id) {
+    return call(
+        {{"type", "KILL_CONTAINER"}, {"kill_container", {{"container_id", {{"value", id}}}}}});
+  }
+
+  http::Response remove(const std::string& id) {
+    return call(
+        {{"type", "REMOVE_CONTAINER"}, {"remove_container", {{"container_id", {{"value", id}}}}}});
+  }
+
+  json containers() {
+    auto response =
+        call({{"type", "GET_CONTAINERS"}, {"get_containers", {{"show_standalone", true}}}});
+    return json::parse(response.body)["get_containers"].value("containers", json::array());
+  }
+
+  std::string sandbox(const std::string& id) { return dir_ + "/work/containers/" + id; }
+
+  bool waitForFile(const std::string& path, std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (std::filesystem::exists(path) && std::filesystem::file_size(path) > 0) return true;
+      std::this_thread::sleep_for(20ms);
+    }
+    return false;
+  }
+
+  // Dead: gone, or a zombie waiting for init to reap it (it was reparented there).
+  static bool processEnds(pid_t pid, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    do {
+      std::string stat = readFile("/proc/" + std::to_string(pid) + "/stat");
+      const size_t paren = stat.rfind(')');
+      if (stat.empty() || (paren != std::string::npos && stat.substr(paren + 2, 1) == "Z")) {
+        return true;
+      }
+      std::this_thread::sleep_for(20ms);
+    } while (std::chrono::steady_clock::now() < deadline);
+    return false;
+  }
+
+  std::string dir_;
+  std::string cgroupsRoot_;
+  std::vector<std::string> launched_;
+  std::unique_ptr<Subprocess> agent_;
+  http::Endpoint endpoint_;
+};
+
+TEST_F(AgentContainers, ExitCodeAndOutputComeBack) {
+  startAgent();
+  launch("exits", "echo out; echo err >&2; exit 3", "cpus:0.1;mem:32");
+  json end = wait("exits");
+  ASSERT_TRUE(end.contains("exit_status")) << end.dump();
+  EXPECT_TRUE(WIFEXITED(end["exit_status"].get<int>()));
+  EXPECT_EQ(WEXITSTATUS(end["exit_status"].get<int>()), 3);
+  EXPECT_EQ(end["state"], "TASK_FAILED");
+  EXPECT_EQ(readFile(sandbox("exits") + "/stdout"), "out\n");
+  EXPECT_EQ(readFile(sandbox("exits") + "/stderr"), "err\n");
+}
+
+TEST_F(AgentContainers, MemoryHogIsOomKilledAndWaitSaysMemoryLimitation) {
+  startAgent();
+  launch("hog", "python3 -c 'b=[]\nwhile True: b.append(b\"x\" * (1 << 20))'", "cpus:0.5;mem:64");
+  json end = wait("hog");
+  EXPECT_EQ(end["reason"], "REASON_CONTAINER_LIMITATION_MEMORY") << end.dump();
+  EXPECT_EQ(end["state"], "TASK_FAILED");
+  EXPECT_NE(end.value("message", "").find("64"), std::string::npos) << end.dump();
+  ASSERT_TRUE(end.contains("exit_status"));
+  EXPECT_TRUE(WIFSIGNALED(end["exit_status"].get<int>()));
+  EXPECT_EQ(WTERMSIG(end["exit_status"].get<int>()), SIGKILL);
+}
+
+TEST_F(AgentContainers, TaskIsPidOneWithItsHostname) {
+  startAgent();
+  launch("named", "echo pid=$$; hostname; ls /proc | grep -c '^[0-9]'", "cpus:0.1;mem:32",
+         {{"type", "MESOS"}, {"hostname", "box-one"}});
+  json end = wait("named");
+  EXPECT_EQ(end["state"], "TASK_FINISHED") << end.dump();
+  std::string out = readFile(sandbox("named") + "/stdout");
+  EXPECT_NE(out.find("pid=1\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("box-one\n"), std::string::npos) << out;
+  // The fresh /proc shows only the container: sh, ls and grep at most.
+  std::smatch match;
+  ASSERT_TRUE(std::regex_search(out, match, std::regex(R"(\n(\d+)\n$)"))) << out;
+  EXPECT_LE(std::stoi(match[1]), 4) << out;
+}
+
+TEST_F(AgentContainers, NoneNetworkHasOnlyLoopback) {
+  startAgent();
+  launch("offline", "cat /proc/net/dev", "cpus:0.1;mem:32",
+         {{"type", "MESOS"}, {"network_infos", {{{"name", "none"}}}}});
+  json end = wait("offline");
+  EXPECT_EQ(end["state"], "TASK_FINISHED") << end.dump();
+  std::string out = readFile(sandbox("offline") + "/stdout");
+  EXPECT_NE(out.find("lo:"), std::string::npos) << out;
+  // Two header lines and lo, nothing else.
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 3) << out;
+}
+
+TEST_F(AgentContainers, ForkBombIsContainedAndTheAgentStaysResponsive) {
+  startAgent();
+  launch("bomb", "f() { f | f & }; f; sleep 30", "cpus:0.5;mem:256;pids:64");
+  for (int i = 0; i < 20; ++i) {
+    auto start = std::chrono::steady_clock::now();
+    auto health = http::fetch(endpoint_, {.method = "GET", .path = "/health"}, {.timeout = 5s});
+    ASSERT_TRUE(health) << health.error().message;
+    EXPECT_EQ(health->status, 200);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+    std::this_thread::sleep_for(100ms);
+  }
+  json list = containers();
+  ASSERT_EQ(list.size(), 1u) << list.dump();
+  EXPECT_LE(list[0]["resource_statistics"].value("processes", 0), 64) << list.dump();
+  EXPECT_EQ(kill("bomb").status, 200);
+  json end = wait("bomb");
+  EXPECT_EQ(end["state"], "TASK_KILLED") << end.dump();
+}
+
+TEST_F(AgentContainers, CfsQuotaHoldsABusyLoopNearHalfACpu) {
+  startAgent({"--cgroups_enable_cfs"});
+  launch("busy", "while :; do :; done", "cpus:0.5;mem:32");
+  std::this_thread::sleep_for(500ms);
+  auto cpuTime = [&] {
+    json list = containers();
+    if (list.empty() || !list[0].contains("resource_statistics")) return -1.0;
+    const json& s = list[0]["resource_statistics"];
+    return s.value("cpus_user_time_secs", 0.0) + s.value("cpus_system_time_secs", 0.0);
+  };
+  const double before = cpuTime();
+  const auto start = std::chrono::steady_clock::now();
+  std::this_thread::sleep_for(3s);
+  const double used = cpuTime() - before;
+  const double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_GT(used / wall, 0.35) << used << " cpu-seconds in " << wall;
+  EXPECT_LT(used / wall, 0.65) << used << " cpu-seconds in " << wall;
+  kill("busy");
+  wait("busy");
+}
+
+TEST_F(AgentContainers, KillEndsADoubleForkedDaemonAndRemoveLeavesNothing) {
+  // Without a pid namespace the daemon truly escapes its parent: only the cgroup holds it.
+  startAgent({"--isolation=cgroups/cpu,cgroups/mem,cgroups/pids"});
+  launch("daemon",
+         "sh -c 'setsid sh -c \"echo \\$\\$ > daemon.pid; exec sleep 1000\" &'; exec sleep 1000",
+         "cpus:0.1;mem:32");
+  ASSERT_TRUE(waitForFile(sandbox("daemon") + "/daemon.pid", 10s));
+  const pid_t daemon = std::stoi(readFile(sandbox("daemon") + "/daemon.pid"));
+  ASSERT_EQ(::kill(daemon, 0), 0) << "the daemon should be running";
+
+  EXPECT_EQ(kill("daemon").status, 200);
+  json end = wait("daemon");
+  EXPECT_EQ(end["state"], "TASK_KILLED") << end.dump();
+  EXPECT_TRUE(processEnds(daemon, 2s)) << "the double-forked daemon survived KILL_CONTAINER";
+
+  EXPECT_EQ(remove("daemon").status, 200);
+  EXPECT_FALSE(std::filesystem::exists(sandbox("daemon")));
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/run/containers/daemon"));
+  auto hierarchy = cgroups::detect();
+  ASSERT_TRUE(hierarchy);
+  for (const auto& [controller, mount] : hierarchy->v1Mounts) {
+    EXPECT_FALSE(std::filesystem::exists(mount + "/" + cgroupsRoot_ + "/daemon")) << controller;
+  }
+  if (hierarchy->v2Mount) {
+    EXPECT_FALSE(std::filesystem::exists(*hierarchy->v2Mount + "/" + cgroupsRoot_ + "/daemon"));
+  }
+  EXPECT_TRUE(containers().empty());
+}
+
+TEST_F(AgentContainers, ARestartedAgentStillSeesItsContainers) {
+  startAgent();
+  launch("survivor", "sleep 1000", "cpus:0.1;mem:32");
+  launch("quick", "sleep 1; exit 4", "cpus:0.1;mem:32");
+  stopAgent();
+  std::this_thread::sleep_for(1500ms);  // "quick" ends while no agent runs
+
+  startAgent();
+  json list = containers();
+  EXPECT_EQ(list.size(), 2u) << list.dump();
+  json quick = wait("quick");
+  ASSERT_TRUE(quick.contains("exit_status")) << quick.dump();
+  EXPECT_EQ(WEXITSTATUS(quick["exit_status"].get<int>()), 4);
+
+  EXPECT_EQ(kill("survivor").status, 200);
+  json end = wait("survivor");
+  EXPECT_EQ(end["state"], "TASK_KILLED") << end.dump();
+}
+
+TEST_F(AgentContainers, MalformedCallsGet4xxWithAMessage) {
+  startAgent();
+  auto noId = call(
+      {{"type", "LAUNCH_CONTAINER"}, {"launch_container", {{"command", {{"value", "true"}}}}}});
+  EXPECT_EQ(noId.status, 400);
+  EXPECT_NE(noId.body.find("container_id"), std::string::npos) << noId.body;
+
+  auto badId =
+      call({{"type", "LAUNCH_CONTAINER"},
+            {"launch_container",
+             {{"container_id", {{"value", "../escape"}}}, {"command", {{"value", "true"}}}}}});
+  EXPECT_EQ(badId.status, 400);
+  EXPECT_NE(badId.body.find("../escape"), std::string::npos) << badId.body;
+
+  auto badResources = call(
+      {{"type", "LAUNCH_CONTAINER"},
+       {"launch_container",
+        {{"container_id", {{"value", "x"}}},
+         {"command", {{"value", "true"}}},
+         {"resources", {{{"name", "cpus"}, {"type", "SCALAR"}, {"scalar", {{"value", -1}}}}}}}}});
+  EXPECT_EQ(badResources.status, 400);
+  EXPECT_NE(badResources.body.find("cpus"), std::string::npos) << badResources.body;
+
+  auto unknown = call(
+      {{"type", "WAIT_CONTAINER"}, {"wait_container", {{"container_id", {{"value", "nobody"}}}}}});
+  EXPECT_EQ(unknown.status, 404);
+
+  auto garbage = call(json("not a call"));
+  EXPECT_EQ(garbage.status, 400);
+}
+
+}  // namespace
+}  // namespace mesolite
