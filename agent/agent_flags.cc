@@ -7,12 +7,6 @@ namespace mesolite::agent {
 
 namespace {
 
-Result<void> validPort(const std::string& text) {
-  auto port = parseFlagValue(text, static_cast<uint32_t*>(nullptr));
-  if (port && *port > 65535) return Error("port " + text + " is out of range (0-65535)");
-  return success();
-}
-
 Result<void> oneOf(const std::string& text, std::initializer_list<std::string_view> choices) {
   std::string names;
   for (std::string_view choice : choices) {
@@ -41,12 +35,12 @@ AgentFlags::AgentFlags()
           "container terminations.",
           std::string("/var/run/mesos"));
   set.add(&ip, "ip", "IP address to listen on (default: all addresses).");
-  set.add(&port, "port", "Port to listen on.", uint32_t(5051)).validate(validPort);
+  set.add(&port, "port", "Port to listen on.", uint32_t(5051)).validate(validatePort);
   set.add(&advertise_ip, "advertise_ip",
           "IP address advertised to reach this agent, when it differs from --ip (NAT).");
   set.add(&advertise_port, "advertise_port",
           "Port advertised to reach this agent, when it differs from --port.")
-      .validate(validPort);
+      .validate(validatePort);
   set.add(&hostname, "hostname",
           "Hostname the agent reports to the master (default: the system's).");
   set.add(&hostname_lookup, "hostname_lookup",

@@ -14,6 +14,7 @@
 #include "common/http_server.h"
 #include "common/logging.h"
 #include "common/resources.h"
+#include "isolators/module_loader.h"
 #include "isolators/registry.h"
 
 using namespace mesolite;
@@ -56,7 +57,18 @@ int main(int argc, char** argv) {
   isolatorOptions.cgroupsRoot = flags.cgroups_root;
   isolatorOptions.cgroupsEnableCfs = flags.cgroups_enable_cfs;
   isolatorOptions.cgroupsLimitSwap = flags.cgroups_limit_swap;
-  auto isolators = isolation::createIsolators(flags.isolation, io, *hierarchy, isolatorOptions);
+  // Out-of-tree isolators; their libraries stay loaded while the agent runs.
+  isolation::ModuleRegistry modules;
+  if (flags.modules) {
+    auto loaded = isolation::ModuleRegistry::load(*flags.modules);
+    if (!loaded) {
+      log::error("--modules: {}", loaded.error().message);
+      return 1;
+    }
+    modules = std::move(*loaded);
+  }
+  auto isolators =
+      isolation::createIsolators(flags.isolation, io, *hierarchy, isolatorOptions, &modules);
   if (!isolators) {
     log::error("--isolation: {}", isolators.error().message);
     return 1;

@@ -45,13 +45,7 @@ Result<void> deserialize(std::string_view body, ContentType type,
                  ": the body is not a valid serialized message (" + std::to_string(body.size()) +
                  " bytes)");
   }
-  if (!message->IsInitialized()) {
-    std::string missing = message->InitializationErrorString();
-    message->Clear();
-    return Error("invalid " + message->GetDescriptor()->name() +
-                 ": missing required field(s): " + missing);
-  }
-  return success();
+  return requireInitialized(message);
 }
 
 http::Response respond(int status, const google::protobuf::Message& message, ContentType type) {

@@ -123,6 +123,12 @@ std::string formatFlagValue(const Bytes& value) {
   return value.toString();
 }
 
+Result<void> validatePort(const std::string& text) {
+  auto port = parseFlagValue(text, static_cast<uint32_t*>(nullptr));
+  if (port && *port > 65535) return Error("port " + text + " is out of range (0-65535)");
+  return success();
+}
+
 FlagSet::FlagSet(std::string program, std::string summary)
     : program_(std::move(program)), summary_(std::move(summary)) {}
 

@@ -39,6 +39,9 @@ std::string formatFlagValue(const T& value) requires std::is_integral_v<T> {
   return std::to_string(value);
 }
 
+// A validator for port flags: 0-65535.
+Result<void> validatePort(const std::string& text);
+
 struct Flag {
   std::string name;
   std::vector<std::string> aliases;

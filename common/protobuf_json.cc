@@ -417,13 +417,15 @@ Result<void> fromJson(const nlohmann::json& json, pb::Message* message) {
     message->Clear();
     return Error("invalid " + message->GetDescriptor()->name() + ": " + reader.error());
   }
-  if (!message->IsInitialized()) {
-    std::string missing = message->InitializationErrorString();
-    message->Clear();
-    return Error("invalid " + message->GetDescriptor()->name() +
-                 ": missing required field(s): " + missing);
-  }
-  return success();
+  return requireInitialized(message);
+}
+
+Result<void> requireInitialized(pb::Message* message) {
+  if (message->IsInitialized()) return success();
+  std::string missing = message->InitializationErrorString();
+  message->Clear();
+  return Error("invalid " + message->GetDescriptor()->name() +
+               ": missing required field(s): " + missing);
 }
 
 }  // namespace mesolite

@@ -27,6 +27,10 @@ Result<void> parseJson(std::string_view json, google::protobuf::Message* message
 // The same from an already parsed JSON value (e.g. one element of an array).
 Result<void> fromJson(const nlohmann::json& json, google::protobuf::Message* message);
 
+// Fails, naming the missing required fields, unless `message` has them all; clears it
+// then, so nothing half-parsed is used.
+Result<void> requireInitialized(google::protobuf::Message* message);
+
 template <typename T>
 Result<T> parseJson(std::string_view json) {
   T message;

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "isolators/cgroups_isolator.h"
+#include "isolators/module_loader.h"
 #include "isolators/namespaces_isolator.h"
 #include "isolators/rlimits_isolator.h"
 
@@ -56,9 +57,21 @@ const std::set<std::string_view>& knownButUnbuilt() {
 
 }  // namespace
 
+bool isBuiltinIsolator(std::string_view name) {
+  if (aliases().count(name) || knownButUnbuilt().count(name)) return true;
+  const size_t slash = name.find('/');
+  if (slash == std::string_view::npos) return false;
+  const std::string_view family = name.substr(0, slash + 1);
+  if (family == "cgroups/" || family == "namespaces/" || family == "posix/") return true;
+  for (std::string_view known : knownButUnbuilt()) {
+    if (known.substr(0, slash + 1) == family) return true;
+  }
+  return false;
+}
+
 Result<Isolators> createIsolators(std::string_view isolation, boost::asio::io_context& io,
                                   const cgroups::Hierarchy& hierarchy,
-                                  const IsolatorOptions& options) {
+                                  const IsolatorOptions& options, const ModuleRegistry* modules) {
   std::vector<std::string> names;
   std::stringstream list{std::string(isolation)};
   for (std::string name; std::getline(list, name, ',');) {
@@ -74,6 +87,7 @@ Result<Isolators> createIsolators(std::string_view isolation, boost::asio::io_co
   std::set<std::string> cgroupSubsystems;
   std::set<std::string> namespaceKinds;
   bool rlimits = false;
+  std::vector<std::string> fromModules;
   std::vector<std::string> resolved;
   for (const std::string& name : names) {
     if (std::find(resolved.begin(), resolved.end(), name) != resolved.end()) continue;
@@ -90,6 +104,8 @@ Result<Isolators> createIsolators(std::string_view isolation, boost::asio::io_co
     } else if (knownButUnbuilt().count(name)) {
       return Error("isolator '" + name +
                    "' is not implemented yet in Mesolite; remove it from --isolation");
+    } else if (modules != nullptr && modules->contains(name)) {
+      fromModules.push_back(name);
     } else {
       return Error("unknown isolator '" + name + "' in --isolation");
     }
@@ -107,6 +123,11 @@ Result<Isolators> createIsolators(std::string_view isolation, boost::asio::io_co
   out.isolators.push_back(std::make_unique<NamespacesIsolator>(
       namespaceKinds, hierarchy.layout == cgroups::Layout::kV2));
   if (rlimits) out.isolators.push_back(std::make_unique<RLimitsIsolator>());
+  for (const std::string& name : fromModules) {
+    auto isolator = modules->create(name);
+    if (!isolator) return isolator.error();
+    out.isolators.push_back(std::move(*isolator));
+  }
   return out;
 }
 

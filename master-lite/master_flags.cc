@@ -4,12 +4,6 @@ namespace mesolite::master {
 
 namespace {
 
-Result<void> validPort(const std::string& text) {
-  auto port = parseFlagValue(text, static_cast<uint32_t*>(nullptr));
-  if (port && *port > 65535) return Error("port " + text + " is out of range (0-65535)");
-  return success();
-}
-
 // "role1=2.0,role2=1" with positive weights.
 Result<void> validWeights(const std::string& text) {
   size_t start = 0;
@@ -36,12 +30,12 @@ MasterFlags::MasterFlags()
           "The Mesolite master: registers agents, offers their resources to frameworks "
           "(hierarchical DRF) and serves the Mesos v1 scheduler and operator APIs.") {
   set.add(&ip, "ip", "IP address to listen on (default: all addresses).");
-  set.add(&port, "port", "Port to listen on.", uint32_t(5050)).validate(validPort);
+  set.add(&port, "port", "Port to listen on.", uint32_t(5050)).validate(validatePort);
   set.add(&advertise_ip, "advertise_ip",
           "IP address advertised to reach this master, when it differs from --ip (NAT).");
   set.add(&advertise_port, "advertise_port",
           "Port advertised to reach this master, when it differs from --port.")
-      .validate(validPort);
+      .validate(validatePort);
   set.add(&hostname, "hostname", "Hostname the master advertises (default: the system's).");
   set.add(&hostname_lookup, "hostname_lookup",
           "Whether to find the hostname by reverse DNS when --hostname is not given.", true);

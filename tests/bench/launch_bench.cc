@@ -168,9 +168,11 @@ int main(int argc, char** argv) {
   char dirTemplate[] = "/tmp/mesolite-bench-XXXXXX";
   const std::string dir = mkdtemp(dirTemplate);
   const std::string cgroupsRoot = "mesolite-bench-" + std::to_string(getpid());
+  // --runtime_dir is /var/run/mesos on a real host: tmpfs, like /dev/shm here.
+  const std::string runtimeDir = "/dev/shm/" + cgroupsRoot;
 
   mesolite::testing::Subprocess agent(
-      {argv[1], "--work_dir=" + dir + "/work", "--runtime_dir=" + dir + "/run",
+      {argv[1], "--work_dir=" + dir + "/work", "--runtime_dir=" + runtimeDir,
        "--launcher_dir=" + std::string(argv[2]), "--ip=127.0.0.1", "--port=0",
        "--cgroups_root=" + cgroupsRoot,
        "--isolation=cgroups/cpu,cgroups/mem,cgroups/pids,namespaces/pid,namespaces/ipc,"
@@ -231,7 +233,9 @@ int main(int argc, char** argv) {
     runc = false;
   }
   std::filesystem::remove_all(dir);
-  for (const char* controller : {"cpu", "memory", "pids", "cpuacct", "cpuset", "freezer"}) {
+  std::filesystem::remove_all(runtimeDir);
+  for (const char* controller :
+       {"cpu", "memory", "pids", "cpuacct", "cpuset", "freezer", "blkio", "devices", "unified"}) {
     rmdir(("/sys/fs/cgroup/" + std::string(controller) + "/" + cgroupsRoot).c_str());
   }
   rmdir(("/sys/fs/cgroup/" + cgroupsRoot).c_str());

@@ -300,6 +300,35 @@ TEST_F(AgentContainers, ARestartedAgentStillSeesItsContainers) {
   EXPECT_EQ(end["state"], "TASK_KILLED") << end.dump();
 }
 
+TEST_F(AgentContainers, ModuleIsolatorFromModulesFlagMarksTheTask) {
+  const char* module = std::getenv("MESOLITE_EXAMPLE_MODULE");
+  ASSERT_NE(module, nullptr) << "MESOLITE_EXAMPLE_MODULE is not set (meson test sets it)";
+  auto modules = [&](const std::string& name) {
+    json parameters = {{{"key", "value"}, {"value", "marked by a module"}}};
+    json libraries = {
+        {{"file", module}, {"modules", {{{"name", name}, {"parameters", parameters}}}}}};
+    return "--modules=" + json{{"libraries", libraries}}.dump();
+  };
+
+  // A module the library does not offer stops the agent at start, saying so.
+  auto refused = testing::run(
+      {std::getenv("MESOLITE_AGENT"), "--work_dir=" + dir_ + "/work",
+       "--runtime_dir=" + dir_ + "/run", "--ip=127.0.0.1", "--port=0", modules("org_example_Nope")},
+      {}, 20s);
+  EXPECT_EQ(refused.exitCode(), 1) << refused.err;
+  EXPECT_NE((refused.out + refused.err).find("has no module 'org_example_Nope'"), std::string::npos)
+      << refused.out << refused.err;
+
+  startAgent(
+      {modules("org_example_Marker"), "--isolation=cgroups/cpu,cgroups/mem,org_example_Marker"});
+  launch("marked", "echo $MARKER", "cpus:0.1;mem:32");
+  json end = wait("marked");
+  EXPECT_EQ(end["state"], "TASK_FINISHED") << end.dump();
+  EXPECT_EQ(readFile(sandbox("marked") + "/stdout"), "marked by a module\n");
+  // The module's cleanup ran when the container ended.
+  EXPECT_EQ(readFile(sandbox("marked") + "/marker.cleanup"), "marked by a module\n");
+}
+
 TEST_F(AgentContainers, MalformedCallsGet4xxWithAMessage) {
   startAgent();
   auto noId = call(

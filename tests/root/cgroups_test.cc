@@ -543,7 +543,12 @@ TEST_F(CgroupsTest, KillEndsADoubleForkedDaemon) {
   ASSERT_TRUE(parentStatus.has_value());
   EXPECT_TRUE(WIFEXITED(*parentStatus) && WEXITSTATUS(*parentStatus) == 0);
   ASSERT_TRUE(processExists(*daemon));
+  // The middle process may still be on its way out when the daemon reports.
   auto pids = cgroup->pids();
+  for (int i = 0; i < 100 && pids.ok() && *pids != std::vector<pid_t>{*daemon}; ++i) {
+    std::this_thread::sleep_for(10ms);
+    pids = cgroup->pids();
+  }
   ASSERT_TRUE(pids.ok());
   EXPECT_EQ(*pids, std::vector<pid_t>{*daemon});
 

@@ -77,7 +77,7 @@ void Subprocess::drain() {
   bool errOpen = true;
   while ((outOpen || errOpen) && !stopping_) {
     pollfd fds[2] = {{outOpen ? outFd_ : -1, POLLIN, 0}, {errOpen ? errFd_ : -1, POLLIN, 0}};
-    if (poll(fds, 2, 100) <= 0) continue;
+    if (poll(fds, 2, 20) <= 0) continue;
     for (int i = 0; i < 2; ++i) {
       if (fds[i].fd < 0 || fds[i].revents == 0) continue;
       char buffer[8192];
@@ -87,6 +87,7 @@ void Subprocess::drain() {
         (i == 0 ? out_ : err_).append(buffer, size_t(n));
       } else {
         (i == 0 ? outOpen : errOpen) = false;
+        (i == 0 ? outClosed_ : errClosed_) = true;
       }
       changed_.notify_all();
     }
@@ -125,11 +126,13 @@ std::optional<int> Subprocess::wait(std::chrono::milliseconds timeout) {
       }
     }
     if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
-    usleep(10000);
+    usleep(500);
   }
-  // Give the reader a moment to collect the last output.
+  // Let the reader collect the last output: until both pipes close, or briefly if a
+  // grandchild keeps them open.
   std::unique_lock lock(mutex_);
-  changed_.wait_for(lock, std::chrono::milliseconds(200));
+  changed_.wait_for(lock, std::chrono::milliseconds(200),
+                    [this] { return outClosed_ && errClosed_; });
   return status_;
 }
 

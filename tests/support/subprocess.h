@@ -49,6 +49,8 @@ class Subprocess {
   std::string out_;
   std::string err_;
   std::optional<int> status_;
+  bool outClosed_ = false;
+  bool errClosed_ = false;
   std::atomic<bool> stopping_{false};
   std::thread reader_;
 };
