@@ -449,8 +449,10 @@ std::vector<Containerizer::View> Containerizer::containers() {
       statistics.set_timestamp(
           std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
               .count());
-      for (auto& isolator : isolators_)
+      for (auto& isolator : isolators_) {
         (void)isolator->usage(id, &statistics);
+        (void)isolator->metrics(id, &view.metrics);
+      }
       view.statistics = std::move(statistics);
     }
     views.push_back(std::move(view));

@@ -67,6 +67,7 @@ class Containerizer {
     bool running = false;
     Resources resources;
     std::optional<mesos::v1::ResourceStatistics> statistics;
+    std::map<std::string, double> metrics;  // beyond ResourceStatistics: PSI, OOM kills
   };
   std::vector<View> containers();
 

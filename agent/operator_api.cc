@@ -122,9 +122,10 @@ void addAgentEndpoints(http::Server& server, const AgentFlags& flags, const Reso
                          {"framework_id", ""},
                          {"source", "standalone"},
                          {"container_id", view.id},
-                         {"statistics", toJson(*view.statistics)}});
+                         {"statistics", toJson(*view.statistics)},
+                         {"metrics", view.metrics}});
     }
-    responder.respond(http::Response::json(200, entries.dump()));
+    responder.respond(http::Response::json(200, dumpJson(entries)));
   });
 
   const double startTime =
@@ -151,7 +152,7 @@ void addAgentEndpoints(http::Server& server, const AgentFlags& flags, const Reso
         {"completed_frameworks", nlohmann::json::array()},
         {"standalone_containers", containers},
     };
-    responder.respond(http::Response::json(200, state.dump()));
+    responder.respond(http::Response::json(200, dumpJson(state)));
   });
 }
 

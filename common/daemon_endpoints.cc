@@ -24,7 +24,7 @@ void addDaemonEndpoints(http::Server& server, const FlagSet& flags) {
   });
   server.route("/flags", [&flags](http::Request&&, http::Responder responder) {
     nlohmann::json values = flags.values();
-    responder.respond(http::Response::json(200, nlohmann::json{{"flags", values}}.dump()));
+    responder.respond(http::Response::json(200, dumpJson(nlohmann::json{{"flags", values}})));
   });
   server.route("/version", [](http::Request&&, http::Responder responder) {
     responder.respond(http::Response::json(200, toJsonString(versionInfo())));

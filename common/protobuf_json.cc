@@ -391,8 +391,12 @@ nlohmann::json toJson(const pb::Message& message) {
   return object;
 }
 
+std::string dumpJson(const nlohmann::json& value) {
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 std::string toJsonString(const pb::Message& message) {
-  return toJson(message).dump();
+  return dumpJson(toJson(message));
 }
 
 Result<void> parseJson(std::string_view json, pb::Message* message) {
@@ -400,8 +404,9 @@ Result<void> parseJson(std::string_view json, pb::Message* message) {
   nlohmann::json document;
   try {
     document = nlohmann::json::parse(json);
-  } catch (const nlohmann::json::parse_error& e) {
-    // e.what() reads "[json.exception.parse_error.101] parse error at line 1, column 9: ..."
+  } catch (const nlohmann::json::exception& e) {
+    // Syntax errors and numbers out of range ("1e999"); e.what() reads
+    // "[json.exception.parse_error.101] parse error at line 1, column 9: ..."
     std::string what = e.what();
     const size_t at = what.find("] ");
     return Error("invalid JSON for " + message->GetDescriptor()->name() + ": " +

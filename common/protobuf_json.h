@@ -19,6 +19,11 @@ namespace mesolite {
 nlohmann::json toJson(const google::protobuf::Message& message);
 std::string toJsonString(const google::protobuf::Message& message);
 
+// JSON text of any value. Strings that are not UTF-8 (binary protobuf and command
+// lines may carry them) come out with U+FFFD in place of the bad bytes, rather than
+// the exception nlohmann's dump() would throw.
+std::string dumpJson(const nlohmann::json& value);
+
 // JSON text -> message. Unknown fields are ignored (as Mesos does); a syntax error,
 // a wrong type or a missing required field is an error naming the field's path,
 // e.g. "task_infos[0].resources[1].scalar.value: expected a number".

@@ -14,6 +14,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "common/fs.h"
 #include "common/logging.h"
 #include "common/units.h"
 #include "isolators/cgroups/cgroupfs.h"
@@ -549,6 +550,39 @@ Result<void> CgroupsIsolator::update(const std::string& containerId, const Resou
     return limited;
   (*container)->resources = resources;
   if ((*container)->oomWatch) (*container)->oomWatch->setMemory(memoryResources(resources));
+  return success();
+}
+
+Result<void> CgroupsIsolator::metrics(const std::string& containerId,
+                                      std::map<std::string, double>* metrics) {
+  auto container = find(containerId);
+  if (!container) return container.error();
+  const cgroups::ContainerCgroup& cgroup = (*container)->cgroup;
+  if (uses("mem")) {
+    if (auto kills = cgroup.oomKills()) (*metrics)["mem_oom_kills"] = double(*kills);
+  }
+  // PSI lives in every cgroup2 directory (on hybrid hosts, the tracking one), e.g.
+  // "some avg10=0.00 avg60=0.00 avg300=0.00 total=1234" (total in microseconds).
+  if (const auto v2 = cgroup.v2Path()) {
+    for (const char* resource : {"cpu", "memory", "io"}) {
+      auto text = fs::readFile(*v2 + "/" + resource + ".pressure");
+      if (!text) continue;  // a kernel without PSI
+      std::istringstream lines(*text);
+      for (std::string line; std::getline(lines, line);) {
+        std::istringstream fields(line);
+        std::string kind;
+        fields >> kind;
+        for (std::string field; fields >> field;) {
+          const size_t eq = field.find('=');
+          if (eq == std::string::npos) continue;
+          const std::string key = field.substr(0, eq);
+          const double value = std::strtod(field.c_str() + eq + 1, nullptr);
+          (*metrics)[std::string(resource) + "_pressure_" + kind + "_" +
+                     (key == "total" ? "total_usecs" : key)] = value;
+        }
+      }
+    }
+  }
   return success();
 }
 

@@ -52,6 +52,8 @@ class CgroupsIsolator : public Isolator {
   Result<void> update(const std::string& containerId, const Resources& resources) override;
   Result<void> usage(const std::string& containerId,
                      mesos::v1::ResourceStatistics* statistics) override;
+  Result<void> metrics(const std::string& containerId,
+                       std::map<std::string, double>* metrics) override;
   Result<bool> kill(const std::string& containerId) override;
   Result<void> cleanup(const std::string& containerId) override;
 

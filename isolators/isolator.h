@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -72,6 +73,12 @@ class Isolator {
   }
   virtual Result<void> usage(const std::string& containerId,
                              mesos::v1::ResourceStatistics* statistics) {
+    return success();
+  }
+  // What Mesos's ResourceStatistics has no field for (PSI pressure on cgroup v2, OOM
+  // kill counts), as name -> value; /monitor/statistics shows them under "metrics".
+  virtual Result<void> metrics(const std::string& containerId,
+                               std::map<std::string, double>* metrics) {
     return success();
   }
   // Kills every process of the container if this isolator can (the cgroups isolator

@@ -25,7 +25,7 @@ for target in "$build_dir"/tests/fuzz/*_fuzz; do
   corpus=$(mktemp -d)
   trap 'rm -rf "$corpus"' EXIT
   cp -r "$source_root/tests/fuzz/corpus/$name/." "$corpus/" 2>/dev/null || true
-  if "$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+  if "$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$build_dir/" \
       -print_final_stats=1 "$corpus" >"$build_dir/$name.log" 2>&1; then
     runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$build_dir/$name.log" | grep -o '[0-9]*$' || echo '?')
     echo "fuzz $name: ok ($runs inputs in ${seconds}s)"

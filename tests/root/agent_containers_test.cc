@@ -248,6 +248,24 @@ TEST_F(AgentContainers, CfsQuotaHoldsABusyLoopNearHalfACpu) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_GT(used / wall, 0.35) << used << " cpu-seconds in " << wall;
   EXPECT_LT(used / wall, 0.65) << used << " cpu-seconds in " << wall;
+
+  // /monitor/statistics: Mesos's statistics, plus the OOM count and, where the
+  // container has a cgroup2 directory, PSI.
+  auto monitor = http::fetch(endpoint_, {.method = "GET", .path = "/monitor/statistics"});
+  ASSERT_TRUE(monitor);
+  json entries = json::parse(monitor->body);
+  ASSERT_EQ(entries.size(), 1u) << monitor->body;
+  EXPECT_EQ(entries[0]["executor_id"], "busy");
+  EXPECT_GT(entries[0]["statistics"].value("cpus_user_time_secs", 0.0), 0.0) << monitor->body;
+  EXPECT_EQ(entries[0]["statistics"].value("cpus_limit", 0.0), 0.5) << monitor->body;
+  EXPECT_EQ(entries[0]["metrics"].value("mem_oom_kills", -1.0), 0.0) << monitor->body;
+  auto hierarchy = cgroups::detect();
+  ASSERT_TRUE(hierarchy);
+  if (hierarchy->v2Mount && std::filesystem::exists(*hierarchy->v2Mount + "/cgroup.pressure")) {
+    EXPECT_TRUE(entries[0]["metrics"].contains("cpu_pressure_some_avg10")) << monitor->body;
+    EXPECT_TRUE(entries[0]["metrics"].contains("memory_pressure_full_total_usecs"))
+        << monitor->body;
+  }
   kill("busy");
   wait("busy");
 }

@@ -53,6 +53,15 @@ TEST(ProtobufJson, RoundTripsAndAcceptsInt64AsStringOrNumber) {
   }
 }
 
+// Found by the api_call fuzz target: binary protobuf may carry strings that are not
+// UTF-8; their JSON replaces the bad bytes instead of throwing.
+TEST(ProtobufJson, InvalidUtf8FromProtobufStillPrints) {
+  mesos::v1::TaskID id;
+  id.set_value(std::string("ok\xe8h", 4));
+  const std::string text = toJsonString(id);
+  EXPECT_EQ(text, "{\"value\":\"ok\xef\xbf\xbdh\"}");
+}
+
 TEST(ProtobufJson, UnknownFieldsAreIgnored) {
   auto id = parseJson<mesos::v1::TaskID>(R"({"value":"t","future_field":{"x":1}})");
   ASSERT_TRUE(id) << id.error().message;
@@ -76,6 +85,11 @@ TEST(ProtobufJson, WrongTypeAndSyntaxErrorsAreClearAndLeaveNothingBehind) {
   auto broken = parseJson(R"({"name": )", &resource);
   ASSERT_FALSE(broken);
   EXPECT_NE(broken.error().message.find("Resource"), std::string::npos);
+
+  // Found by the api_call fuzz target: a number JSON cannot hold is an error, not a crash.
+  auto huge = parseJson(R"({"name":"cpus","type":"SCALAR","scalar":{"value":2e444}})", &resource);
+  ASSERT_FALSE(huge);
+  EXPECT_NE(huge.error().message.find("2e444"), std::string::npos) << huge.error().message;
 
   auto badEnum = parseJson(R"({"name":"cpus","type":"BOGUS"})", &resource);
   ASSERT_FALSE(badEnum);
