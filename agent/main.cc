@@ -2,7 +2,6 @@
 // v1 operator API (LAUNCH_CONTAINER, WAIT_CONTAINER, ...). Registration with a master
 // arrives with the master work.
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <csignal>
 #include <iostream>
 
@@ -95,19 +94,5 @@ int main(int argc, char** argv) {
 
   http::Server server(io);
   agent::addAgentEndpoints(server, flags, *total, containerizer);
-  const std::string ip = flags.ip.value_or("0.0.0.0");
-  if (auto listening = server.listen(ip, uint16_t(flags.port)); !listening) {
-    log::error("{}", listening.error().message);
-    return 1;
-  }
-  log::info("agent listening on {}:{}", ip, server.port());
-
-  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code&, int signal) {
-    log::info("received signal {}, stopping", signal);
-    server.stop();
-    io.stop();
-  });
-  io.run();
-  return 0;
+  return serveUntilSignalled(io, server, "agent", flags.ip.value_or("0.0.0.0"), flags.port);
 }

@@ -2,9 +2,12 @@
 
 #include <unistd.h>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "common/logging.h"
 #include "common/protobuf_json.h"
 #include "common/version.h"
 
@@ -29,6 +32,23 @@ void addDaemonEndpoints(http::Server& server, const FlagSet& flags) {
   server.route("/version", [](http::Request&&, http::Responder responder) {
     responder.respond(http::Response::json(200, toJsonString(versionInfo())));
   });
+}
+
+int serveUntilSignalled(boost::asio::io_context& io, http::Server& server, const std::string& role,
+                        const std::string& ip, uint32_t port) {
+  if (auto listening = server.listen(ip, uint16_t(port)); !listening) {
+    log::error("{}", listening.error().message);
+    return 1;
+  }
+  log::info("{} listening on {}:{}", role, ip, server.port());
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code&, int signal) {
+    log::info("received signal {}, stopping", signal);
+    server.stop();
+    io.stop();
+  });
+  io.run();
+  return 0;
 }
 
 std::optional<int> loadDaemonFlags(FlagSet& flags, int argc, const char* const* argv) {

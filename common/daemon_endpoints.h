@@ -16,6 +16,11 @@ mesos::v1::VersionInfo versionInfo();
 
 void addDaemonEndpoints(http::Server& server, const FlagSet& flags);
 
+// For a daemon's main(): listens on ip:port, logs "<role> listening on ip:port", and
+// runs the io_context until SIGINT or SIGTERM. Returns main's exit code.
+int serveUntilSignalled(boost::asio::io_context& io, http::Server& server, const std::string& role,
+                        const std::string& ip, uint32_t port);
+
 // For a daemon's main(): loads the flags from argv and the environment, prints --help,
 // --version or the error (naming the bad flag). Returns the exit code when main should
 // stop, nullopt to go on.

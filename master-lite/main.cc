@@ -1,7 +1,6 @@
 // mesos-master: for now it serves its flags, health, version and the common operator
 // calls; agents, frameworks and offers arrive with the master issue.
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <iostream>
 
 #include "common/daemon_endpoints.h"
@@ -33,19 +32,5 @@ int main(int argc, char** argv) {
   addDaemonEndpoints(server, flags.set);
   server.route("/api/v1",
                operatorApi<mesos::v1::master::Call, mesos::v1::master::Response>(flags.set));
-  const std::string ip = flags.ip.value_or("0.0.0.0");
-  if (auto listening = server.listen(ip, uint16_t(flags.port)); !listening) {
-    log::error("{}", listening.error().message);
-    return 1;
-  }
-  log::info("master listening on {}:{}", ip, server.port());
-
-  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code&, int signal) {
-    log::info("received signal {}, stopping", signal);
-    server.stop();
-    io.stop();
-  });
-  io.run();
-  return 0;
+  return serveUntilSignalled(io, server, "master", flags.ip.value_or("0.0.0.0"), flags.port);
 }
