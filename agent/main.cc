@@ -72,6 +72,22 @@ int main(int argc, char** argv) {
     log::error("--isolation: {}", isolators.error().message);
     return 1;
   }
+  if (flags.launcher == "posix") {
+    for (const auto& name : isolators->names) {
+      if (name.rfind("namespaces/", 0) == 0) {
+        log::error(
+            "--isolation: {} needs --launcher=linux (the posix launcher makes no namespaces)",
+            name);
+        return 1;
+      }
+    }
+  }
+  if (flags.master) {
+    log::warn(
+        "--master={} is given, but registering with a master is not built yet: "
+        "running standalone",
+        *flags.master);
+  }
   std::string names;
   for (const auto& name : isolators->names)
     names += (names.empty() ? "" : ",") + name;

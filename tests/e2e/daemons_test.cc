@@ -99,6 +99,26 @@ TEST(AgentFlags, UnknownMissingAndMalformedFlagsAreNamed) {
   EXPECT_NE(recover.err.find("maybe"), std::string::npos) << recover.err;
 }
 
+TEST(AgentFlags, NamespacesNeedTheLinuxLauncher) {
+  WorkDir dir;
+  auto posix = run({agentPath(), "--work_dir=" + dir.path(), "--launcher=posix",
+                    "--isolation=cgroups/cpu,namespaces/pid"});
+  EXPECT_EQ(posix.exitCode(), 1);
+  EXPECT_NE(posix.err.find("namespaces/pid needs --launcher=linux"), std::string::npos)
+      << posix.err;
+}
+
+TEST(AgentFlags, UnbuiltIsolatorsStopTheAgentByName) {
+  WorkDir dir;
+  auto seccomp = run({agentPath(), "--work_dir=" + dir.path(), "--isolation=linux/seccomp"});
+  EXPECT_EQ(seccomp.exitCode(), 1);
+  EXPECT_NE(seccomp.err.find("'linux/seccomp' is not implemented yet"), std::string::npos)
+      << seccomp.err;
+  auto unknown = run({agentPath(), "--work_dir=" + dir.path(), "--isolation=cgroups/cpu,bogus/x"});
+  EXPECT_EQ(unknown.exitCode(), 1);
+  EXPECT_NE(unknown.err.find("unknown isolator 'bogus/x'"), std::string::npos) << unknown.err;
+}
+
 TEST(MasterFlags, BadWeightsAreNamed) {
   auto weights = run({masterPath(), "--registry=in_memory", "--weights=ops=two"});
   EXPECT_EQ(weights.exitCode(), 1);
@@ -136,9 +156,11 @@ http::Response call(const http::Endpoint& endpoint, const std::string& path,
 
 TEST(Agent, ServesHealthFlagsVersionAndTheCommonOperatorCalls) {
   WorkDir dir;
-  auto agent = RunningDaemon::start({agentPath(), "--work_dir=" + dir.path(), "--ip=127.0.0.1",
-                                     "--port=0", "--resources=cpus:2;mem:1024"},
-                                    "agent listening on");
+  // Its own runtime dir and no cgroups: nothing of the host's is recovered or touched.
+  auto agent = RunningDaemon::start(
+      {agentPath(), "--work_dir=" + dir.path(), "--runtime_dir=" + dir.path() + "/run",
+       "--isolation=posix/rlimits", "--ip=127.0.0.1", "--port=0", "--resources=cpus:2;mem:1024"},
+      "agent listening on");
   ASSERT_NE(agent.endpoint.port, 0);
 
   auto health = http::fetch(agent.endpoint, {.method = "GET", .path = "/health"});
