@@ -24,32 +24,14 @@ Result<Attribute> parseTextAttribute(std::string_view token, size_t position) {
     return Error("unexpected ':'" + at(position + extra));
   }
   const std::string_view name = values::trim(token.substr(0, colon));
-  if (name.empty()) return Error("empty attribute name");
-  if (!values::isPlainWord(name)) {
-    return Error("attribute name " + values::quote(name) +
-                 " is not a word (no whitespace, control characters or any of ;:()[]{},)");
-  }
+  if (auto valid = values::checkName(name, "attribute"); !valid) return valid.error();
 
   Result<Value> value = values::parse(token.substr(colon + 1), position + colon + 1);
   if (!value) return value.error();
 
   Attribute attribute;
   attribute.set_name(std::string(name));
-  attribute.set_type(value->type());
-  switch (value->type()) {
-    case Value::SCALAR:
-      *attribute.mutable_scalar() = value->scalar();
-      break;
-    case Value::RANGES:
-      *attribute.mutable_ranges() = value->ranges();
-      break;
-    case Value::SET:
-      *attribute.mutable_set() = value->set();
-      break;
-    case Value::TEXT:
-      *attribute.mutable_text() = value->text();
-      break;
-  }
+  values::assignValue(*value, &attribute);
   return attribute;
 }
 

@@ -362,31 +362,17 @@ Result<Resource> parseTextResource(std::string_view token, size_t position,
     role = values::trim(head.substr(open + 1, close - open - 1));
     if (auto valid = validateRole(role); !valid) return valid.error();
   }
-  if (name.empty()) return Error("empty resource name");
-  if (!values::isPlainWord(name)) {
-    return Error("resource name " + values::quote(name) +
-                 " is not a word (no whitespace, control characters or any of ;:()[]{},)");
-  }
+  if (auto valid = values::checkName(name, "resource"); !valid) return valid.error();
 
   Result<Value> value = values::parse(token.substr(colon + 1), position + colon + 1);
   if (!value) return value.error();
+  if (value->type() == Value::TEXT) {
+    return Error(values::quote(value->text().value()) + " is not a number");
+  }
 
   Resource resource;
   resource.set_name(std::string(name));
-  resource.set_type(value->type());
-  switch (value->type()) {
-    case Value::SCALAR:
-      *resource.mutable_scalar() = value->scalar();
-      break;
-    case Value::RANGES:
-      *resource.mutable_ranges() = value->ranges();
-      break;
-    case Value::SET:
-      *resource.mutable_set() = value->set();
-      break;
-    case Value::TEXT:
-      return Error(values::quote(value->text().value()) + " is not a number");
-  }
+  values::assignValue(*value, &resource);
   if (role != kUnreservedRole) {
     Resource::ReservationInfo* reservation = resource.add_reservations();
     reservation->set_type(Resource::ReservationInfo::STATIC);

@@ -556,4 +556,13 @@ std::string_view trim(std::string_view text) {
   return text.substr(first, last - first + 1);
 }
 
+Result<void> checkName(std::string_view name, std::string_view what) {
+  if (name.empty()) return Error("empty " + std::string(what) + " name");
+  if (!isPlainWord(name)) {
+    return Error(std::string(what) + " name " + quote(name) +
+                 " is not a word (no whitespace, control characters or any of ;:()[]{},)");
+  }
+  return success();
+}
+
 }  // namespace mesolite::values

@@ -115,4 +115,28 @@ std::string quote(std::string_view token);
 
 std::string_view trim(std::string_view text);
 
+// The name of a resource or attribute ("resource", "attribute") must be a plain word.
+Result<void> checkName(std::string_view name, std::string_view what);
+
+// Copies a parsed value into a Resource or Attribute (same field names in both).
+// A TEXT value goes only where the message has a text field.
+template <typename Message>
+void assignValue(const mesos::v1::Value& value, Message* message) {
+  message->set_type(value.type());
+  switch (value.type()) {
+    case mesos::v1::Value::SCALAR:
+      *message->mutable_scalar() = value.scalar();
+      break;
+    case mesos::v1::Value::RANGES:
+      *message->mutable_ranges() = value.ranges();
+      break;
+    case mesos::v1::Value::SET:
+      *message->mutable_set() = value.set();
+      break;
+    case mesos::v1::Value::TEXT:
+      if constexpr (requires { message->mutable_text(); }) *message->mutable_text() = value.text();
+      break;
+  }
+}
+
 }  // namespace mesolite::values
