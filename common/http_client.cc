@@ -131,7 +131,8 @@ class Exchange : public StreamHandle, public std::enable_shared_from_this<Exchan
   }
 
   void readHeader() {
-    streamParser_.body_limit(boost::none);  // a stream may run for days
+    // A stream may run for days. (Boost 1.74 takes boost::none as a limit of 0 bytes.)
+    streamParser_.body_limit(std::numeric_limits<std::uint64_t>::max());
     bhttp::async_read_header(
         stream_, buffer_, streamParser_, [self = shared_from_this()](beast::error_code ec, size_t) {
           if (ec) return self->fail("bad response from " + self->endpoint_.toString(), ec);

@@ -762,4 +762,17 @@ Result<void> validateCommandLineResources(const Resources& resources) {
   return success();
 }
 
+Resources Resources::withAllocation(std::string_view role) const {
+  Resources result;
+  for (Resource resource : resources_) {
+    if (role.empty()) {
+      resource.clear_allocation_info();
+    } else {
+      resource.mutable_allocation_info()->set_role(std::string(role));
+    }
+    result.add(resource);  // clearing may make two resources one
+  }
+  return result;
+}
+
 }  // namespace mesolite

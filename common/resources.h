@@ -98,6 +98,10 @@ class Resources {
   friend Resources operator+(Resources left, const Resources& right) { return left += right; }
   friend Resources operator-(Resources left, const Resources& right) { return left -= right; }
 
+  // The same resources allocated to `role` (the allocation_info of offers and tasks), or
+  // with no allocation when `role` is empty.
+  Resources withAllocation(std::string_view role) const;
+
   // Same resources with the same values, in any order.
   friend bool operator==(const Resources& left, const Resources& right);
 

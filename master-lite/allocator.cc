@@ -106,7 +106,7 @@ Result<void> Allocator::addFramework(const std::string& frameworkId,
   }
   if (roles.empty()) return Error("framework " + frameworkId + " has no role");
   for (const auto& role : roles) {
-    if (role == "*") return Error("a framework may not use role '*'");
+    // "*" is the default role of frameworks that name none, as in Mesos.
     if (auto valid = validateRole(role); !valid) return valid.error().wrap("role " + role);
   }
   for (const auto& role : suppressedRoles) {
@@ -162,6 +162,22 @@ Result<void> Allocator::deactivateFramework(const std::string& frameworkId) {
   auto found = frameworks_.find(frameworkId);
   if (found == frameworks_.end()) return Error("unknown framework " + frameworkId);
   found->second.active = false;
+  return success();
+}
+
+Result<void> Allocator::claim(const std::string& frameworkId, const std::string& roleName,
+                              const std::string& agentId, const Resources& resources) {
+  auto agent = agents_.find(agentId);
+  if (agent == agents_.end()) return Error("unknown agent " + agentId);
+  auto framework = frameworks_.find(frameworkId);
+  if (framework == frameworks_.end()) return Error("unknown framework " + frameworkId);
+  if (!framework->second.roles.contains(roleName)) {
+    return Error("framework " + frameworkId + " is not in role " + roleName);
+  }
+  if (!agent->second.free.contains(resources)) {
+    return Error("agent " + agentId + " has not " + resources.toString() + " free");
+  }
+  addAllocation(agent->second, framework->second, roles_.at(roleName), resources);
   return success();
 }
 

@@ -68,6 +68,11 @@ class Allocator {
   Result<void> activateFramework(const std::string& frameworkId);
   Result<void> deactivateFramework(const std::string& frameworkId);
 
+  // Marks resources as allocated that are in use already: the tasks an agent reports
+  // when it registers again. The framework must be known in `role`.
+  Result<void> claim(const std::string& frameworkId, const std::string& role,
+                     const std::string& agentId, const Resources& resources);
+
   // --weights: role -> weight (default 1). A role's share is divided by its weight.
   void setWeights(const std::map<std::string, double>& weights);
 

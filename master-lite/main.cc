@@ -1,11 +1,13 @@
-// mesos-master: for now it serves its flags, health, version and the common operator
-// calls; agents, frameworks and offers arrive with the master issue.
+// mesos-master: registers agents, offers their resources to frameworks and serves the
+// scheduler, agent and operator APIs, all on one io_context.
 #include <boost/asio/io_context.hpp>
 #include <iostream>
+#include <random>
 
 #include "common/daemon_endpoints.h"
 #include "common/http_server.h"
 #include "common/logging.h"
+#include "master-lite/master.h"
 #include "master-lite/master_flags.h"
 #include "mesos/v1/master/master.pb.h"
 
@@ -30,7 +32,12 @@ int main(int argc, char** argv) {
   boost::asio::io_context io;
   http::Server server(io);
   addDaemonEndpoints(server, flags.set);
-  server.route("/api/v1",
-               operatorApi<mesos::v1::master::Call, mesos::v1::master::Response>(flags.set));
+  master::Master master(io, flags,
+                        {.listenIp = flags.advertise_ip.value_or(flags.ip.value_or("127.0.0.1")),
+                         .port = flags.advertise_port.value_or(flags.port),
+                         .seed = uint64_t(std::random_device{}())});
+  master.addEndpoints(server);
+  master.start();
+  log::info("master {} starting", master.info().id());
   return serveUntilSignalled(io, server, "master", flags.ip.value_or("0.0.0.0"), flags.port);
 }

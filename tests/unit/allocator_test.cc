@@ -285,13 +285,32 @@ TEST(AllocatorTest, RejectsBadInput) {
   addAgents(allocator, 1);
   EXPECT_FALSE(allocator.addAgent("agent-0", kAgent).ok());
   EXPECT_FALSE(allocator.addFramework("fw", {}).ok());
-  EXPECT_FALSE(allocator.addFramework("fw", {"*"}).ok());
+  EXPECT_FALSE(allocator.addFramework("fw", {"a/../b"}).ok());
   EXPECT_FALSE(allocator.addFramework("fw", {"a"}, {"b"}).ok());
   ASSERT_TRUE(allocator.addFramework("fw", {"a"}).ok());
   EXPECT_FALSE(allocator.addFramework("fw", {"a"}).ok());
   EXPECT_FALSE(allocator.suppress("fw", {"b"}).ok());
   EXPECT_FALSE(allocator.revive("fw", "b").ok());
   EXPECT_FALSE(allocator.revive("nobody").ok());
+}
+
+
+TEST(AllocatorTest, ClaimedResourcesOfRunningTasksAreNotOffered) {
+  Allocator allocator;
+  addAgents(allocator, 1);
+  ASSERT_TRUE(allocator.addFramework("fw", {"*"}).ok());
+  // A re-registered agent reports a task of fw using part of it.
+  ASSERT_TRUE(allocator.claim("fw", "*", "agent-0", parse("cpus:3;mem:1024")).ok());
+  auto offers = allocator.allocate(Clock::now());
+  ASSERT_EQ(offers.size(), 1u);
+  EXPECT_EQ(offers[0].resources, parse("cpus:1;mem:3072;disk:10000"));
+  // More than is free, an unknown agent or a role the framework lacks: refused.
+  EXPECT_FALSE(allocator.claim("fw", "*", "agent-0", parse("cpus:1")).ok());
+  EXPECT_FALSE(allocator.claim("fw", "*", "agent-9", parse("cpus:1")).ok());
+  EXPECT_FALSE(allocator.claim("fw", "gold", "agent-0", parse("cpus:1")).ok());
+  // When the task ends, its share comes back.
+  ASSERT_TRUE(allocator.recoverResources("fw", "*", "agent-0", parse("cpus:3;mem:1024")).ok());
+  EXPECT_EQ(allocator.available("agent-0"), parse("cpus:3;mem:1024"));
 }
 
 }  // namespace

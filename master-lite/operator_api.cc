@@ -1,0 +1,116 @@
+// The master's v1 operator API (POST /api/v1), its SUBSCRIBE event stream, and the
+// legacy /master/teardown endpoint.
+#include "common/daemon_endpoints.h"
+#include "common/logging.h"
+#include "common/recordio.h"
+#include "master-lite/master.h"
+
+namespace mesolite::master {
+
+using mesos::v1::master::Call;
+using mesos::v1::master::Response;
+
+void Master::serveOperator(http::Request&& request, http::Responder responder) {
+  Call call;
+  http::Response failure;
+  auto types = api::parseCall(request, &call, &failure);
+  if (!types) return responder.respond(std::move(failure));
+
+  Response response;
+  switch (call.type()) {
+    case Call::GET_METRICS:
+      response.set_type(Response::GET_METRICS);
+      for (const auto& [name, value] : metrics()) {
+        auto* metric = response.mutable_get_metrics()->add_metrics();
+        metric->set_name(name);
+        metric->set_value(value);
+      }
+      break;
+    case Call::GET_STATE:
+      response.set_type(Response::GET_STATE);
+      *response.mutable_get_state() = getState();
+      break;
+    case Call::GET_AGENTS:
+      response.set_type(Response::GET_AGENTS);
+      *response.mutable_get_agents() = getAgents();
+      break;
+    case Call::GET_FRAMEWORKS:
+      response.set_type(Response::GET_FRAMEWORKS);
+      *response.mutable_get_frameworks() = getFrameworks();
+      break;
+    case Call::GET_TASKS:
+      response.set_type(Response::GET_TASKS);
+      *response.mutable_get_tasks() = getTasks();
+      break;
+    case Call::GET_ROLES:
+      response.set_type(Response::GET_ROLES);
+      *response.mutable_get_roles() = getRoles();
+      break;
+    case Call::GET_EXECUTORS:
+      response.set_type(Response::GET_EXECUTORS);
+      response.mutable_get_executors();
+      break;
+    case Call::GET_MASTER:
+      response.set_type(Response::GET_MASTER);
+      *response.mutable_get_master()->mutable_master_info() = info_;
+      response.mutable_get_master()->set_start_time(startTime_);
+      response.mutable_get_master()->set_elected_time(startTime_);
+      break;
+    case Call::TEARDOWN: {
+      if (!call.has_teardown()) {
+        return responder.respond(http::Response::badRequest("Expecting 'teardown' to be present"));
+      }
+      const std::string& id = call.teardown().framework_id().value();
+      if (!teardownFramework(id, "an operator asked for it (TEARDOWN)")) {
+        return responder.respond(
+            http::Response::badRequest("No framework found with ID '" + id + "'"));
+      }
+      return responder.respond(http::Response::text(200, ""));
+    }
+    case Call::SUBSCRIBE: {
+      http::Headers headers;
+      headers["Content-Type"] = std::string(api::mediaType(types->response));
+      auto stream = responder.stream(200, std::move(headers));
+      mesos::v1::master::Event subscribed;
+      subscribed.set_type(mesos::v1::master::Event::SUBSCRIBED);
+      *subscribed.mutable_subscribed()->mutable_get_state() = getState();
+      subscribed.mutable_subscribed()->set_heartbeat_interval_seconds(15);
+      stream->write(recordio::encode(api::serialize(subscribed, types->response)));
+      subscribers_.push_back({stream, types->response});
+      return;
+    }
+    default: {
+      auto common = answerDaemonCall<Call, Response>(call, flags_.set);
+      if (!common) {
+        return responder.respond(http::Response::text(
+            501, "operator call " + Call::Type_Name(call.type()) + " is not served here"));
+      }
+      response = std::move(*common);
+    }
+  }
+  responder.respond(api::respond(200, response, types->response));
+}
+
+// POST /master/teardown with `frameworkId=<id>` in the form body (or the query).
+void Master::serveTeardown(http::Request&& request, http::Responder responder) {
+  if (request.method != "POST") {
+    return responder.respond(http::Response::text(405, "Expecting a 'POST' request"));
+  }
+  auto form = http::parseQueryString(request.body);
+  auto id = form.find("frameworkId");
+  if (id == form.end()) {
+    id = request.query.find("frameworkId");
+    if (id == request.query.end()) {
+      return responder.respond(
+          http::Response::badRequest("Missing 'frameworkId' query parameter in the request body"));
+    }
+    form = request.query;
+    id = form.find("frameworkId");
+  }
+  if (!teardownFramework(id->second, "an operator asked for it (/master/teardown)")) {
+    return responder.respond(http::Response::badRequest("No framework found with specified ID"));
+  }
+  responder.respond(http::Response::text(200, ""));
+}
+
+}  // namespace mesolite::master

@@ -1,0 +1,737 @@
+// The real mesos-master on 127.0.0.1, driven by schedulers over the v1 Scheduler API
+// and by a scripted agent that speaks the agent protocol: offers, launches, updates and
+// acknowledgements, kills, agent loss, framework failover, teardown, reconciliation, the
+// operator API and the conformance answers (400 / 403) of the Scheduler API.
+#include <gtest/gtest.h>
+
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "common/api_codec.h"
+#include "common/resources.h"
+#include "mesolite/internal.pb.h"
+#include "mesos/v1/master/master.pb.h"
+#include "mesos/v1/scheduler/scheduler.pb.h"
+#include "tests/support/api_client.h"
+#include "tests/support/subprocess.h"
+
+namespace mesolite {
+namespace {
+
+using api::ContentType;
+using internal::AgentCall;
+using internal::AgentEvent;
+using mesos::v1::scheduler::Call;
+using mesos::v1::scheduler::Event;
+using testing::EventStream;
+using testing::Subprocess;
+using namespace std::chrono_literals;
+
+class Master {
+ public:
+  explicit Master(std::vector<std::string> extra = {}) : port_(testing::freePort()) {
+    std::vector<std::string> argv = {std::getenv("MESOLITE_MASTER"), "--ip=127.0.0.1",
+                                     "--port=" + std::to_string(port_), "--registry=in_memory",
+                                     "--allocation_interval=50ms"};
+    bool pings = false;
+    for (const auto& flag : extra)
+      pings |= flag.rfind("--agent_ping_timeout", 0) == 0;
+    if (!pings) argv.push_back("--agent_ping_timeout=30secs");  // scripted agents stay
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    process_ = std::make_unique<Subprocess>(argv);
+    if (!process_->waitForLine("master listening on", 10s)) {
+      ADD_FAILURE() << "master did not start: " << process_->err();
+    }
+  }
+  http::Endpoint endpoint() const { return {"127.0.0.1", port_}; }
+  nlohmann::json getJson(const std::string& path) const {
+    http::Request request;
+    request.method = "GET";
+    request.path = path;
+    auto response = http::fetch(endpoint(), request);
+    if (!response || response->status != 200) return nullptr;
+    return nlohmann::json::parse(response->body, nullptr, false);
+  }
+  Subprocess& process() { return *process_; }
+
+ private:
+  uint16_t port_;
+  std::unique_ptr<Subprocess> process_;
+};
+
+mesos::v1::Resource scalar(const std::string& name, double value) {
+  mesos::v1::Resource resource;
+  resource.set_name(name);
+  resource.set_type(mesos::v1::Value::SCALAR);
+  resource.mutable_scalar()->set_value(value);
+  return resource;
+}
+
+// An agent played by the test: it registers, then shows what the master sends it.
+class FakeAgent {
+ public:
+  FakeAgent(const Master& master, const std::string& id = "",
+            std::vector<mesos::v1::Task> tasks = {},
+            std::vector<mesos::v1::FrameworkInfo> frameworks = {})
+      : endpoint_(master.endpoint()) {
+    AgentCall call;
+    call.set_type(AgentCall::SUBSCRIBE);
+    auto* subscribe = call.mutable_subscribe();
+    subscribe->set_protocol_version(1);
+    subscribe->set_version("test");
+    auto* info = subscribe->mutable_agent_info();
+    info->set_hostname("fake-agent");
+    info->set_port(5051);
+    if (!id.empty()) info->mutable_id()->set_value(id);
+    *info->add_resources() = scalar("cpus", 2);
+    *info->add_resources() = scalar("mem", 1024);
+    *subscribe->add_resources() = scalar("cpus", 2);
+    *subscribe->add_resources() = scalar("mem", 1024);
+    for (auto& task : tasks)
+      *subscribe->add_tasks() = task;
+    for (auto& framework : frameworks)
+      *subscribe->add_frameworks() = framework;
+    stream_ =
+        std::make_unique<EventStream>(endpoint_, "/api/v1/agent", call, ContentType::kProtobuf);
+    EXPECT_EQ(stream_->status(), 200);
+    streamId_ = stream_->header("Mesos-Stream-Id");
+    AgentEvent subscribed;
+    EXPECT_TRUE(stream_->next(&subscribed));
+    EXPECT_EQ(subscribed.type(), AgentEvent::SUBSCRIBED);
+    id_ = subscribed.subscribed().agent_id().value();
+  }
+
+  const std::string& id() const { return id_; }
+
+  // The next event that is not a PING (pings are answered when `answerPings`).
+  std::optional<AgentEvent> next(std::chrono::milliseconds timeout = 10s) {
+    AgentEvent event;
+    while (stream_->next(&event, timeout)) {
+      if (event.type() != AgentEvent::PING) return event;
+      if (answerPings) {
+        AgentCall pong;
+        pong.set_type(AgentCall::PONG);
+        pong.mutable_pong()->set_sequence(event.ping().sequence());
+        call(pong);
+      }
+    }
+    return std::nullopt;
+  }
+
+  int call(AgentCall call) {
+    call.mutable_agent_id()->set_value(id_);
+    return testing::postCall(endpoint_, "/api/v1/agent", call, ContentType::kProtobuf,
+                             {{"Mesos-Stream-Id", streamId_}})
+        .status;
+  }
+
+  int update(const std::string& frameworkId, const std::string& taskId, mesos::v1::TaskState state,
+             const std::string& uuid) {
+    AgentCall call;
+    call.set_type(AgentCall::STATUS_UPDATE);
+    auto* update = call.mutable_status_update();
+    update->mutable_framework_id()->set_value(frameworkId);
+    auto* status = update->mutable_status();
+    status->mutable_task_id()->set_value(taskId);
+    status->set_state(state);
+    status->set_source(mesos::v1::TaskStatus::SOURCE_EXECUTOR);
+    status->mutable_agent_id()->set_value(id_);
+    status->set_uuid(uuid);
+    update->set_uuid(uuid);
+    update->set_latest_state(state);
+    return this->call(call);
+  }
+
+  void disconnect() { stream_->close(); }
+
+  bool answerPings = true;
+
+ private:
+  http::Endpoint endpoint_;
+  std::unique_ptr<EventStream> stream_;
+  std::string streamId_;
+  std::string id_;
+};
+
+mesos::v1::FrameworkInfo frameworkInfo(const std::string& name = "test-framework") {
+  mesos::v1::FrameworkInfo info;
+  info.set_user("root");
+  info.set_name(name);
+  info.set_failover_timeout(60);
+  info.add_capabilities()->set_type(mesos::v1::FrameworkInfo::Capability::PARTITION_AWARE);
+  return info;
+}
+
+class Scheduler {
+ public:
+  Scheduler(const Master& master, mesos::v1::FrameworkInfo info,
+            ContentType type = ContentType::kJson)
+      : endpoint_(master.endpoint()), type_(type) {
+    Call call;
+    call.set_type(Call::SUBSCRIBE);
+    if (info.has_id()) *call.mutable_framework_id() = info.id();
+    *call.mutable_subscribe()->mutable_framework_info() = info;
+    stream_ = std::make_unique<EventStream>(endpoint_, "/api/v1/scheduler", call, type);
+    status_ = stream_->status();
+    if (status_ != 200) {
+      std::cerr << "SUBSCRIBE answered " << status_ << ": " << stream_->body() << " "
+                << stream_->endError() << "\n";
+      return;
+    }
+    streamId_ = stream_->header("Mesos-Stream-Id");
+    Event subscribed;
+    EXPECT_TRUE(stream_->next(&subscribed));
+    EXPECT_EQ(subscribed.type(), Event::SUBSCRIBED);
+    heartbeat_ = subscribed.subscribed().heartbeat_interval_seconds();
+    id_ = subscribed.subscribed().framework_id().value();
+  }
+
+  int status() const { return status_; }
+  const std::string& id() const { return id_; }
+  const std::string& streamId() const { return streamId_; }
+  double heartbeat() const { return heartbeat_; }
+
+  // The next event of `type`, skipping others (heartbeats, offers...) on the way.
+  std::optional<Event> waitFor(Event::Type type, std::chrono::milliseconds timeout = 10s) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    Event event;
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (!stream_->next(&event, left)) return std::nullopt;
+      if (event.type() == type) return event;
+    }
+    return std::nullopt;
+  }
+
+  // The next UPDATE event (other events are skipped).
+  std::optional<mesos::v1::TaskStatus> nextUpdate(std::chrono::milliseconds timeout = 10s) {
+    auto event = waitFor(Event::UPDATE, timeout);
+    if (!event) return std::nullopt;
+    return event->update().status();
+  }
+
+  mesos::v1::Offer nextOffer() {
+    auto event = waitFor(Event::OFFERS);
+    EXPECT_TRUE(event.has_value());
+    if (!event || event->offers().offers().empty()) return {};
+    return event->offers().offers(0);
+  }
+
+  http::Response call(Call call) {
+    call.mutable_framework_id()->set_value(id_);
+    return testing::postCall(endpoint_, "/api/v1/scheduler", call, type_,
+                             {{"Mesos-Stream-Id", streamId_}});
+  }
+
+  http::Response launch(const mesos::v1::Offer& offer, const std::string& taskId, double cpus,
+                        double mem) {
+    Call call;
+    call.set_type(Call::ACCEPT);
+    auto* accept = call.mutable_accept();
+    *accept->add_offer_ids() = offer.id();
+    accept->mutable_filters()->set_refuse_seconds(0);
+    auto* task = accept->add_operations();
+    task->set_type(mesos::v1::Offer::Operation::LAUNCH);
+    auto* info = task->mutable_launch()->add_task_infos();
+    info->set_name(taskId);
+    info->mutable_task_id()->set_value(taskId);
+    *info->mutable_agent_id() = offer.agent_id();
+    info->mutable_command()->set_value("sleep 1000");
+    *info->add_resources() = scalar("cpus", cpus);
+    *info->add_resources() = scalar("mem", mem);
+    return this->call(call);
+  }
+
+  http::Response acknowledge(const mesos::v1::TaskStatus& status) {
+    Call call;
+    call.set_type(Call::ACKNOWLEDGE);
+    *call.mutable_acknowledge()->mutable_agent_id() = status.agent_id();
+    *call.mutable_acknowledge()->mutable_task_id() = status.task_id();
+    call.mutable_acknowledge()->set_uuid(status.uuid());
+    return this->call(call);
+  }
+
+  void disconnect() { stream_->close(); }
+  bool ended() { return stream_->ended(); }
+
+ private:
+  http::Endpoint endpoint_;
+  ContentType type_;
+  std::unique_ptr<EventStream> stream_;
+  int status_ = 0;
+  std::string streamId_;
+  std::string id_;
+  double heartbeat_ = 0;
+};
+
+const std::string kUuid1 = std::string("0123456789abcdef");
+const std::string kUuid2 = std::string("fedcba9876543210");
+
+// A task launched through an offer and running on the fake agent, acknowledged.
+struct RunningTask {
+  mesos::v1::Offer offer;
+  std::string frameworkId;
+};
+
+RunningTask launchRunning(Scheduler& scheduler, FakeAgent& agent, const std::string& taskId) {
+  mesos::v1::Offer offer = scheduler.nextOffer();
+  EXPECT_EQ(scheduler.launch(offer, taskId, 1, 128).status, 202);
+  auto run = agent.next();
+  EXPECT_TRUE(run && run->type() == AgentEvent::RUN_TASK);
+  EXPECT_EQ(agent.update(scheduler.id(), taskId, mesos::v1::TASK_RUNNING, kUuid1), 202);
+  auto running = scheduler.nextUpdate();
+  EXPECT_TRUE(running && running->state() == mesos::v1::TASK_RUNNING);
+  if (running) {
+    EXPECT_EQ(scheduler.acknowledge(*running).status, 202);
+  }
+  auto ack = agent.next();
+  EXPECT_TRUE(ack && ack->type() == AgentEvent::ACKNOWLEDGE_UPDATE);
+  return {offer, scheduler.id()};
+}
+
+class SchedulerApi : public ::testing::TestWithParam<ContentType> {};
+
+TEST_P(SchedulerApi, AnswersMalformedAndUnsubscribedCallsAsMesosDoes) {
+  Master master;
+  const ContentType type = GetParam();
+
+  http::Request garbage;
+  garbage.method = "POST";
+  garbage.path = "/api/v1/scheduler";
+  garbage.headers["Content-Type"] = std::string(api::mediaType(type));
+  garbage.body = type == ContentType::kJson ? "{\"type\": " : "\xff\xff\xff";
+  auto malformed = http::fetch(master.endpoint(), garbage);
+  ASSERT_TRUE(malformed.ok());
+  EXPECT_EQ(malformed->status, 400);
+  EXPECT_FALSE(malformed->body.empty());
+
+  Call noType;
+  noType.mutable_framework_id()->set_value("x");
+  auto untyped = testing::postCall(master.endpoint(), "/api/v1/scheduler", noType, type);
+  EXPECT_EQ(untyped.status, 400);
+  EXPECT_NE(untyped.body.find("'type'"), std::string::npos) << untyped.body;
+
+  Call early;
+  early.set_type(Call::REVIVE);
+  early.mutable_framework_id()->set_value("never-subscribed");
+  auto forbidden = testing::postCall(master.endpoint(), "/api/v1/scheduler", early, type);
+  EXPECT_EQ(forbidden.status, 403);
+  EXPECT_NE(forbidden.body.find("not subscribed"), std::string::npos) << forbidden.body;
+
+  Scheduler scheduler(master, frameworkInfo(), type);
+  ASSERT_EQ(scheduler.status(), 200);
+  EXPECT_FALSE(scheduler.streamId().empty());
+  EXPECT_EQ(scheduler.heartbeat(), 15);
+
+  Call revive;
+  revive.set_type(Call::REVIVE);
+  revive.mutable_framework_id()->set_value(scheduler.id());
+  auto missing = testing::postCall(master.endpoint(), "/api/v1/scheduler", revive, type);
+  EXPECT_EQ(missing.status, 400);
+  EXPECT_NE(missing.body.find("Mesos-Stream-Id"), std::string::npos) << missing.body;
+  auto wrong = testing::postCall(master.endpoint(), "/api/v1/scheduler", revive, type,
+                                 {{"Mesos-Stream-Id", "not-the-stream"}});
+  EXPECT_EQ(wrong.status, 400);
+  EXPECT_NE(wrong.body.find("didn't match"), std::string::npos) << wrong.body;
+  EXPECT_EQ(scheduler.call(revive).status, 202);
+
+  Call accept;
+  accept.set_type(Call::ACCEPT);  // without its 'accept' message
+  auto incomplete = scheduler.call(accept);
+  EXPECT_EQ(incomplete.status, 400);
+  EXPECT_NE(incomplete.body.find("'accept'"), std::string::npos) << incomplete.body;
+
+  Call badUuid;
+  badUuid.set_type(Call::ACKNOWLEDGE);
+  badUuid.mutable_acknowledge()->mutable_agent_id()->set_value("a");
+  badUuid.mutable_acknowledge()->mutable_task_id()->set_value("t");
+  badUuid.mutable_acknowledge()->set_uuid("short");
+  EXPECT_EQ(scheduler.call(badUuid).status, 400);
+
+  mesos::v1::FrameworkInfo noUser = frameworkInfo();
+  noUser.set_user("");
+  Scheduler refused(master, noUser, type);
+  EXPECT_EQ(refused.status(), 400);
+}
+
+INSTANTIATE_TEST_SUITE_P(BothContentTypes, SchedulerApi,
+                         ::testing::Values(ContentType::kJson, ContentType::kProtobuf),
+                         [](const auto& param) {
+                           return param.param == ContentType::kJson ? "json" : "protobuf";
+                         });
+
+TEST(Master, OffersAgentResourcesAndRunsATaskToItsAcknowledgedEnd) {
+  Master master;
+  FakeAgent agent(master);
+  Scheduler scheduler(master, frameworkInfo(), ContentType::kProtobuf);
+
+  mesos::v1::Offer offer = scheduler.nextOffer();
+  EXPECT_EQ(offer.agent_id().value(), agent.id());
+  EXPECT_EQ(offer.hostname(), "fake-agent");
+  auto offered = Resources::fromProtos(offer.resources());
+  ASSERT_TRUE(offered.ok());
+  EXPECT_EQ(offered->cpus(), 2);
+  EXPECT_EQ(offered->mem(), 1024);
+  EXPECT_EQ(offer.allocation_info().role(), "*");
+
+  // A task asking more than the offer holds is refused with TASK_ERROR and a reason.
+  EXPECT_EQ(scheduler.launch(offer, "too-big", 5, 128).status, 202);
+  auto error = scheduler.nextUpdate();
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->state(), mesos::v1::TASK_ERROR);
+  EXPECT_EQ(error->reason(), mesos::v1::TaskStatus::REASON_TASK_INVALID);
+  EXPECT_NE(error->message().find("more resources"), std::string::npos) << error->message();
+  EXPECT_FALSE(error->has_uuid());
+
+  // The declined remainder comes back (refuse_seconds 0); launch for real.
+  RunningTask task = launchRunning(scheduler, agent, "t1");
+  auto state = master.getJson("/master/state");
+  ASSERT_TRUE(state.is_object());
+  ASSERT_EQ(state["frameworks"].size(), 1u);
+  ASSERT_EQ(state["frameworks"][0]["tasks"].size(), 1u);
+  EXPECT_EQ(state["frameworks"][0]["tasks"][0]["state"], "TASK_RUNNING");
+  EXPECT_EQ(state["frameworks"][0]["tasks"][0]["resources"]["cpus"], 1);
+  EXPECT_EQ(state["slaves"][0]["used_resources"]["mem"], 128);
+
+  // The rest of the agent is offered again; the task's share is not.
+  mesos::v1::Offer rest = scheduler.nextOffer();
+  EXPECT_EQ(Resources::fromProtos(rest.resources())->cpus(), 1);
+
+  Call kill;
+  kill.set_type(Call::KILL);
+  kill.mutable_kill()->mutable_task_id()->set_value("t1");
+  EXPECT_EQ(scheduler.call(kill).status, 202);
+  auto killTask = agent.next();
+  ASSERT_TRUE(killTask);
+  EXPECT_EQ(killTask->type(), AgentEvent::KILL_TASK);
+  EXPECT_EQ(killTask->kill_task().task_id().value(), "t1");
+
+  EXPECT_EQ(agent.update(scheduler.id(), "t1", mesos::v1::TASK_KILLED, kUuid2), 202);
+  auto killed = scheduler.nextUpdate();
+  ASSERT_TRUE(killed);
+  EXPECT_EQ(killed->state(), mesos::v1::TASK_KILLED);
+  EXPECT_EQ(killed->uuid(), kUuid2);
+  EXPECT_EQ(scheduler.acknowledge(*killed).status, 202);
+  auto ack = agent.next();
+  ASSERT_TRUE(ack);
+  EXPECT_EQ(ack->acknowledge_update().uuid(), kUuid2);
+
+  // Acknowledged and terminal: the task is completed and its resources are free.
+  state = master.getJson("/master/state");
+  EXPECT_EQ(state["frameworks"][0]["tasks"].size(), 0u);
+  ASSERT_EQ(state["frameworks"][0]["completed_tasks"].size(), 1u);
+  EXPECT_EQ(state["frameworks"][0]["completed_tasks"][0]["state"], "TASK_KILLED");
+  auto metrics = master.getJson("/metrics/snapshot");
+  EXPECT_EQ(metrics["master/tasks_killed"], 1);
+  EXPECT_EQ(metrics["master/tasks_error"], 1);
+  EXPECT_EQ(metrics["master/slaves_active"], 1);
+  EXPECT_EQ(metrics["master/frameworks_active"], 1);
+}
+
+TEST(Master, DeclineFiltersTheAgentUntilRevive) {
+  Master master;
+  FakeAgent agent(master);
+  Scheduler scheduler(master, frameworkInfo());
+  mesos::v1::Offer offer = scheduler.nextOffer();
+  Call decline;
+  decline.set_type(Call::DECLINE);
+  *decline.mutable_decline()->add_offer_ids() = offer.id();
+  decline.mutable_decline()->mutable_filters()->set_refuse_seconds(3600);
+  EXPECT_EQ(scheduler.call(decline).status, 202);
+  // Many allocation cycles (50ms) pass without an offer.
+  EXPECT_FALSE(scheduler.waitFor(Event::OFFERS, 1s));
+  Call revive;
+  revive.set_type(Call::REVIVE);
+  EXPECT_EQ(scheduler.call(revive).status, 202);
+  EXPECT_TRUE(scheduler.waitFor(Event::OFFERS));
+
+  Call suppress;
+  suppress.set_type(Call::SUPPRESS);
+  EXPECT_EQ(scheduler.call(suppress).status, 202);
+  // A suppressed framework's outstanding offer may still be declined; none come after.
+  Call declineAll;
+  declineAll.set_type(Call::DECLINE);
+  auto state = master.getJson("/master/state");
+  for (const auto& each : state["frameworks"][0]["offers"])
+    declineAll.mutable_decline()->add_offer_ids()->set_value(each["id"]);
+  declineAll.mutable_decline()->mutable_filters()->set_refuse_seconds(0);
+  EXPECT_EQ(scheduler.call(declineAll).status, 202);
+  EXPECT_FALSE(scheduler.waitFor(Event::OFFERS, 1s));
+}
+
+TEST(Master, OfferTimeoutRescindsTheOffer) {
+  Master master({"--offer_timeout=200ms"});
+  FakeAgent agent(master);
+  Scheduler scheduler(master, frameworkInfo());
+  mesos::v1::Offer offer = scheduler.nextOffer();
+  auto rescind = scheduler.waitFor(Event::RESCIND);
+  ASSERT_TRUE(rescind);
+  EXPECT_EQ(rescind->rescind().offer_id().value(), offer.id().value());
+  // Accepting the rescinded offer fails the task rather than launching it.
+  EXPECT_EQ(scheduler.launch(offer, "late", 1, 128).status, 202);
+  auto dropped = scheduler.nextUpdate();
+  ASSERT_TRUE(dropped);
+  EXPECT_EQ(dropped->state(), mesos::v1::TASK_DROPPED);
+  EXPECT_EQ(dropped->reason(), mesos::v1::TaskStatus::REASON_INVALID_OFFERS);
+}
+
+TEST(Master, WeightsShareTheClusterBetweenRoles) {
+  Master master({"--weights=gold=3,silver=1"});
+  for (int i = 0; i < 4; ++i)
+    FakeAgent{master};  // registered; the streams close
+  auto multiRole = [](const std::string& role) {
+    mesos::v1::FrameworkInfo info = frameworkInfo(role);
+    info.add_capabilities()->set_type(mesos::v1::FrameworkInfo::Capability::MULTI_ROLE);
+    info.add_roles(role);
+    return info;
+  };
+  // The agents above are disconnected but still registered (not yet unreachable).
+  Scheduler gold(master, multiRole("gold"));
+  Scheduler silver(master, multiRole("silver"));
+  auto roles = master.getJson("/master/roles");
+  ASSERT_TRUE(roles.is_object());
+  bool sawGold = false;
+  for (const auto& role : roles["roles"]) {
+    if (role["name"] == "gold") {
+      sawGold = true;
+      EXPECT_EQ(role["weight"], 3);
+    }
+  }
+  EXPECT_TRUE(sawGold);
+  auto offer = gold.nextOffer();
+  EXPECT_EQ(offer.allocation_info().role(), "gold");
+}
+
+TEST(Master, UnreachableAgentTasksAreReportedAndComeBackWithTheAgent) {
+  Master master({"--agent_ping_timeout=200ms", "--max_agent_ping_timeouts=2"});
+  auto agent = std::make_unique<FakeAgent>(master);
+  const std::string agentId = agent->id();
+  Scheduler scheduler(master, frameworkInfo());
+  launchRunning(scheduler, *agent, "t1");
+
+  agent->answerPings = false;
+  agent->disconnect();
+  auto unreachable = scheduler.nextUpdate();
+  ASSERT_TRUE(unreachable);
+  EXPECT_EQ(unreachable->state(), mesos::v1::TASK_UNREACHABLE);
+  EXPECT_EQ(unreachable->task_id().value(), "t1");
+  EXPECT_TRUE(unreachable->has_unreachable_time());
+  auto state = master.getJson("/master/state");
+  EXPECT_EQ(state["unreachable_slaves"], 1);
+  EXPECT_EQ(state["frameworks"][0]["unreachable_tasks"].size(), 1u);
+
+  // The agent comes back with its task: the master takes it in again.
+  mesos::v1::Task task;
+  task.set_name("t1");
+  task.mutable_task_id()->set_value("t1");
+  task.mutable_framework_id()->set_value(scheduler.id());
+  task.mutable_agent_id()->set_value(agentId);
+  task.set_state(mesos::v1::TASK_RUNNING);
+  *task.add_resources() = scalar("cpus", 1);
+  *task.add_resources() = scalar("mem", 128);
+  FakeAgent back(master, agentId, {task});
+  EXPECT_EQ(back.id(), agentId);
+
+  Call reconcile;
+  reconcile.set_type(Call::RECONCILE);
+  auto* entry = reconcile.mutable_reconcile()->add_tasks();
+  entry->mutable_task_id()->set_value("t1");
+  EXPECT_EQ(scheduler.call(reconcile).status, 202);
+  auto answer = scheduler.nextUpdate();
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->state(), mesos::v1::TASK_RUNNING);
+  EXPECT_EQ(answer->reason(), mesos::v1::TaskStatus::REASON_RECONCILIATION);
+  state = master.getJson("/master/state");
+  EXPECT_EQ(state["unreachable_slaves"], 0);
+  EXPECT_EQ(state["frameworks"][0]["tasks"].size(), 1u);
+}
+
+TEST(Master, ReconciliationAnswersKnownAndUnknownTasks) {
+  Master master;
+  FakeAgent agent(master);
+  Scheduler scheduler(master, frameworkInfo());
+  launchRunning(scheduler, agent, "known");
+
+  Call implicit;
+  implicit.set_type(Call::RECONCILE);
+  implicit.mutable_reconcile();
+  EXPECT_EQ(scheduler.call(implicit).status, 202);
+  auto all = scheduler.nextUpdate();
+  ASSERT_TRUE(all);
+  EXPECT_EQ(all->task_id().value(), "known");
+  EXPECT_EQ(all->state(), mesos::v1::TASK_RUNNING);
+  EXPECT_FALSE(all->has_uuid());
+
+  Call explicitCall;
+  explicitCall.set_type(Call::RECONCILE);
+  explicitCall.mutable_reconcile()->add_tasks()->mutable_task_id()->set_value("never-launched");
+  EXPECT_EQ(scheduler.call(explicitCall).status, 202);
+  auto unknown = scheduler.nextUpdate();
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->task_id().value(), "never-launched");
+  EXPECT_EQ(unknown->state(), mesos::v1::TASK_UNKNOWN);
+}
+
+TEST(Master, FrameworkFailoverKeepsItsTasksAndEndsTheOldStream) {
+  Master master;
+  FakeAgent agent(master);
+  auto first = std::make_unique<Scheduler>(master, frameworkInfo());
+  const std::string id = first->id();
+  launchRunning(*first, agent, "survivor");
+
+  mesos::v1::FrameworkInfo info = frameworkInfo();
+  info.mutable_id()->set_value(id);
+  Scheduler second(master, info);
+  ASSERT_EQ(second.status(), 200);
+  EXPECT_EQ(second.id(), id);
+  auto error = first->waitFor(Event::ERROR);
+  ASSERT_TRUE(error);
+  EXPECT_NE(error->error().message().find("failed over"), std::string::npos);
+
+  Call reconcile;
+  reconcile.set_type(Call::RECONCILE);
+  reconcile.mutable_reconcile();
+  EXPECT_EQ(second.call(reconcile).status, 202);
+  auto status = second.nextUpdate();
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->task_id().value(), "survivor");
+  EXPECT_EQ(status->state(), mesos::v1::TASK_RUNNING);
+  // Disconnecting within the failover timeout leaves the task alone.
+  second.disconnect();
+  EXPECT_FALSE(agent.next(500ms));
+}
+
+TEST(Master, FrameworkWithoutFailoverTimeoutIsRemovedWhenItDisconnects) {
+  Master master;
+  FakeAgent agent(master);
+  mesos::v1::FrameworkInfo info = frameworkInfo();
+  info.set_failover_timeout(0);
+  Scheduler scheduler(master, info);
+  launchRunning(scheduler, agent, "orphan");
+  scheduler.disconnect();
+  auto shutdown = agent.next();
+  ASSERT_TRUE(shutdown);
+  EXPECT_EQ(shutdown->type(), AgentEvent::SHUTDOWN_FRAMEWORK);
+  EXPECT_EQ(shutdown->shutdown_framework().framework_id().value(), scheduler.id());
+  auto state = master.getJson("/master/state");
+  EXPECT_EQ(state["frameworks"].size(), 0u);
+  EXPECT_EQ(state["completed_frameworks"].size(), 1u);
+}
+
+TEST(Master, TeardownEndpointRemovesTheFrameworkAndStopsItsTasks) {
+  Master master;
+  FakeAgent agent(master);
+  Scheduler scheduler(master, frameworkInfo());
+  launchRunning(scheduler, agent, "doomed");
+
+  http::Request teardown;
+  teardown.method = "POST";
+  teardown.path = "/master/teardown";
+  teardown.headers["Content-Type"] = "application/x-www-form-urlencoded";
+  teardown.body = "frameworkId=nobody";
+  auto unknown = http::fetch(master.endpoint(), teardown);
+  ASSERT_TRUE(unknown.ok());
+  EXPECT_EQ(unknown->status, 400);
+  teardown.body = "frameworkId=" + scheduler.id();
+  auto done = http::fetch(master.endpoint(), teardown);
+  ASSERT_TRUE(done.ok());
+  EXPECT_EQ(done->status, 200);
+
+  auto shutdown = agent.next();
+  ASSERT_TRUE(shutdown);
+  EXPECT_EQ(shutdown->type(), AgentEvent::SHUTDOWN_FRAMEWORK);
+  auto state = master.getJson("/master/state");
+  EXPECT_EQ(state["frameworks"].size(), 0u);
+  ASSERT_EQ(state["completed_frameworks"].size(), 1u);
+  EXPECT_EQ(state["completed_frameworks"][0]["completed_tasks"][0]["state"], "TASK_KILLED");
+  // The framework's stream is closed; a new subscription with its id is refused.
+  mesos::v1::FrameworkInfo again = frameworkInfo();
+  again.mutable_id()->set_value(scheduler.id());
+  Scheduler refused(master, again);
+  EXPECT_EQ(refused.status(), 403);
+}
+
+TEST(Master, OperatorApiDescribesTheCluster) {
+  Master master;
+  FakeAgent agent(master);
+  Scheduler scheduler(master, frameworkInfo());
+
+  mesos::v1::master::Call subscribe;
+  subscribe.set_type(mesos::v1::master::Call::SUBSCRIBE);
+  EventStream events(master.endpoint(), "/api/v1", subscribe, ContentType::kJson);
+  ASSERT_EQ(events.status(), 200);
+  mesos::v1::master::Event subscribed;
+  ASSERT_TRUE(events.next(&subscribed));
+  EXPECT_EQ(subscribed.type(), mesos::v1::master::Event::SUBSCRIBED);
+  EXPECT_EQ(subscribed.subscribed().get_state().get_agents().agents_size(), 1);
+
+  launchRunning(scheduler, agent, "watched");
+  mesos::v1::master::Event added;
+  bool sawAdded = false;
+  while (events.next(&added, 5s)) {
+    if (added.type() == mesos::v1::master::Event::TASK_ADDED) {
+      sawAdded = true;
+      EXPECT_EQ(added.task_added().task().task_id().value(), "watched");
+      break;
+    }
+  }
+  EXPECT_TRUE(sawAdded);
+
+  for (auto type : {mesos::v1::master::Call::GET_STATE, mesos::v1::master::Call::GET_AGENTS,
+                    mesos::v1::master::Call::GET_FRAMEWORKS, mesos::v1::master::Call::GET_TASKS,
+                    mesos::v1::master::Call::GET_ROLES, mesos::v1::master::Call::GET_HEALTH,
+                    mesos::v1::master::Call::GET_METRICS}) {
+    mesos::v1::master::Call call;
+    call.set_type(type);
+    auto response = testing::postCall(master.endpoint(), "/api/v1", call, ContentType::kJson);
+    ASSERT_EQ(response.status, 200) << mesos::v1::master::Call::Type_Name(type);
+    mesos::v1::master::Response parsed;
+    ASSERT_TRUE(api::deserialize(response.body, ContentType::kJson, &parsed).ok());
+    if (type == mesos::v1::master::Call::GET_TASKS) {
+      ASSERT_EQ(parsed.get_tasks().tasks_size(), 1);
+      EXPECT_EQ(parsed.get_tasks().tasks(0).state(), mesos::v1::TASK_RUNNING);
+    }
+    if (type == mesos::v1::master::Call::GET_AGENTS) {
+      ASSERT_EQ(parsed.get_agents().agents_size(), 1);
+      EXPECT_EQ(parsed.get_agents().agents(0).agent_info().hostname(), "fake-agent");
+    }
+    if (type == mesos::v1::master::Call::GET_FRAMEWORKS) {
+      ASSERT_EQ(parsed.get_frameworks().frameworks_size(), 1);
+      EXPECT_TRUE(parsed.get_frameworks().frameworks(0).connected());
+    }
+  }
+  for (const char* path : {"/master/state-summary", "/master/frameworks", "/master/slaves",
+                           "/master/tasks", "/master/roles", "/health"}) {
+    http::Request request;
+    request.method = "GET";
+    request.path = path;
+    auto response = http::fetch(master.endpoint(), request);
+    ASSERT_TRUE(response.ok());
+    EXPECT_EQ(response->status, 200) << path;
+  }
+  EXPECT_EQ(master.getJson("/master/tasks")["tasks"][0]["id"], "watched");
+  EXPECT_EQ(master.getJson("/master/slaves")["slaves"][0]["hostname"], "fake-agent");
+
+  mesos::v1::master::Call teardown;
+  teardown.set_type(mesos::v1::master::Call::TEARDOWN);
+  teardown.mutable_teardown()->mutable_framework_id()->set_value(scheduler.id());
+  EXPECT_EQ(testing::postCall(master.endpoint(), "/api/v1", teardown, ContentType::kJson).status,
+            200);
+  EXPECT_TRUE(master.getJson("/master/frameworks")["frameworks"].empty());
+}
+
+TEST(Master, RefusesAnAgentOfAnotherProtocolVersion) {
+  Master master;
+  AgentCall call;
+  call.set_type(AgentCall::SUBSCRIBE);
+  call.mutable_subscribe()->set_protocol_version(99);
+  call.mutable_subscribe()->mutable_agent_info()->set_hostname("future");
+  auto response =
+      testing::postCall(master.endpoint(), "/api/v1/agent", call, ContentType::kProtobuf);
+  EXPECT_EQ(response.status, 400);
+  EXPECT_NE(response.body.find("version 99"), std::string::npos) << response.body;
+}
+
+}  // namespace
+}  // namespace mesolite
