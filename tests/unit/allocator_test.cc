@@ -294,7 +294,6 @@ TEST(AllocatorTest, RejectsBadInput) {
   EXPECT_FALSE(allocator.revive("nobody").ok());
 }
 
-
 TEST(AllocatorTest, ClaimedResourcesOfRunningTasksAreNotOffered) {
   Allocator allocator;
   addAgents(allocator, 1);
