@@ -358,7 +358,8 @@ Result<std::string> currentUser() {
       found != nullptr) {
     return std::string(found->pw_name);
   }
-  if (const char* user = std::getenv("USER"); user != nullptr && *user != '\0') return std::string(user);
+  if (const char* user = std::getenv("USER"); user != nullptr && *user != '\0')
+    return std::string(user);
   return Error("no user name for uid " + std::to_string(geteuid()));
 }
 
