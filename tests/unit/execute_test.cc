@@ -355,3 +355,53 @@ TEST(Execute, BadFlagsNameTheFlag) {
 
 }  // namespace
 }  // namespace mesolite
+
+namespace mesolite {
+namespace {
+
+// mesos-ps (through `mesos ps`) against a fake master whose one agent is itself.
+TEST(MesosPs, TableFromStateAndStatistics) {
+  const char* ps = std::getenv("MESOLITE_MESOS");
+  ASSERT_NE(ps, nullptr);
+  boost::asio::io_context io;
+  auto work = boost::asio::make_work_guard(io);
+  http::Server server(io);
+  ASSERT_TRUE(server.listen("127.0.0.1", 0));
+  const std::string address = "127.0.0.1:" + std::to_string(server.port());
+  server.route("/master/state", [address](http::Request&&, http::Responder responder) {
+    responder.respond(http::Response::json(200, R"({
+      "frameworks": [{"id": "F1", "name": "fw", "user": "root", "tasks": [
+        {"id": "t1", "name": "t1", "framework_id": "F1", "executor_id": "", "slave_id": "S1",
+         "state": "TASK_RUNNING", "resources": {"cpus": 1, "mem": 128}},
+        {"id": "t2", "name": "t2", "framework_id": "F1", "executor_id": "", "slave_id": "S2",
+         "state": "TASK_RUNNING", "resources": {"cpus": 2, "mem": 256}}]}],
+      "slaves": [{"id": "S1", "hostname": "a1", "pid": "slave(1)@)" +
+                                                    address + R"("},
+                 {"id": "S2", "hostname": "a2", "pid": "slave(1)@127.0.0.1:1"}]})"));
+  });
+  server.route("/monitor/statistics", [](http::Request&&, http::Responder responder) {
+    responder.respond(http::Response::json(200, R"([{"executor_id": "t1", "framework_id": "F1",
+      "statistics": {"cpus_limit": 1.1, "cpus_user_time_secs": 1, "cpus_system_time_secs": 0.5,
+                     "mem_rss_bytes": 1048576, "mem_limit_bytes": 167772160}}])"));
+  });
+  std::thread thread([&] { io.run(); });
+  auto result = testing::run({ps, "ps", "--master=" + address});
+  boost::asio::post(io, [&] {
+    server.stop();
+    work.reset();
+  });
+  io.stop();
+  thread.join();
+  EXPECT_EQ(result.exitCode(), 0) << result.err;
+  EXPECT_EQ(
+      result.out,
+      "USER    FRAMEWORK    TASK      SLAVE              MEM                TIME              "
+      "CPU (allocated)\n"
+      "root    fw           t1        a1                 1.0 MB/160.0 MB    00:00:01.500000   "
+      "1.1\n"
+      "root    fw           t2        a2                 -/256.0 MB         -                 "
+      "2.0\n");
+}
+
+}  // namespace
+}  // namespace mesolite
