@@ -1,0 +1,366 @@
+#include "cli/execute.h"
+
+#include <pwd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <vector>
+
+#include "common/fs.h"
+#include "common/protobuf_json.h"
+#include "common/resources.h"
+
+namespace mesolite::cli {
+
+using mesos::v1::FrameworkInfo;
+using mesos::v1::Resource;
+using mesos::v1::TaskInfo;
+using mesos::v1::TaskState;
+
+ExecuteFlags::ExecuteFlags()
+    : set("mesos-execute",
+          "Runs one task on a Mesos cluster through the v1 Scheduler API: subscribes a "
+          "framework, launches the task on the first offer that holds its resources, prints "
+          "every status update and exits when the task ends (0 only if it finished).") {
+  set.add(&master, "master",
+          "The master to talk to: HOST:PORT or http://HOST:PORT (zk:// is not supported yet)")
+      .required();
+  set.add(&name, "name", "Name of the task; also its task ID");
+  set.add(&command, "command", "Command to launch");
+  set.add(&env, "env",
+          "Environment of the command: a JSON object of name to value, e.g. "
+          "{\"name1\": \"value1\"}, or file:///path of a file holding it");
+  set.add(&resources, "resources",
+          "Resources of the task, as text (cpus:1;mem:128) or a JSON array of Resource "
+          "objects",
+          std::string("cpus:1;mem:128"));
+  set.add(&shell, "shell",
+          "Run --command through /bin/sh -c; without it, --command is split on whitespace into "
+          "the program and its arguments",
+          true);
+  set.add(&checkpoint, "checkpoint", "Enable checkpointing for the framework", false);
+  set.add(&task, "task",
+          "The task as a JSON TaskInfo, or the path of a file holding it (/path or "
+          "file:///path); agent_id need not be set. Exclusive with --name, --command and --env");
+  set.add(&kill_after, "kill_after",
+          "Kill the task this long after it starts running (e.g. 10secs, 2mins)");
+  set.add(&role, "role", "Role to subscribe with", std::string("*"));
+  set.add(&content_type, "content_type",
+          "Encoding of the scheduler protocol messages: 'json' or 'protobuf'",
+          std::string("protobuf"));
+  set.add(&framework_name, "framework_name", "Name of the framework",
+          std::string("mesos-execute instance"));
+  set.add(&partition_aware, "partition_aware", "Enable partition awareness for the framework",
+          true);
+  set.add(&principal, "principal", "The principal of the framework");
+  set.add(&framework_capabilities, "framework_capabilities",
+          "Comma-separated optional framework capabilities to enable (only GPU_RESOURCES); "
+          "RESERVATION_REFINEMENT, TASK_KILLING_STATE, REVOCABLE_RESOURCES and MULTI_ROLE are "
+          "always on, PARTITION_AWARE unless --no-partition_aware");
+}
+
+Result<api::ContentType> parseContentType(const std::string& text) {
+  if (text == "json" || text == api::kJsonType) return api::ContentType::kJson;
+  if (text == "protobuf" || text == api::kProtobufType) return api::ContentType::kProtobuf;
+  return Error("--content_type: expected 'json' or 'protobuf', got '" + text + "'");
+}
+
+Result<mesos::v1::Environment> parseEnvironment(const std::string& json) {
+  nlohmann::json parsed = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded()) {
+    return Error(
+        "--env: not valid JSON (expected an object of name to value, e.g. "
+        "{\"PATH\": \"/bin\"})");
+  }
+  if (!parsed.is_object()) {
+    return Error("--env: expected a JSON object of name to value, got " +
+                 std::string(parsed.type_name()));
+  }
+  mesos::v1::Environment environment;
+  for (const auto& [key, value] : parsed.items()) {
+    if (!value.is_string()) {
+      return Error("--env: the value of '" + key + "' is " + value.type_name() +
+                   ", expected a string");
+    }
+    auto* variable = environment.add_variables();
+    variable->set_name(key);
+    variable->set_value(value.get<std::string>());
+  }
+  return environment;
+}
+
+Result<TaskInfo> parseTaskFlag(const std::string& value) {
+  std::string text = value;
+  const size_t first = value.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos) return Error("--task: empty value");
+  if (value[first] != '{') {
+    // Not JSON: a path, as Mesos allows (file:// was resolved by the flag parser).
+    auto contents = fs::readFile(value);
+    if (!contents) return contents.error().wrap("--task");
+    text = std::move(*contents);
+  }
+  nlohmann::json parsed = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded() || !parsed.is_object()) {
+    return Error("--task: expected a JSON object (a TaskInfo)");
+  }
+  // The agent comes from the offer; Mesos lets the user leave it out.
+  if (!parsed.contains("agent_id")) parsed["agent_id"] = {{"value", ""}};
+  TaskInfo task;
+  if (auto r = fromJson(parsed, &task); !r) return r.error().wrap("--task");
+  if (task.has_command() == task.has_executor()) {
+    return Error("--task: the TaskInfo needs exactly one of 'command' and 'executor'");
+  }
+  if (task.resources().empty()) return Error("--task: the TaskInfo has no resources");
+  if (auto r = Resources::fromProtos(task.resources()); !r) return r.error().wrap("--task");
+  return task;
+}
+
+namespace {
+
+std::vector<std::string> splitWords(const std::string& text) {
+  std::istringstream in(text);
+  std::vector<std::string> words;
+  for (std::string word; in >> word;)
+    words.push_back(word);
+  return words;
+}
+
+Result<std::vector<FrameworkInfo::Capability::Type>> parseCapabilities(const std::string& text) {
+  std::vector<FrameworkInfo::Capability::Type> types;
+  std::string item;
+  std::istringstream in(text);
+  while (std::getline(in, item, ',')) {
+    item.erase(0, item.find_first_not_of(" \t"));
+    item.erase(item.find_last_not_of(" \t") + 1);
+    if (item.empty()) continue;
+    FrameworkInfo::Capability::Type type;
+    if (!FrameworkInfo::Capability::Type_Parse(item, &type)) {
+      return Error("--framework_capabilities: unknown capability '" + item + "'");
+    }
+    // The others are either always on or meaningless for a one-task framework.
+    if (type != FrameworkInfo::Capability::GPU_RESOURCES) {
+      return Error("--framework_capabilities: unsupported capability '" + item +
+                   "' (only GPU_RESOURCES may be given)");
+    }
+    types.push_back(type);
+  }
+  return types;
+}
+
+}  // namespace
+
+Result<ExecuteConfig> buildConfig(const ExecuteFlags& flags, const std::string& user) {
+  ExecuteConfig config;
+  if (!flags.master) return Error("missing required flag --master");
+  if (flags.master->rfind("zk://", 0) == 0) {
+    return Error(
+        "--master: zk:// URLs are not supported yet; give the leading master as "
+        "HOST:PORT");
+  }
+  auto endpoint = http::Endpoint::parse(*flags.master);
+  if (!endpoint) return endpoint.error().wrap("--master");
+  config.master = *endpoint;
+
+  auto contentType = parseContentType(flags.content_type);
+  if (!contentType) return contentType.error();
+  config.contentType = *contentType;
+
+  if (auto valid = validateRole(flags.role); !valid) return valid.error().wrap("--role");
+
+  if (flags.task) {
+    std::vector<std::string> clashing;
+    if (flags.name) clashing.push_back("--name");
+    if (flags.command) clashing.push_back("--command");
+    if (flags.env) clashing.push_back("--env");
+    if (!clashing.empty()) {
+      std::string list;
+      for (const auto& flag : clashing)
+        list += (list.empty() ? "" : ", ") + flag;
+      return Error("--task cannot be combined with " + list +
+                   " (the TaskInfo carries the name, command and environment)");
+    }
+    auto task = parseTaskFlag(*flags.task);
+    if (!task) return task.error();
+    config.task = std::move(*task);
+  } else {
+    if (!flags.name) return Error("missing flag --name (or give the whole task with --task)");
+    if (flags.name->empty()) return Error("--name: must not be empty");
+    if (!flags.command) return Error("missing flag --command (or give the whole task with --task)");
+
+    auto resources = Resources::parse(flags.resources);
+    if (!resources) return resources.error().wrap("--resources");
+    if (resources->empty()) return Error("--resources: no resources given");
+
+    TaskInfo& task = config.task;
+    task.set_name(*flags.name);
+    task.mutable_task_id()->set_value(*flags.name);
+    task.mutable_agent_id()->set_value("");
+    *task.mutable_resources() = resources->toProtos();
+    auto* command = task.mutable_command();
+    command->set_shell(flags.shell);
+    if (flags.shell) {
+      command->set_value(*flags.command);
+    } else {
+      std::vector<std::string> words = splitWords(*flags.command);
+      if (words.empty()) return Error("--command: empty command (with --no-shell)");
+      command->set_value(words.front());
+      for (const auto& word : words)
+        command->add_arguments(word);  // argv[0] included, as Mesos expects
+    }
+    if (flags.env) {
+      auto environment = parseEnvironment(*flags.env);
+      if (!environment) return environment.error();
+      *command->mutable_environment() = std::move(*environment);
+    }
+  }
+
+  if (flags.kill_after && flags.kill_after->value.count() < 0) {
+    return Error("--kill_after: must not be negative");
+  }
+  config.killAfter = flags.kill_after;
+
+  FrameworkInfo& framework = config.framework;
+  framework.set_user(user);
+  framework.set_name(flags.framework_name);
+  // `roles` with MULTI_ROLE rather than the deprecated single `role`: offers then say
+  // which role they are for, and the task's resources carry that allocation.
+  framework.add_roles(flags.role);
+  framework.set_checkpoint(flags.checkpoint);
+  if (flags.principal) framework.set_principal(*flags.principal);
+  std::vector<FrameworkInfo::Capability::Type> capabilities = {
+      FrameworkInfo::Capability::MULTI_ROLE,
+      FrameworkInfo::Capability::RESERVATION_REFINEMENT,
+      FrameworkInfo::Capability::TASK_KILLING_STATE,
+      FrameworkInfo::Capability::REVOCABLE_RESOURCES,
+  };
+  if (flags.partition_aware) capabilities.push_back(FrameworkInfo::Capability::PARTITION_AWARE);
+  if (flags.framework_capabilities) {
+    auto extra = parseCapabilities(*flags.framework_capabilities);
+    if (!extra) return extra.error();
+    capabilities.insert(capabilities.end(), extra->begin(), extra->end());
+  }
+  for (auto type : capabilities)
+    framework.add_capabilities()->set_type(type);
+  return config;
+}
+
+namespace {
+
+// The resource without where it is reserved or allocated: what it is worth to a task.
+Resource flatten(Resource resource) {
+  resource.clear_allocation_info();
+  resource.clear_reservations();
+  resource.clear_reservation();
+  resource.clear_role();
+  return resource;
+}
+
+std::optional<Resources> flattened(const google::protobuf::RepeatedPtrField<Resource>& protos) {
+  google::protobuf::RepeatedPtrField<Resource> flat;
+  for (const Resource& resource : protos)
+    *flat.Add() = flatten(resource);
+  auto resources = Resources::fromProtos(flat);
+  if (!resources) return std::nullopt;
+  return std::move(*resources);
+}
+
+}  // namespace
+
+std::optional<TaskInfo> matchOffer(const TaskInfo& task, const mesos::v1::Offer& offer,
+                                   const std::string& role) {
+  auto required = flattened(task.resources());
+  if (!required || required->empty()) return std::nullopt;
+
+  // Reserved resources first, so the role's reservations are used before the shared pool.
+  std::vector<const Resource*> offered;
+  for (const Resource& resource : offer.resources())
+    offered.push_back(&resource);
+  std::stable_partition(offered.begin(), offered.end(),
+                        [](const Resource* r) { return !isUnreserved(*r); });
+
+  const std::string allocationRole =
+      offer.has_allocation_info() && offer.allocation_info().has_role()
+          ? offer.allocation_info().role()
+          : role;
+
+  Resources remaining = *required;
+  google::protobuf::RepeatedPtrField<Resource> taken;
+  for (const Resource* resource : offered) {
+    if (remaining.empty()) break;
+    google::protobuf::RepeatedPtrField<Resource> one;
+    *one.Add() = flatten(*resource);
+    auto available = Resources::fromProtos(one);
+    if (!available) continue;  // a resource we cannot read is one we do not use
+    // What this resource can give: available ∩ remaining, written with subtraction.
+    Resources take = *available - (*available - remaining);
+    if (take.empty()) continue;
+    for (const Resource& piece : take) {
+      Resource used = *resource;
+      used.clear_scalar();
+      used.clear_ranges();
+      used.clear_set();
+      if (piece.has_scalar()) *used.mutable_scalar() = piece.scalar();
+      if (piece.has_ranges()) *used.mutable_ranges() = piece.ranges();
+      if (piece.has_set()) *used.mutable_set() = piece.set();
+      if (!used.has_allocation_info()) used.mutable_allocation_info()->set_role(allocationRole);
+      *taken.Add() = std::move(used);
+    }
+    remaining -= take;
+  }
+  if (!remaining.empty()) return std::nullopt;
+
+  TaskInfo launched = task;
+  *launched.mutable_agent_id() = offer.agent_id();
+  *launched.mutable_resources() = std::move(taken);
+  return launched;
+}
+
+bool isTerminal(TaskState state) {
+  switch (state) {
+    case mesos::v1::TASK_FINISHED:
+    case mesos::v1::TASK_FAILED:
+    case mesos::v1::TASK_KILLED:
+    case mesos::v1::TASK_ERROR:
+    case mesos::v1::TASK_LOST:
+    case mesos::v1::TASK_DROPPED:
+    case mesos::v1::TASK_GONE:
+    case mesos::v1::TASK_GONE_BY_OPERATOR:
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::string formatStatus(const mesos::v1::TaskStatus& status) {
+  std::string out = "Received status update " + mesos::v1::TaskState_Name(status.state()) +
+                    " for task '" + status.task_id().value() + "'\n";
+  if (status.has_message()) out += "  message: '" + status.message() + "'\n";
+  if (status.has_source()) {
+    out += "  source: " + mesos::v1::TaskStatus::Source_Name(status.source()) + "\n";
+  }
+  if (status.has_reason()) {
+    out += "  reason: " + mesos::v1::TaskStatus::Reason_Name(status.reason()) + "\n";
+  }
+  if (status.has_healthy())
+    out += std::string("  healthy?: ") + (status.healthy() ? "1" : "0") + "\n";
+  return out;
+}
+
+Result<std::string> currentUser() {
+  std::vector<char> buffer(16384);
+  passwd entry{};
+  passwd* found = nullptr;
+  if (getpwuid_r(geteuid(), &entry, buffer.data(), buffer.size(), &found) == 0 &&
+      found != nullptr) {
+    return std::string(found->pw_name);
+  }
+  if (const char* user = std::getenv("USER"); user != nullptr && *user != '\0')
+    return std::string(user);
+  return Error("no user name for uid " + std::to_string(geteuid()));
+}
+
+}  // namespace mesolite::cli

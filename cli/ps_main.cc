@@ -1,0 +1,106 @@
+// mesos-ps (also `mesos ps`): the running tasks of a cluster, as Mesos's mesos-ps shows
+// them. Agents are asked for their statistics all at once, on one io_context.
+#include <boost/asio/io_context.hpp>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli/ps.h"
+#include "common/daemon_endpoints.h"
+#include "common/flags.h"
+#include "common/http_client.h"
+
+using namespace mesolite;
+
+namespace {
+
+// GET `path`, following one 307 to the leading master.
+Result<http::Response> get(http::Endpoint endpoint, const std::string& path,
+                           http::ClientOptions options) {
+  for (int attempt = 0;; ++attempt) {
+    http::Request request;
+    request.method = "GET";
+    request.path = path;
+    auto response = http::fetch(endpoint, request, options);
+    if (!response) return response;
+    auto location = response->headers.find("Location");
+    if (response->status != 307 || attempt > 0 || location == response->headers.end()) {
+      return response;
+    }
+    std::string target = location->second;
+    for (const char* prefix : {"http:", "//"}) {
+      if (target.rfind(prefix, 0) == 0) target.erase(0, std::string_view(prefix).size());
+    }
+    auto leader = http::Endpoint::parse(target);
+    if (!leader) return leader.error().wrap("redirect");
+    endpoint = *leader;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  FlagSet flags("mesos-ps",
+                "Lists the running tasks of a cluster: their user, framework, name, agent, "
+                "memory (used/limit), CPU time and CPUs.");
+  std::optional<std::string> master;
+  std::string timeout;
+  flags.add(&master, "master", "The master: HOST:PORT or http://HOST:PORT").required();
+  flags.add(&timeout, "timeout",
+            "How long to wait for the master and each agent, in seconds or as a duration",
+            std::string("5"));
+  if (auto exit = loadDaemonFlags(flags, argc, argv)) return *exit;
+
+  if (master->rfind("zk://", 0) == 0) {
+    std::cerr << "mesos-ps: --master: zk:// URLs are not supported yet; give the leading "
+                 "master as HOST:PORT\n";
+    return 1;
+  }
+  auto endpoint = http::Endpoint::parse(*master);
+  if (!endpoint) {
+    std::cerr << "mesos-ps: --master: " << endpoint.error().message << "\n";
+    return 1;
+  }
+  auto wait = cli::parseTimeout(timeout);
+  if (!wait) {
+    std::cerr << "mesos-ps: " << wait.error().message << "\n";
+    return 1;
+  }
+  http::ClientOptions options;
+  options.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(wait->value);
+
+  auto response = get(*endpoint, "/master/state", options);
+  if (!response) {
+    std::cerr << "mesos-ps: Failed to get the master state from " << endpoint->toString() << ": "
+              << response.error().message << "\n";
+    return 1;
+  }
+  if (response->status != 200) {
+    std::cerr << "mesos-ps: Failed to get the master state from " << endpoint->toString() << ": "
+              << response->status << " " << http::reason(response->status) << "\n";
+    return 1;
+  }
+  nlohmann::json state = nlohmann::json::parse(response->body, nullptr, false);
+  if (state.is_discarded() || !state.is_object()) {
+    std::cerr << "mesos-ps: the master's /master/state is not a JSON object\n";
+    return 1;
+  }
+
+  // Agents that do not answer keep no entry: their tasks show allocated values.
+  std::map<std::string, nlohmann::json> statistics;
+  boost::asio::io_context io;
+  http::Client client(io, options);
+  for (const auto& [id, agent] : cli::agentsWithTasks(state)) {
+    http::Request request;
+    request.method = "GET";
+    request.path = "/monitor/statistics";
+    client.send(agent, request, [&statistics, id = id](Result<http::Response> answer) {
+      if (!answer || answer->status != 200) return;
+      nlohmann::json parsed = nlohmann::json::parse(answer->body, nullptr, false);
+      if (parsed.is_array()) statistics[id] = std::move(parsed);
+    });
+  }
+  io.run();
+
+  std::cout << cli::formatPsTable(state, statistics) << std::flush;
+  return 0;
+}
