@@ -414,7 +414,8 @@ TEST_F(AgentWithMaster, FinishedTaskUpdatesComeInOrderEachUntilAcknowledged) {
   ASSERT_EQ(again->frameworks_size(), 1);
   EXPECT_EQ(again->frameworks(0).id().value(), "F1");
   const size_t before = master_->updatesOf("t-ok").size();
-  auto resent = master_->waitForUpdate("t-ok", mesos::v1::TASK_STARTING, 20s, before);
+  // "At once": well before the 10 s retry timer could have sent it.
+  auto resent = master_->waitForUpdate("t-ok", mesos::v1::TASK_STARTING, 8s, before);
   ASSERT_TRUE(resent) << agent_->err();
   EXPECT_EQ(resent->uuid(), starting->uuid());
   for (const auto& update : master_->updatesOf("t-ok"))
@@ -584,6 +585,71 @@ TEST_F(AgentWithMaster, RestartedAgentKeepsCheckpointedTasksAndKillsTheOthers) {
   master_->send(kill);
   ASSERT_TRUE(master_->waitForUpdate("t-kept", mesos::v1::TASK_KILLED, 20s)) << agent_->err();
   EXPECT_TRUE(processEnds(kept, 10s));
+}
+
+TEST_F(AgentWithMaster, UnacknowledgedUpdateIsReplayedAfterAgentRestart) {
+  master_->autoAck = false;
+  startAgent();
+  ASSERT_TRUE(master_->waitForSubscription(1, 20s)) << agent_->err();
+  master_->runTask(framework("F-ckpt", true), task("t-pending", "sleep 1000"));
+  auto starting = master_->waitForUpdate("t-pending", mesos::v1::TASK_STARTING, 20s);
+  ASSERT_TRUE(starting) << agent_->err();
+  master_->acknowledge(*starting);
+  auto running = master_->waitForUpdate("t-pending", mesos::v1::TASK_RUNNING, 20s);
+  ASSERT_TRUE(running) << agent_->err();
+  const pid_t pid = taskPid("t-pending");
+  ASSERT_GT(pid, 0);
+
+  // RUNNING is not acknowledged: the restarted agent must send it again, same uuid.
+  ASSERT_TRUE(agent_->stop(SIGTERM, 10s));
+  agent_.reset();
+  const size_t before = master_->updateCount();
+  startAgent();
+  auto again = master_->waitForSubscription(2, 20s);
+  ASSERT_TRUE(again) << agent_->err();
+  ASSERT_EQ(again->tasks_size(), 1);
+  EXPECT_EQ(again->tasks(0).state(), mesos::v1::TASK_RUNNING);
+  auto replayed = master_->waitForUpdate("t-pending", mesos::v1::TASK_RUNNING, 20s, before);
+  ASSERT_TRUE(replayed) << agent_->err();
+  EXPECT_EQ(replayed->uuid(), running->uuid());
+  // STARTING was acknowledged before the restart: it does not come back.
+  EXPECT_FALSE(master_->waitForUpdate("t-pending", mesos::v1::TASK_STARTING, 0ms, before));
+  EXPECT_TRUE(processAlive(pid));
+  master_->acknowledge(*replayed);
+
+  AgentEvent shutdown;
+  shutdown.set_type(AgentEvent::SHUTDOWN_FRAMEWORK);
+  shutdown.mutable_shutdown_framework()->mutable_framework_id()->set_value("F-ckpt");
+  master_->send(shutdown);
+  EXPECT_TRUE(processEnds(pid, 10s));
+  // The framework is forgotten: no TASK_KILLED for it, its checkpoints are gone.
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  json state;
+  do {
+    state = get("/state");
+    if (state["frameworks"].empty()) break;
+    std::this_thread::sleep_for(50ms);
+  } while (std::chrono::steady_clock::now() < deadline);
+  EXPECT_TRUE(state["frameworks"].empty()) << state.dump();
+  ASSERT_EQ(state["completed_frameworks"].size(), 1u) << state.dump();
+  EXPECT_EQ(state["completed_frameworks"][0]["id"], "F-ckpt");
+  EXPECT_FALSE(
+      std::filesystem::exists(dir_ + "/work/meta/slaves/" + kAgentId + "/frameworks/F-ckpt"));
+  EXPECT_FALSE(master_->waitForUpdate("t-pending", mesos::v1::TASK_KILLED, 0ms));
+}
+
+TEST_F(AgentWithMaster, LaunchFailureIsTaskFailedFromTheAgent) {
+  startAgent();
+  ASSERT_TRUE(master_->waitForSubscription(1, 20s)) << agent_->err();
+  auto info = framework("F1", false);
+  info.set_user("no-such-user-mesolite");
+  master_->runTask(info, task("t-nouser", "true"));
+  auto failed = master_->waitForUpdate("t-nouser", mesos::v1::TASK_FAILED, 20s);
+  ASSERT_TRUE(failed) << agent_->err();
+  EXPECT_EQ(failed->status().source(), mesos::v1::TaskStatus::SOURCE_AGENT);
+  EXPECT_EQ(failed->status().reason(), mesos::v1::TaskStatus::REASON_CONTAINER_LAUNCH_FAILED);
+  EXPECT_NE(failed->status().message().find("no-such-user-mesolite"), std::string::npos)
+      << failed->status().message();
 }
 
 TEST_F(AgentWithMaster, SilentMasterIsDroppedAndSubscribedAgain) {
