@@ -33,6 +33,16 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  std::optional<http::Endpoint> master;
+  if (flags.master) {
+    auto parsed = agent::parseMasterFlag(*flags.master);
+    if (!parsed) {
+      log::error("{}", parsed.error().message);
+      return 1;
+    }
+    master = *parsed;
+  }
+
   Resources given;
   if (flags.resources) {
     auto parsed = Resources::parse(*flags.resources, flags.default_role);
@@ -88,15 +98,6 @@ int main(int argc, char** argv) {
         return 1;
       }
     }
-  }
-  std::optional<http::Endpoint> master;
-  if (flags.master) {
-    auto parsed = agent::parseMasterFlag(*flags.master);
-    if (!parsed) {
-      log::error("{}", parsed.error().message);
-      return 1;
-    }
-    master = *parsed;
   }
   std::string names;
   for (const auto& name : isolators->names)

@@ -495,6 +495,14 @@ TEST_F(AgentWithMaster, KilledTaskIsTaskKilledAndShowsInStateAndStatistics) {
   EXPECT_EQ(fw["executors"][0]["tasks"][0]["id"], "t-sleep");
   EXPECT_EQ(fw["executors"][0]["tasks"][0]["state"], "TASK_RUNNING");
 
+  json tasks = call({{"type", "GET_TASKS"}});
+  ASSERT_EQ(tasks["get_tasks"]["launched_tasks"].size(), 1u) << tasks.dump();
+  EXPECT_EQ(tasks["get_tasks"]["launched_tasks"][0]["task_id"]["value"], "t-sleep");
+  EXPECT_EQ(tasks["get_tasks"]["launched_tasks"][0]["state"], "TASK_RUNNING");
+  json frameworks = call({{"type", "GET_FRAMEWORKS"}});
+  ASSERT_EQ(frameworks["get_frameworks"]["frameworks"].size(), 1u) << frameworks.dump();
+  EXPECT_EQ(frameworks["get_frameworks"]["frameworks"][0]["framework_info"]["id"]["value"], "F1");
+
   json statistics = get("/monitor/statistics");
   bool listed = false;
   for (const auto& entry : statistics) {
