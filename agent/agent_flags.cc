@@ -26,7 +26,7 @@ AgentFlags::AgentFlags()
   set.add(&master, "master",
           "The master to register with: host:port, zk://host1:port1,host2:port2,.../path, "
           "zk://username:password@host1:port1,.../path, or file:///path/to/file holding one "
-          "of those. Without it the agent runs standalone.");
+          "of those (zk:// is refused for now). Without it the agent runs standalone.");
   set.add(&work_dir, "work_dir",
           "Directory for sandboxes and checkpointed state (e.g. /var/lib/mesos).", std::string())
       .required();

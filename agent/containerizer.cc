@@ -27,6 +27,8 @@ using mesos::v1::TaskStatus;
 
 struct Containerizer::Container {
   std::string id;
+  std::string frameworkId;  // set for a task's container
+  std::string executorId;
   isolation::ContainerSpec spec;
   std::string runtimeDir;
   pid_t supervisorPid = 0;
@@ -99,7 +101,7 @@ Containerizer::Containerizer(asio::io_context& io, ContainerizerOptions options,
 Containerizer::~Containerizer() = default;
 
 std::variant<Containerizer::Launched, ContainerError> Containerizer::launch(
-    const mesos::v1::agent::Call::LaunchContainer& call) {
+    const mesos::v1::agent::Call::LaunchContainer& call, const TaskLaunch* task) {
   const std::string& id = call.container_id().value();
   if (call.container_id().has_parent()) {
     return ContainerError{400, "nested containers are not supported yet"};
@@ -124,6 +126,11 @@ std::variant<Containerizer::Launched, ContainerError> Containerizer::launch(
   container->spec.resources = std::move(*resources);
   container->spec.info = call.container();
   container->spec.sandbox = options_.workDir + "/containers/" + id;
+  if (task) {
+    if (!task->sandbox.empty()) container->spec.sandbox = task->sandbox;
+    container->frameworkId = task->frameworkId;
+    container->executorId = task->executorId;
+  }
   if (call.command().has_user()) container->spec.user = call.command().user();
 
   checkpoint::ContainerConfig config;
@@ -133,6 +140,10 @@ std::variant<Containerizer::Launched, ContainerError> Containerizer::launch(
   if (call.has_container()) *config.mutable_container_info() = call.container();
   config.set_sandbox_directory(container->spec.sandbox);
   if (container->spec.user) config.set_user(*container->spec.user);
+  if (task) {
+    config.set_framework_id(task->frameworkId);
+    config.set_executor_id(task->executorId);
+  }
 
   for (const std::string& dir : {container->runtimeDir, container->spec.sandbox}) {
     if (auto made = fs::makeDirectories(dir); !made)
@@ -423,14 +434,24 @@ std::optional<ContainerError> Containerizer::kill(const std::string& id, int sig
   return std::nullopt;
 }
 
-std::optional<ContainerError> Containerizer::remove(const std::string& id) {
+pid_t Containerizer::taskPid(const std::string& id) const {
+  auto it = containers_.find(id);
+  return it == containers_.end() ? 0 : it->second->taskPid();
+}
+
+pid_t Containerizer::supervisorPid(const std::string& id) const {
+  auto it = containers_.find(id);
+  return it == containers_.end() ? 0 : it->second->supervisorPid;
+}
+
+std::optional<ContainerError> Containerizer::remove(const std::string& id, bool keepSandbox) {
   auto it = containers_.find(id);
   if (it == containers_.end()) return ContainerError{404, "container " + id + " is unknown"};
   if (!it->second->termination) {
     return ContainerError{409, "container " + id + " is still running; kill it first"};
   }
   std::error_code error;
-  std::filesystem::remove_all(it->second->spec.sandbox, error);
+  if (!keepSandbox) std::filesystem::remove_all(it->second->spec.sandbox, error);
   std::filesystem::remove_all(it->second->runtimeDir, error);
   containers_.erase(it);
   return std::nullopt;
@@ -443,6 +464,8 @@ std::vector<Containerizer::View> Containerizer::containers() {
     view.id = id;
     view.running = !container->termination;
     view.resources = container->spec.resources;
+    view.frameworkId = container->frameworkId;
+    view.executorId = container->executorId;
     if (view.running) {
       view.pid = container->taskPid();
       mesos::v1::ResourceStatistics statistics;
@@ -483,6 +506,8 @@ Result<void> Containerizer::recover() {
     container->spec.info = config.container_info();
     container->spec.sandbox = config.sandbox_directory();
     if (config.has_user()) container->spec.user = config.user();
+    container->frameworkId = config.framework_id();
+    container->executorId = config.executor_id();
     if (auto status = fs::readFile(container->path("status"))) {
       Termination termination;
       if (termination.ParseFromString(*status)) container->termination = termination;

@@ -39,6 +39,13 @@ struct ContainerError {
   std::string message;
 };
 
+// What a launch for a master's task adds to a LAUNCH_CONTAINER call.
+struct TaskLaunch {
+  std::string sandbox;  // absolute; default <work_dir>/containers/<id>
+  std::string frameworkId;
+  std::string executorId;
+};
+
 class Containerizer {
  public:
   using Termination = mesos::v1::agent::Response::WaitContainer;
@@ -51,21 +58,30 @@ class Containerizer {
   Result<void> recover();
 
   enum class Launched { kNew, kAlreadyExists };
-  std::variant<Launched, ContainerError> launch(
-      const mesos::v1::agent::Call::LaunchContainer& call);
+  std::variant<Launched, ContainerError> launch(const mesos::v1::agent::Call::LaunchContainer& call,
+                                                const TaskLaunch* task = nullptr);
 
   // Calls `done` once the container has ended (now, if it has); 404 if unknown.
   std::optional<ContainerError> wait(const std::string& id,
                                      std::function<void(const Termination&)> done);
   std::optional<ContainerError> kill(const std::string& id, int signal);
-  // Forgets an ended container and deletes its sandbox and runtime directory.
-  std::optional<ContainerError> remove(const std::string& id);
+  // Forgets an ended container and deletes its runtime directory and, unless
+  // `keepSandbox`, its sandbox.
+  std::optional<ContainerError> remove(const std::string& id, bool keepSandbox = false);
+
+  bool exists(const std::string& id) const { return containers_.count(id) > 0; }
+  // The task's pid as the host sees it (0 when not known yet).
+  pid_t taskPid(const std::string& id) const;
+  // The container's supervisor (mesos-containerizer); 0 when not known.
+  pid_t supervisorPid(const std::string& id) const;
 
   struct View {
     std::string id;
     pid_t pid = 0;  // the task's pid as the host sees it; 0 when not known
     bool running = false;
     Resources resources;
+    std::string frameworkId;  // empty for standalone containers
+    std::string executorId;
     std::optional<mesos::v1::ResourceStatistics> statistics;
     std::map<std::string, double> metrics;  // beyond ResourceStatistics: PSI, OOM kills
   };

@@ -1,13 +1,20 @@
 // mesos-agent. Without --master it runs standalone: containers come and go through the
-// v1 operator API (LAUNCH_CONTAINER, WAIT_CONTAINER, ...). Registration with a master
-// arrives with the master work.
+// v1 operator API (LAUNCH_CONTAINER, WAIT_CONTAINER, ...). With --master it also
+// subscribes to that master and runs the tasks it is given. Everything runs on one
+// io_context.
+#include <unistd.h>
+
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <csignal>
 #include <iostream>
 
 #include "agent/agent_flags.h"
 #include "agent/containerizer.h"
+#include "agent/master_connection.h"
 #include "agent/operator_api.h"
+#include "agent/task_manager.h"
+#include "common/attributes.h"
 #include "common/daemon_endpoints.h"
 #include "common/host_resources.h"
 #include "common/http_server.h"
@@ -24,6 +31,16 @@ int main(int argc, char** argv) {
   if (auto logging = log::setup("mesos-agent", flags.logging_level, flags.log_dir); !logging) {
     std::cerr << "mesos-agent: " << logging.error().message << "\n";
     return 1;
+  }
+
+  std::optional<http::Endpoint> master;
+  if (flags.master) {
+    auto parsed = agent::parseMasterFlag(*flags.master);
+    if (!parsed) {
+      log::error("{}", parsed.error().message);
+      return 1;
+    }
+    master = *parsed;
   }
 
   Resources given;
@@ -82,12 +99,6 @@ int main(int argc, char** argv) {
       }
     }
   }
-  if (flags.master) {
-    log::warn(
-        "--master={} is given, but registering with a master is not built yet: "
-        "running standalone",
-        *flags.master);
-  }
   std::string names;
   for (const auto& name : isolators->names)
     names += (names.empty() ? "" : ",") + name;
@@ -109,6 +120,60 @@ int main(int argc, char** argv) {
   }
 
   http::Server server(io);
-  agent::addAgentEndpoints(server, flags, *total, containerizer);
+  std::unique_ptr<agent::TaskManager> tasks;
+  std::unique_ptr<agent::MasterConnection> connection;
+  if (master) {
+    agent::TaskManagerOptions options;
+    options.workDir = flags.work_dir;
+    options.reconnect = flags.recover == "reconnect";
+    options.shutdownGracePeriod = std::chrono::duration_cast<std::chrono::milliseconds>(
+        flags.executor_shutdown_grace_period.value);
+    char hostname[256] = {};
+    gethostname(hostname, sizeof(hostname) - 1);
+    options.agentInfo.set_hostname(flags.hostname.value_or(hostname));
+    options.agentInfo.set_port(int32_t(flags.advertise_port.value_or(flags.port)));
+    *options.agentInfo.mutable_resources() = given.toProtos();
+    if (flags.attributes) {
+      if (auto attributes = Attributes::parse(*flags.attributes)) {
+        *options.agentInfo.mutable_attributes() = attributes->toProtos();
+      }
+    }
+    options.totalResources = total->toProtos();
+    tasks = std::make_unique<agent::TaskManager>(
+        io, containerizer, std::move(options),
+        [&connection](internal::AgentCall call) {
+          return connection && connection->send(std::move(call));
+        },
+        [&] {
+          log::info("every task is gone; exiting as the master asked");
+          server.stop();
+          io.stop();
+        });
+    if (auto recovered = tasks->recover(); !recovered) {
+      if (flags.strict) {
+        log::error("recovery of the agent's tasks failed: {}", recovered.error().message);
+        return 1;
+      }
+      log::warn("recovery of the agent's tasks failed (continuing, --no-strict): {}",
+                recovered.error().message);
+    }
+    connection = std::make_unique<agent::MasterConnection>(
+        io,
+        agent::MasterConnectionOptions{
+            .master = *master,
+            .backoffFactor = std::chrono::duration_cast<std::chrono::milliseconds>(
+                flags.registration_backoff_factor.value)},
+        agent::MasterConnection::Callbacks{
+            .subscribe = [&tasks] { return tasks->subscribePayload(); },
+            .onSubscribed = [&tasks](const auto& subscribed) { tasks->subscribed(subscribed); },
+            .onDisconnected = [&tasks] { tasks->disconnected(); },
+            .onEvent = [&tasks](const auto& event) { tasks->handle(event); }});
+    // Once the server listens: with --port=0 the advertised port is known only then.
+    boost::asio::post(io, [&] {
+      if (!flags.advertise_port && flags.port == 0) tasks->setAgentPort(server.port());
+      connection->start();
+    });
+  }
+  agent::addAgentEndpoints(server, flags, *total, containerizer, tasks.get());
   return serveUntilSignalled(io, server, "agent", flags.ip.value_or("0.0.0.0"), flags.port);
 }

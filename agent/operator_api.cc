@@ -26,12 +26,16 @@ Response getContainers(Containerizer& containerizer, bool showStandalone) {
   Response response;
   response.set_type(Response::GET_CONTAINERS);
   auto* list = response.mutable_get_containers();
-  // Mesos lists standalone containers only when asked to; here every container is
-  // standalone until executors arrive.
-  if (!showStandalone) return response;
+  // Mesos lists standalone containers only when asked to; task containers always.
   for (const auto& view : containerizer.containers()) {
+    const bool standalone = view.frameworkId.empty();
+    if (standalone && !showStandalone) continue;
     auto* entry = list->add_containers();
     entry->mutable_container_id()->set_value(view.id);
+    if (!standalone) {
+      entry->mutable_framework_id()->set_value(view.frameworkId);
+      entry->mutable_executor_id()->set_value(view.executorId);
+    }
     entry->mutable_container_status()->mutable_container_id()->set_value(view.id);
     if (view.pid > 0) entry->mutable_container_status()->set_executor_pid(uint32_t(view.pid));
     if (view.statistics) *entry->mutable_resource_statistics() = *view.statistics;
@@ -42,85 +46,110 @@ Response getContainers(Containerizer& containerizer, bool showStandalone) {
 }  // namespace
 
 void addAgentEndpoints(http::Server& server, const AgentFlags& flags, const Resources& total,
-                       Containerizer& containerizer) {
+                       Containerizer& containerizer, const TaskManager* tasks) {
   addDaemonEndpoints(server, flags.set);
 
-  server.route(
-      "/api/v1", [&flags, &containerizer](http::Request&& request, http::Responder responder) {
-        Call call;
-        http::Response failure;
-        auto types = api::parseCall(request, &call, &failure);
-        if (!types) return responder.respond(std::move(failure));
-        const api::ContentType answerType = types->response;
+  server.route("/api/v1", [&flags, &containerizer, tasks](http::Request&& request,
+                                                          http::Responder responder) {
+    Call call;
+    http::Response failure;
+    auto types = api::parseCall(request, &call, &failure);
+    if (!types) return responder.respond(std::move(failure));
+    const api::ContentType answerType = types->response;
 
-        switch (call.type()) {
-          case Call::LAUNCH_CONTAINER: {
-            if (!call.has_launch_container()) {
-              return responder.respond(http::Response::badRequest("expecting 'launch_container'"));
-            }
-            auto outcome = containerizer.launch(call.launch_container());
-            if (auto* error = std::get_if<ContainerError>(&outcome)) {
-              return responder.respond(failed(*error));
-            }
-            const bool fresh =
-                std::get<Containerizer::Launched>(outcome) == Containerizer::Launched::kNew;
-            return responder.respond(http::Response::text(fresh ? 200 : 202, ""));
-          }
-          case Call::WAIT_CONTAINER: {
-            if (!call.has_wait_container()) {
-              return responder.respond(http::Response::badRequest("expecting 'wait_container'"));
-            }
-            auto error = containerizer.wait(
-                call.wait_container().container_id().value(),
-                [responder, answerType](const Containerizer::Termination& termination) {
-                  Response response;
-                  response.set_type(Response::WAIT_CONTAINER);
-                  *response.mutable_wait_container() = termination;
-                  responder.respond(api::respond(200, response, answerType));
-                });
-            if (error) responder.respond(failed(*error));
-            return;
-          }
-          case Call::KILL_CONTAINER: {
-            if (!call.has_kill_container()) {
-              return responder.respond(http::Response::badRequest("expecting 'kill_container'"));
-            }
-            const auto& kill = call.kill_container();
-            auto error = containerizer.kill(kill.container_id().value(),
-                                            kill.has_signal() ? kill.signal() : SIGKILL);
-            return responder.respond(error ? failed(*error) : http::Response::text(200, ""));
-          }
-          case Call::REMOVE_CONTAINER: {
-            if (!call.has_remove_container()) {
-              return responder.respond(http::Response::badRequest("expecting 'remove_container'"));
-            }
-            auto error = containerizer.remove(call.remove_container().container_id().value());
-            return responder.respond(error ? failed(*error) : http::Response::text(200, ""));
-          }
-          case Call::GET_CONTAINERS: {
-            const bool standalone = call.get_containers().has_show_standalone() &&
-                                    call.get_containers().show_standalone();
-            return responder.respond(
-                api::respond(200, getContainers(containerizer, standalone), answerType));
-          }
-          default:
-            break;
+    switch (call.type()) {
+      case Call::LAUNCH_CONTAINER: {
+        if (!call.has_launch_container()) {
+          return responder.respond(http::Response::badRequest("expecting 'launch_container'"));
         }
-        if (auto answer = answerDaemonCall<Call, Response>(call, flags.set)) {
-          return responder.respond(api::respond(200, *answer, answerType));
+        auto outcome = containerizer.launch(call.launch_container());
+        if (auto* error = std::get_if<ContainerError>(&outcome)) {
+          return responder.respond(failed(*error));
         }
-        responder.respond(http::Response::text(
-            501, "operator call " + Call::Type_Name(call.type()) + " is not served here"));
-      });
+        const bool fresh =
+            std::get<Containerizer::Launched>(outcome) == Containerizer::Launched::kNew;
+        return responder.respond(http::Response::text(fresh ? 200 : 202, ""));
+      }
+      case Call::WAIT_CONTAINER: {
+        if (!call.has_wait_container()) {
+          return responder.respond(http::Response::badRequest("expecting 'wait_container'"));
+        }
+        auto error = containerizer.wait(
+            call.wait_container().container_id().value(),
+            [responder, answerType](const Containerizer::Termination& termination) {
+              Response response;
+              response.set_type(Response::WAIT_CONTAINER);
+              *response.mutable_wait_container() = termination;
+              responder.respond(api::respond(200, response, answerType));
+            });
+        if (error) responder.respond(failed(*error));
+        return;
+      }
+      case Call::KILL_CONTAINER: {
+        if (!call.has_kill_container()) {
+          return responder.respond(http::Response::badRequest("expecting 'kill_container'"));
+        }
+        const auto& kill = call.kill_container();
+        auto error = containerizer.kill(kill.container_id().value(),
+                                        kill.has_signal() ? kill.signal() : SIGKILL);
+        return responder.respond(error ? failed(*error) : http::Response::text(200, ""));
+      }
+      case Call::REMOVE_CONTAINER: {
+        if (!call.has_remove_container()) {
+          return responder.respond(http::Response::badRequest("expecting 'remove_container'"));
+        }
+        auto error = containerizer.remove(call.remove_container().container_id().value());
+        return responder.respond(error ? failed(*error) : http::Response::text(200, ""));
+      }
+      case Call::GET_CONTAINERS: {
+        const bool standalone =
+            call.get_containers().has_show_standalone() && call.get_containers().show_standalone();
+        return responder.respond(
+            api::respond(200, getContainers(containerizer, standalone), answerType));
+      }
+      case Call::GET_TASKS:
+      case Call::GET_FRAMEWORKS:
+      case Call::GET_EXECUTORS:
+      case Call::GET_STATE: {
+        if (tasks == nullptr) break;
+        Response response;
+        if (call.type() == Call::GET_TASKS) {
+          response.set_type(Response::GET_TASKS);
+          *response.mutable_get_tasks() = tasks->getTasks();
+        } else if (call.type() == Call::GET_FRAMEWORKS) {
+          response.set_type(Response::GET_FRAMEWORKS);
+          *response.mutable_get_frameworks() = tasks->getFrameworks();
+        } else if (call.type() == Call::GET_EXECUTORS) {
+          response.set_type(Response::GET_EXECUTORS);
+          *response.mutable_get_executors() = tasks->getExecutors();
+        } else {
+          response.set_type(Response::GET_STATE);
+          auto* state = response.mutable_get_state();
+          *state->mutable_get_tasks() = tasks->getTasks();
+          *state->mutable_get_executors() = tasks->getExecutors();
+          *state->mutable_get_frameworks() = tasks->getFrameworks();
+        }
+        return responder.respond(api::respond(200, response, answerType));
+      }
+      default:
+        break;
+    }
+    if (auto answer = answerDaemonCall<Call, Response>(call, flags.set)) {
+      return responder.respond(api::respond(200, *answer, answerType));
+    }
+    responder.respond(http::Response::text(
+        501, "operator call " + Call::Type_Name(call.type()) + " is not served here"));
+  });
 
   server.route("/monitor/statistics", [&containerizer](http::Request&&, http::Responder responder) {
     nlohmann::json entries = nlohmann::json::array();
     for (const auto& view : containerizer.containers()) {
       if (!view.statistics) continue;
-      entries.push_back({{"executor_id", view.id},
-                         {"executor_name", view.id},
-                         {"framework_id", ""},
-                         {"source", "standalone"},
+      const bool standalone = view.frameworkId.empty();
+      entries.push_back({{"executor_id", standalone ? view.id : view.executorId},
+                         {"executor_name", standalone ? view.id : view.executorId},
+                         {"framework_id", view.frameworkId},
+                         {"source", standalone ? std::string("standalone") : view.executorId},
                          {"container_id", view.id},
                          {"statistics", toJson(*view.statistics)},
                          {"metrics", view.metrics}});
@@ -130,12 +159,13 @@ void addAgentEndpoints(http::Server& server, const AgentFlags& flags, const Reso
 
   const double startTime =
       std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-  server.route("/state", [&flags, &containerizer, total, startTime](http::Request&&,
-                                                                    http::Responder responder) {
+  server.route("/state", [&flags, &containerizer, tasks, total, startTime](
+                             http::Request&&, http::Responder responder) {
     char hostname[256] = {};
     gethostname(hostname, sizeof(hostname) - 1);
     nlohmann::json containers = nlohmann::json::array();
     for (const auto& view : containerizer.containers()) {
+      if (!view.frameworkId.empty()) continue;  // a task's: listed under its framework
       containers.push_back({{"container_id", view.id},
                             {"running", view.running},
                             {"pid", view.pid},
@@ -152,6 +182,7 @@ void addAgentEndpoints(http::Server& server, const AgentFlags& flags, const Reso
         {"completed_frameworks", nlohmann::json::array()},
         {"standalone_containers", containers},
     };
+    if (tasks != nullptr) tasks->addState(state);
     responder.respond(http::Response::json(200, dumpJson(state)));
   });
 }

@@ -4,12 +4,14 @@
 
 #include "agent/agent_flags.h"
 #include "agent/containerizer.h"
+#include "agent/task_manager.h"
 #include "common/http_server.h"
 #include "common/resources.h"
 
 namespace mesolite::agent {
 
+// `tasks` is null when the agent runs standalone (no --master).
 void addAgentEndpoints(http::Server& server, const AgentFlags& flags, const Resources& total,
-                       Containerizer& containerizer);
+                       Containerizer& containerizer, const TaskManager* tasks = nullptr);
 
 }  // namespace mesolite::agent

@@ -1,0 +1,225 @@
+#include "agent/master_connection.h"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "common/logging.h"
+
+namespace mesolite::agent {
+
+namespace asio = boost::asio;
+using internal::AgentCall;
+using internal::AgentEvent;
+
+namespace {
+
+constexpr const char* kProtobuf = "application/x-protobuf";
+
+http::Request post(std::string body) {
+  http::Request request{.method = "POST", .path = "/api/v1/agent", .body = std::move(body)};
+  request.headers["Content-Type"] = kProtobuf;
+  request.headers["Accept"] = kProtobuf;
+  return request;
+}
+
+}  // namespace
+
+Result<http::Endpoint> parseMasterFlag(const std::string& text) {
+  if (text.rfind("zk://", 0) == 0) {
+    return Error("--master=" + text +
+                 ": finding the master in ZooKeeper is not supported yet; give host:port");
+  }
+  if (text.find("://") != std::string::npos && text.rfind("http://", 0) != 0) {
+    return Error("--master=" + text + ": expected host:port, http://host:port or zk://...");
+  }
+  auto endpoint = http::Endpoint::parse(text);
+  if (!endpoint) return endpoint.error().wrap("--master");
+  return endpoint;
+}
+
+MasterConnection::MasterConnection(asio::io_context& io, MasterConnectionOptions options,
+                                   Callbacks callbacks)
+    : io_(io),
+      options_(std::move(options)),
+      callbacks_(std::move(callbacks)),
+      client_(io, {.timeout = std::chrono::seconds(30)}),
+      retryTimer_(std::make_unique<asio::steady_timer>(io)),
+      pingTimer_(std::make_unique<asio::steady_timer>(io)),
+      pingTimeout_(options_.defaultPingTimeout),
+      backoff_(options_.backoffFactor) {}
+
+MasterConnection::~MasterConnection() {
+  *alive_ = false;
+  if (stream_) stream_->cancel();
+}
+
+void MasterConnection::start() {
+  subscribe();
+}
+
+void MasterConnection::subscribe() {
+  const uint64_t attempt = ++attempt_;
+  decoder_.emplace();
+  headStatus_ = 0;
+  errorBody_.clear();
+  AgentCall call;
+  call.set_type(AgentCall::SUBSCRIBE);
+  *call.mutable_subscribe() = callbacks_.subscribe();
+  if (call.subscribe().agent_info().has_id()) {
+    *call.mutable_agent_id() = call.subscribe().agent_info().id();
+  }
+  log::info("subscribing to the master at {}{}", options_.master.toString(),
+            call.subscribe().agent_info().has_id()
+                ? " as agent " + call.subscribe().agent_info().id().value()
+                : std::string());
+  std::weak_ptr<bool> alive = alive_;
+  stream_ = client_.openStream(options_.master, post(call.SerializeAsString()),
+                               {.onHeaders =
+                                    [this, alive, attempt](const http::Response& head) {
+                                      if (alive.lock()) onHeaders(attempt, head);
+                                    },
+                                .onData =
+                                    [this, alive, attempt](std::string_view data) {
+                                      if (alive.lock()) onData(attempt, data);
+                                    },
+                                .onEnd =
+                                    [this, alive, attempt](Result<void> end) {
+                                      if (alive.lock()) onEnd(attempt, std::move(end));
+                                    }});
+  armPingTimer();
+}
+
+void MasterConnection::onHeaders(uint64_t attempt, const http::Response& head) {
+  if (attempt != attempt_) return;
+  headStatus_ = head.status;
+  if (head.status == 200) {
+    streamId_ = head.headers.count("Mesos-Stream-Id") ? head.headers.at("Mesos-Stream-Id") : "";
+  }
+}
+
+void MasterConnection::onData(uint64_t attempt, std::string_view data) {
+  if (attempt != attempt_) return;
+  if (headStatus_ != 200) {
+    if (errorBody_.size() < 4096) errorBody_.append(data.substr(0, 4096));
+    return;
+  }
+  auto records = decoder_->decode(data);
+  if (!records) return disconnect("bad event stream: " + records.error().message);
+  for (const std::string& record : *records) {
+    AgentEvent event;
+    if (!event.ParseFromString(record)) return disconnect("an event is not a valid AgentEvent");
+    handle(attempt, event);
+    if (attempt != attempt_) return;  // the handler dropped this stream
+  }
+}
+
+void MasterConnection::onEnd(uint64_t attempt, Result<void> end) {
+  if (attempt != attempt_) return;
+  if (headStatus_ != 0 && headStatus_ != 200) {
+    return disconnect("the master answered " + std::to_string(headStatus_) +
+                      (errorBody_.empty() ? "" : ": " + errorBody_));
+  }
+  disconnect(end ? "the master closed the event stream" : end.error().message);
+}
+
+void MasterConnection::handle(uint64_t attempt, const AgentEvent& event) {
+  armPingTimer();  // any event shows the master is there
+  if (!subscribed_ && event.type() != AgentEvent::SUBSCRIBED) {
+    return disconnect("the first event is " + AgentEvent::Type_Name(event.type()) +
+                      ", not SUBSCRIBED");
+  }
+  switch (event.type()) {
+    case AgentEvent::SUBSCRIBED: {
+      const auto& subscribed = event.subscribed();
+      if (subscribed.agent_id().value().empty()) return disconnect("SUBSCRIBED has no agent id");
+      subscribed_ = true;
+      agentId_ = subscribed.agent_id().value();
+      backoff_ = options_.backoffFactor;
+      if (subscribed.ping_timeout_seconds() > 0) {
+        pingTimeout_ = std::chrono::milliseconds(int64_t(subscribed.ping_timeout_seconds() * 1000));
+      } else if (subscribed.ping_interval_seconds() > 0) {
+        pingTimeout_ =
+            std::chrono::milliseconds(int64_t(subscribed.ping_interval_seconds() * 5000));
+      }
+      armPingTimer();
+      log::info("subscribed to the master at {} as agent {} (stream {})",
+                options_.master.toString(), agentId_, streamId_);
+      if (callbacks_.onSubscribed) callbacks_.onSubscribed(subscribed);
+      return;
+    }
+    case AgentEvent::PING: {
+      AgentCall pong;
+      pong.set_type(AgentCall::PONG);
+      if (event.ping().has_sequence()) pong.mutable_pong()->set_sequence(event.ping().sequence());
+      send(std::move(pong));
+      return;
+    }
+    default:
+      if (callbacks_.onEvent) callbacks_.onEvent(event);
+      (void)attempt;
+  }
+}
+
+bool MasterConnection::send(AgentCall call) {
+  if (!subscribed_) return false;
+  call.mutable_agent_id()->set_value(agentId_);
+  http::Request request = post(call.SerializeAsString());
+  request.headers["Mesos-Stream-Id"] = streamId_;
+  const uint64_t attempt = attempt_;
+  const auto type = call.type();
+  std::weak_ptr<bool> alive = alive_;
+  client_.send(options_.master, std::move(request),
+               [this, alive, attempt, type](Result<http::Response> response) {
+                 if (!alive.lock() || attempt != attempt_) return;
+                 if (!response) {
+                   log::warn("{} to the master failed: {}", AgentCall::Type_Name(type),
+                             response.error().message);
+                   return;
+                 }
+                 if (response->status == 202 || response->status == 200) return;
+                 if (response->status == 403) {
+                   return disconnect("the master answered 403 to " + AgentCall::Type_Name(type) +
+                                     ": " + response->body);
+                 }
+                 log::warn("the master answered {} to {}: {}", response->status,
+                           AgentCall::Type_Name(type), response->body);
+               });
+  return true;
+}
+
+void MasterConnection::disconnect(const std::string& why) {
+  const bool was = subscribed_;
+  ++attempt_;  // every callback of the old stream is stale from now on
+  subscribed_ = false;
+  pingTimer_->cancel();
+  if (stream_) {
+    auto stream = std::move(stream_);
+    stream->cancel();
+  }
+  std::uniform_int_distribution<int64_t> pick(0, std::max<int64_t>(backoff_.count(), 0));
+  const std::chrono::milliseconds delay(pick(random_));
+  backoff_ = std::min(backoff_ * 2, options_.maxBackoff);
+  if (backoff_.count() == 0) backoff_ = std::chrono::milliseconds(1);
+  log::warn("lost the master at {}: {}; subscribing again in {} ms", options_.master.toString(),
+            why, delay.count());
+  if (was && callbacks_.onDisconnected) callbacks_.onDisconnected();
+  std::weak_ptr<bool> alive = alive_;
+  const uint64_t attempt = attempt_;
+  retryTimer_->expires_after(delay);
+  retryTimer_->async_wait([this, alive, attempt](const boost::system::error_code& ec) {
+    if (ec || !alive.lock() || attempt != attempt_) return;
+    subscribe();
+  });
+}
+
+void MasterConnection::armPingTimer() {
+  std::weak_ptr<bool> alive = alive_;
+  const uint64_t attempt = attempt_;
+  pingTimer_->expires_after(pingTimeout_);
+  pingTimer_->async_wait([this, alive, attempt](const boost::system::error_code& ec) {
+    if (ec || !alive.lock() || attempt != attempt_) return;
+    disconnect("no event from the master for " + std::to_string(pingTimeout_.count()) + " ms");
+  });
+}
+
+}  // namespace mesolite::agent

@@ -1,0 +1,93 @@
+// The agent's link to its master (contract: /work/contract/agent-master.md): a
+// SUBSCRIBE stream of AgentEvents, calls POSTed beside it, PONGs for PINGs, and a
+// fresh subscription after a backoff whenever the stream ends, errs or goes quiet.
+// It never gives up: the agent keeps running its tasks while the master is away.
+#pragma once
+
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+
+#include "common/http_client.h"
+#include "common/recordio.h"
+#include "common/result.h"
+#include "mesolite/internal.pb.h"
+
+namespace mesolite::agent {
+
+// --master: host:port or http://host:port. zk:// is refused for now (file:// was
+// resolved by the flag layer already).
+Result<http::Endpoint> parseMasterFlag(const std::string& text);
+
+struct MasterConnectionOptions {
+  http::Endpoint master;
+  // --registration_backoff_factor: the first retry waits a random time up to this,
+  // each later one up to twice the previous bound, capped at maxBackoff.
+  std::chrono::milliseconds backoffFactor{std::chrono::seconds(1)};
+  std::chrono::milliseconds maxBackoff{std::chrono::minutes(1)};
+  // Silence tolerated before SUBSCRIBED tells the master's own timeout.
+  std::chrono::milliseconds defaultPingTimeout{std::chrono::seconds(75)};
+};
+
+class MasterConnection {
+ public:
+  struct Callbacks {
+    // Builds the SUBSCRIBE payload at each attempt (it lists what the agent runs now).
+    std::function<internal::AgentCall::Subscribe()> subscribe;
+    // The master accepted the subscription. Called before any later event.
+    std::function<void(const internal::AgentEvent::Subscribed&)> onSubscribed;
+    // The stream is gone; a new subscription is on its way.
+    std::function<void()> onDisconnected;
+    // Every event but SUBSCRIBED and PING.
+    std::function<void(const internal::AgentEvent&)> onEvent;
+  };
+
+  MasterConnection(boost::asio::io_context& io, MasterConnectionOptions options,
+                   Callbacks callbacks);
+  ~MasterConnection();
+  MasterConnection(const MasterConnection&) = delete;
+  MasterConnection& operator=(const MasterConnection&) = delete;
+
+  void start();  // subscribes now
+
+  // POSTs `call` with the agent id and stream id; dropped (false) while not
+  // subscribed: whoever needs delivery retries (the status update manager does).
+  bool send(internal::AgentCall call);
+
+  bool subscribed() const { return subscribed_; }
+  const std::string& agentId() const { return agentId_; }
+
+ private:
+  void subscribe();
+  void onHeaders(uint64_t attempt, const http::Response& head);
+  void onData(uint64_t attempt, std::string_view data);
+  void onEnd(uint64_t attempt, Result<void> end);
+  void handle(uint64_t attempt, const internal::AgentEvent& event);
+  void disconnect(const std::string& why);
+  void armPingTimer();
+
+  boost::asio::io_context& io_;
+  MasterConnectionOptions options_;
+  Callbacks callbacks_;
+  http::Client client_;
+  std::unique_ptr<boost::asio::steady_timer> retryTimer_;
+  std::unique_ptr<boost::asio::steady_timer> pingTimer_;
+  std::shared_ptr<http::StreamHandle> stream_;
+  std::optional<recordio::Decoder> decoder_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // for late callbacks
+  uint64_t attempt_ = 0;  // the current subscription; callbacks of older ones are stale
+  int headStatus_ = 0;
+  std::string errorBody_;
+  bool subscribed_ = false;
+  std::string agentId_;
+  std::string streamId_;
+  std::chrono::milliseconds pingTimeout_;
+  std::chrono::milliseconds backoff_;
+  std::mt19937 random_{std::random_device{}()};
+};
+
+}  // namespace mesolite::agent

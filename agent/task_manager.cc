@@ -1,0 +1,824 @@
+#include "agent/task_manager.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <filesystem>
+#include <random>
+
+#include "agent/checkpoint.h"
+#include "common/fs.h"
+#include "common/logging.h"
+#include "common/protobuf_json.h"
+#include "common/resources.h"
+#include "common/version.h"
+
+namespace mesolite::agent {
+
+namespace asio = boost::asio;
+using internal::AgentCall;
+using internal::AgentEvent;
+using mesos::v1::TaskState;
+using mesos::v1::TaskStatus;
+
+namespace {
+
+constexpr size_t kMaxCompletedTasks = 200;
+constexpr size_t kMaxCompletedFrameworks = 50;
+
+std::mt19937_64& randomEngine() {
+  static std::mt19937_64 engine{std::random_device{}()};
+  return engine;
+}
+
+std::string randomBytes(size_t count) {
+  std::string bytes(count, '\0');
+  for (auto& byte : bytes)
+    byte = char(randomEngine()() & 0xff);
+  return bytes;
+}
+
+// RFC 4122 version 4, as text: container ids.
+std::string uuidText() {
+  std::string bytes = randomBytes(16);
+  bytes[6] = char((bytes[6] & 0x0f) | 0x40);
+  bytes[8] = char((bytes[8] & 0x3f) | 0x80);
+  static const char* hex = "0123456789abcdef";
+  std::string text;
+  for (size_t i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) text += '-';
+    text += hex[uint8_t(bytes[i]) >> 4];
+    text += hex[uint8_t(bytes[i]) & 0xf];
+  }
+  return text;
+}
+
+double now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+bool hasCapability(const mesos::v1::FrameworkInfo& info,
+                   mesos::v1::FrameworkInfo::Capability::Type type) {
+  for (const auto& capability : info.capabilities()) {
+    if (capability.type() == type) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+struct TaskManager::Task {
+  mesos::v1::Task task;  // state = the newest state; statuses = the newest status
+  mesos::v1::ExecutorInfo executor;
+  std::string containerId;
+  bool checkpoint = false;
+  bool killing = false;
+  bool containerEnded = false;
+  std::unique_ptr<asio::steady_timer> killTimer;
+};
+
+struct TaskManager::Framework {
+  mesos::v1::FrameworkInfo info;
+  std::map<std::string, std::unique_ptr<Task>> tasks;
+  std::deque<mesos::v1::Task> completedTasks;
+};
+
+TaskManager::TaskManager(asio::io_context& io, Containerizer& containerizer,
+                         TaskManagerOptions options, SendCall send, std::function<void()> shutdown)
+    : io_(io),
+      containerizer_(containerizer),
+      options_(std::move(options)),
+      send_(std::move(send)),
+      shutdown_(std::move(shutdown)),
+      updates_(
+          io, options_.updates,
+          [this](const internal::StatusUpdate& update) {
+            AgentCall call;
+            call.set_type(AgentCall::STATUS_UPDATE);
+            *call.mutable_status_update() = update;
+            send_(std::move(call));  // not subscribed: the retry or resume() sends it
+          },
+          [this](const std::string& frameworkId, const std::string& taskId) {
+            onTerminalAcknowledged(frameworkId, taskId);
+          }) {}
+
+TaskManager::~TaskManager() = default;
+
+// ---- Recovery ----------------------------------------------------------------
+
+Result<void> TaskManager::recover() {
+  const std::string& workDir = options_.workDir;
+  const std::string bootId = checkpoint::currentBootId();
+  auto recordedBoot = fs::readFile(paths::bootIdPath(workDir));
+  std::string recorded = recordedBoot ? *recordedBoot : "";
+  while (!recorded.empty() && recorded.back() == '\n')
+    recorded.pop_back();
+
+  if (auto latest = checkpoint::readLatestAgent(workDir)) {
+    if (!options_.reconnect) {
+      log::info("--recover=cleanup: registering as a new agent, not as {}", *latest);
+      checkpoint::forgetLatestAgent(workDir);
+    } else if (!recorded.empty() && !bootId.empty() && recorded != bootId) {
+      log::info("the host rebooted since agent {} ran: registering as a new agent", *latest);
+      checkpoint::forgetLatestAgent(workDir);
+    } else {
+      agentId_ = *latest;
+      log::info("recovering agent {}", agentId_);
+    }
+  }
+  if (!bootId.empty()) {
+    if (auto made = fs::makeDirectories(paths::metaDir(workDir)); !made) return made;
+    if (auto written = fs::writeFileAtomically(paths::bootIdPath(workDir), bootId + "\n");
+        !written) {
+      return written;
+    }
+  }
+
+  std::set<std::string> recovered;
+  std::vector<std::string> problems;
+  if (!agentId_.empty()) {
+    const std::string frameworksDir = paths::agentMetaDir(workDir, agentId_) + "/frameworks";
+    for (const std::string& fid : paths::listDirectories(frameworksDir)) {
+      auto framework = std::make_unique<Framework>();
+      if (auto read = checkpoint::readMessage(paths::frameworkInfoPath(workDir, agentId_, fid),
+                                              &framework->info);
+          !read) {
+        problems.push_back(read.error().message);
+        continue;
+      }
+      const std::string executorsDir =
+          paths::frameworkMetaDir(workDir, agentId_, fid) + "/executors";
+      for (const std::string& eid : paths::listDirectories(executorsDir)) {
+        mesos::v1::ExecutorInfo executor;
+        (void)checkpoint::readMessage(paths::executorInfoPath(workDir, agentId_, fid, eid),
+                                      &executor);
+        const std::string runsDir = paths::executorMetaDir(workDir, agentId_, fid, eid) + "/runs";
+        for (const std::string& cid : paths::listDirectories(runsDir)) {
+          const std::string tasksDir =
+              paths::runMetaDir(workDir, agentId_, fid, eid, cid) + "/tasks";
+          for (const std::string& tid : paths::listDirectories(tasksDir)) {
+            auto task = std::make_unique<Task>();
+            task->containerId = cid;
+            task->checkpoint = true;
+            task->executor = executor;
+            if (auto read = checkpoint::readMessage(
+                    paths::taskInfoPath(workDir, agentId_, fid, eid, cid, tid), &task->task);
+                !read) {
+              problems.push_back(read.error().message);
+              continue;
+            }
+            const std::string log = paths::taskUpdatesPath(workDir, agentId_, fid, eid, cid, tid);
+            ReplayedUpdates replayed;
+            if (std::filesystem::exists(log)) {
+              auto read = replayUpdates(log);
+              if (!read) {
+                problems.push_back(read.error().message);
+                continue;
+              }
+              replayed = std::move(*read);
+            }
+            if (replayed.terminalAcknowledged) {
+              // Done before the restart; only its leftovers remain.
+              std::error_code ignored;
+              std::filesystem::remove_all(paths::executorMetaDir(workDir, agentId_, fid, eid),
+                                          ignored);
+              continue;
+            }
+            if (replayed.latestState) task->task.set_state(*replayed.latestState);
+            if (replayed.latestStatus) {
+              task->task.clear_statuses();
+              *task->task.add_statuses() = *replayed.latestStatus;
+            }
+            updates_.recover(fid, tid, std::move(replayed.pending), log);
+            recovered.insert(cid);
+            log::info("recovered task {} of framework {} ({}) in container {}", tid, fid,
+                      mesos::v1::TaskState_Name(task->task.state()), cid);
+            framework->tasks[tid] = std::move(task);
+          }
+        }
+      }
+      if (framework->tasks.empty()) {
+        std::error_code ignored;
+        std::filesystem::remove_all(paths::frameworkMetaDir(workDir, agentId_, fid), ignored);
+        continue;
+      }
+      frameworks_[fid] = std::move(framework);
+    }
+  }
+
+  // Now that every recovered task is known, learn how their containers are doing
+  // (a container that ended while the agent was away reports at once).
+  std::vector<std::pair<std::string, std::string>> lost;
+  for (auto& [fid, framework] : frameworks_) {
+    for (auto& [tid, task] : framework->tasks) {
+      if (containerizer_.exists(task->containerId)) {
+        watch(*framework, *task);
+      } else if (!isTerminalState(task->task.state())) {
+        lost.emplace_back(fid, tid);
+      } else {
+        task->containerEnded = true;
+      }
+    }
+  }
+  for (const auto& [fid, tid] : lost) {
+    auto& framework = *frameworks_.at(fid);
+    Task& task = *framework.tasks.at(tid);
+    task.containerEnded = true;
+    auto status = makeStatus(task, mesos::v1::TASK_FAILED, TaskStatus::SOURCE_AGENT,
+                             "the task's container was gone after the agent restarted");
+    status.set_reason(TaskStatus::REASON_EXECUTOR_TERMINATED);
+    update(framework, task, std::move(status));
+  }
+
+  // Containers of tasks nobody recovered (non-checkpointing frameworks, or a new
+  // agent id) are killed and removed; nothing of them is reported.
+  for (const auto& view : containerizer_.containers()) {
+    if (view.frameworkId.empty() || recovered.count(view.id)) continue;
+    log::info("container {} of framework {} is not recovered: killing it", view.id,
+              view.frameworkId);
+    dyingContainers_.insert(view.id);
+    (void)containerizer_.kill(view.id, SIGKILL);
+    (void)containerizer_.wait(view.id, [this, id = view.id](const Containerizer::Termination&) {
+      removeContainerLater(id);
+    });
+  }
+
+  if (!problems.empty()) {
+    std::string message;
+    for (const auto& problem : problems)
+      message += (message.empty() ? "" : "; ") + problem;
+    return Error(message);
+  }
+  return success();
+}
+
+// ---- Master connection -------------------------------------------------------
+
+AgentCall::Subscribe TaskManager::subscribePayload() const {
+  AgentCall::Subscribe subscribe;
+  subscribe.set_protocol_version(internal::CURRENT_PROTOCOL_VERSION);
+  subscribe.set_version(std::string(kMesosApiVersion) + "-mesolite" + kVersion);
+  *subscribe.mutable_agent_info() = options_.agentInfo;
+  if (!agentId_.empty()) subscribe.mutable_agent_info()->mutable_id()->set_value(agentId_);
+  *subscribe.mutable_resources() = options_.totalResources;
+  for (const auto& [fid, framework] : frameworks_) {
+    *subscribe.add_frameworks() = framework->info;
+    for (const auto& [tid, task] : framework->tasks) {
+      *subscribe.add_executors() = task->executor;
+      *subscribe.add_tasks() = task->task;
+    }
+  }
+  return subscribe;
+}
+
+void TaskManager::subscribed(const AgentEvent::Subscribed& subscribed) {
+  const std::string id = subscribed.agent_id().value();
+  if (id != agentId_) {
+    if (!agentId_.empty()) {
+      log::error("the master gave agent id {} where this agent was {}; keeping the tasks", id,
+                 agentId_);
+    }
+    agentId_ = id;
+    for (auto& [fid, framework] : frameworks_) {
+      for (auto& [tid, task] : framework->tasks)
+        task->task.mutable_agent_id()->set_value(id);
+    }
+  }
+  // The id is on disk before anything is acted on, so a restart comes back as this agent.
+  mesos::v1::AgentInfo info = options_.agentInfo;
+  info.mutable_id()->set_value(agentId_);
+  if (auto saved = checkpoint::writeMessage(paths::agentInfoPath(options_.workDir, agentId_), info);
+      !saved) {
+    log::error("cannot checkpoint the agent id: {}", saved.error().message);
+  } else if (auto linked = checkpoint::writeLatestAgent(options_.workDir, agentId_); !linked) {
+    log::error("cannot checkpoint the agent id: {}", linked.error().message);
+  }
+  updates_.resume();
+}
+
+void TaskManager::disconnected() {
+  updates_.pause();
+}
+
+void TaskManager::handle(const AgentEvent& event) {
+  switch (event.type()) {
+    case AgentEvent::RUN_TASK:
+      return runTask(event.run_task());
+    case AgentEvent::KILL_TASK:
+      return killTask(event.kill_task());
+    case AgentEvent::ACKNOWLEDGE_UPDATE:
+      return acknowledge(event.acknowledge_update());
+    case AgentEvent::SHUTDOWN_FRAMEWORK:
+      return shutdownFramework(event.shutdown_framework().framework_id().value());
+    case AgentEvent::SHUTDOWN:
+      return shutdownAgent(event.shutdown().message());
+    case AgentEvent::SHUTDOWN_EXECUTOR: {
+      // Command tasks: the executor is the task.
+      AgentEvent::KillTask kill;
+      *kill.mutable_framework_id() = event.shutdown_executor().framework_id();
+      kill.mutable_task_id()->set_value(event.shutdown_executor().executor_id().value());
+      return killTask(kill);
+    }
+    default:
+      log::warn("ignoring {} from the master: not supported", AgentEvent::Type_Name(event.type()));
+  }
+}
+
+// ---- Tasks -------------------------------------------------------------------
+
+void TaskManager::runTask(const AgentEvent::RunTask& run) {
+  if (shuttingDown_) return;
+  const std::string fid = run.framework().id().value();
+  const mesos::v1::TaskInfo& info = run.task();
+  const std::string tid = info.task_id().value();
+  if (auto valid = paths::validatePathComponent("framework id", fid); !valid) {
+    log::warn("RUN_TASK refused: {}", valid.error().message);
+    return;
+  }
+  if (auto valid = paths::validatePathComponent("task id", tid); !valid) {
+    log::warn("RUN_TASK refused: {}", valid.error().message);
+    return;
+  }
+
+  auto& slot = frameworks_[fid];
+  if (!slot) slot = std::make_unique<Framework>();
+  Framework& framework = *slot;
+  framework.info = run.framework();
+  if (framework.tasks.count(tid)) {
+    log::warn("RUN_TASK of task {} (framework {}) again: it runs already", tid, fid);
+    return;
+  }
+
+  auto owned = std::make_unique<Task>();
+  Task& task = *owned;
+  framework.tasks[tid] = std::move(owned);
+  task.containerId = uuidText();
+  task.checkpoint = framework.info.checkpoint();
+  task.task.set_name(info.name());
+  *task.task.mutable_task_id() = info.task_id();
+  *task.task.mutable_framework_id() = framework.info.id();
+  task.task.mutable_executor_id()->set_value(tid);
+  task.task.mutable_agent_id()->set_value(agentId_);
+  task.task.set_state(mesos::v1::TASK_STAGING);
+  *task.task.mutable_resources() = info.resources();
+  if (info.has_labels()) *task.task.mutable_labels() = info.labels();
+  if (info.has_discovery()) *task.task.mutable_discovery() = info.discovery();
+  if (info.has_container()) *task.task.mutable_container() = info.container();
+  if (info.has_health_check()) *task.task.mutable_health_check() = info.health_check();
+  if (info.has_kill_policy()) *task.task.mutable_kill_policy() = info.kill_policy();
+  task.task.set_user(info.command().has_user() ? info.command().user() : framework.info.user());
+
+  task.executor.mutable_executor_id()->set_value(tid);
+  *task.executor.mutable_framework_id() = framework.info.id();
+  task.executor.set_name("Command Executor (Task: " + tid +
+                         ") (Command: " + info.command().value().substr(0, 40) + ")");
+  task.executor.set_source(tid);
+  task.executor.set_type(mesos::v1::ExecutorInfo::DEFAULT);
+  *task.executor.mutable_command() = info.command();
+  *task.executor.mutable_resources() = info.resources();
+
+  if (!info.has_command() || info.has_executor()) {
+    auto status =
+        makeStatus(task, mesos::v1::TASK_ERROR, TaskStatus::SOURCE_AGENT,
+                   info.has_executor() ? "custom executors are not supported by this agent"
+                                       : "the task has no command");
+    status.set_reason(TaskStatus::REASON_TASK_INVALID);
+    task.containerEnded = true;
+    return update(framework, task, std::move(status));
+  }
+
+  const std::string& work = options_.workDir;
+  if (task.checkpoint) {
+    Result<void> saved =
+        checkpoint::writeMessage(paths::frameworkInfoPath(work, agentId_, fid), framework.info);
+    if (saved) {
+      saved = checkpoint::writeMessage(paths::executorInfoPath(work, agentId_, fid, tid),
+                                       task.executor);
+    }
+    if (saved) {
+      saved = checkpoint::writeMessage(
+          paths::taskInfoPath(work, agentId_, fid, tid, task.containerId, tid), task.task);
+    }
+    if (!saved) {
+      log::error("task {}: {}", tid, saved.error().message);
+      auto status = makeStatus(task, mesos::v1::TASK_FAILED, TaskStatus::SOURCE_AGENT,
+                               "cannot checkpoint the task: " + saved.error().message);
+      status.set_reason(TaskStatus::REASON_CONTAINER_LAUNCH_FAILED);
+      task.containerEnded = true;
+      return update(framework, task, std::move(status));
+    }
+  }
+
+  update(framework, task,
+         makeStatus(task, mesos::v1::TASK_STARTING, TaskStatus::SOURCE_EXECUTOR, ""));
+
+  mesos::v1::agent::Call::LaunchContainer launch;
+  launch.mutable_container_id()->set_value(task.containerId);
+  *launch.mutable_command() = info.command();
+  if (!launch.command().has_user() && framework.info.has_user()) {
+    launch.mutable_command()->set_user(framework.info.user());
+  }
+  *launch.mutable_resources() = info.resources();
+  if (info.has_container()) *launch.mutable_container() = info.container();
+  TaskLaunch extras{.sandbox = paths::sandboxDir(work, agentId_, fid, tid, task.containerId),
+                    .frameworkId = fid,
+                    .executorId = tid};
+  auto launched = containerizer_.launch(launch, &extras);
+  if (auto* error = std::get_if<ContainerError>(&launched)) {
+    log::warn("task {} (framework {}): {}", tid, fid, error->message);
+    auto status =
+        makeStatus(task, mesos::v1::TASK_FAILED, TaskStatus::SOURCE_AGENT, error->message);
+    status.set_reason(TaskStatus::REASON_CONTAINER_LAUNCH_FAILED);
+    task.containerEnded = true;
+    return update(framework, task, std::move(status));
+  }
+  if (task.checkpoint) {
+    // Mesos records the executor's pid; here the container's supervisor is that process.
+    if (pid_t pid = containerizer_.supervisorPid(task.containerId); pid > 0) {
+      const std::string path = paths::forkedPidPath(work, agentId_, fid, tid, task.containerId);
+      Result<void> saved = fs::makeDirectories(path.substr(0, path.rfind('/')));
+      if (saved) saved = fs::writeFileAtomically(path, std::to_string(pid) + "\n");
+      if (!saved) log::warn("task {}: {}", tid, saved.error().message);
+    }
+  }
+  log::info("task {} of framework {} runs in container {}", tid, fid, task.containerId);
+  update(framework, task,
+         makeStatus(task, mesos::v1::TASK_RUNNING, TaskStatus::SOURCE_EXECUTOR, ""));
+  watch(framework, task);
+}
+
+void TaskManager::watch(Framework& framework, Task& task) {
+  const std::string fid = framework.info.id().value();
+  const std::string tid = task.task.task_id().value();
+  (void)containerizer_.wait(task.containerId,
+                            [this, fid, tid](const Containerizer::Termination& termination) {
+                              onContainerEnded(fid, tid, termination);
+                            });
+}
+
+void TaskManager::onContainerEnded(const std::string& frameworkId, const std::string& taskId,
+                                   const Containerizer::Termination& termination) {
+  auto fit = frameworks_.find(frameworkId);
+  if (fit == frameworks_.end()) return;
+  auto tit = fit->second->tasks.find(taskId);
+  if (tit == fit->second->tasks.end()) return;
+  Framework& framework = *fit->second;
+  Task& task = *tit->second;
+  task.containerEnded = true;
+  task.killTimer.reset();
+  if (isTerminalState(task.task.state())) return;  // told already (before a restart)
+
+  const bool exited = termination.has_exit_status();
+  const int status = termination.exit_status();
+  TaskStatus made;
+  if (task.killing) {
+    made = makeStatus(
+        task, mesos::v1::TASK_KILLED, TaskStatus::SOURCE_EXECUTOR,
+        exited && WIFSIGNALED(status)
+            ? std::string("Command terminated with signal ") + strsignal(WTERMSIG(status))
+            : "Command was killed");
+  } else if (termination.has_reason()) {
+    // A limitation (OOM, ...), a launch failure or a vanished supervisor: the agent speaks.
+    made =
+        makeStatus(task, mesos::v1::TASK_FAILED, TaskStatus::SOURCE_AGENT, termination.message());
+    made.set_reason(termination.reason());
+    if (termination.has_limitation()) *made.mutable_limitation() = termination.limitation();
+  } else if (exited && WIFEXITED(status)) {
+    const int code = WEXITSTATUS(status);
+    made = makeStatus(task, code == 0 ? mesos::v1::TASK_FINISHED : mesos::v1::TASK_FAILED,
+                      TaskStatus::SOURCE_EXECUTOR,
+                      "Command exited with status " + std::to_string(code));
+  } else if (exited && WIFSIGNALED(status)) {
+    made = makeStatus(task, mesos::v1::TASK_FAILED, TaskStatus::SOURCE_EXECUTOR,
+                      std::string("Command terminated by signal ") + strsignal(WTERMSIG(status)));
+  } else {
+    made = makeStatus(
+        task, mesos::v1::TASK_FAILED, TaskStatus::SOURCE_AGENT,
+        termination.message().empty() ? "the command ended abnormally" : termination.message());
+    made.set_reason(TaskStatus::REASON_EXECUTOR_TERMINATED);
+  }
+  update(framework, task, std::move(made));
+}
+
+void TaskManager::killTask(const AgentEvent::KillTask& kill) {
+  const std::string fid = kill.framework_id().value();
+  const std::string tid = kill.task_id().value();
+  auto fit = frameworks_.find(fid);
+  Task* task = nullptr;
+  if (fit != frameworks_.end()) {
+    auto tit = fit->second->tasks.find(tid);
+    if (tit != fit->second->tasks.end()) task = tit->second.get();
+    for (const auto& done : fit->second->completedTasks) {
+      if (done.task_id().value() == tid) return;  // ended already; its update was acknowledged
+    }
+  }
+  if (task == nullptr) {
+    for (const auto& framework : completedFrameworks_) {
+      if (framework->info.id().value() != fid) continue;
+      for (const auto& done : framework->completedTasks) {
+        if (done.task_id().value() == tid) return;
+      }
+    }
+    log::warn("KILL_TASK of unknown task {} (framework {}): answering TASK_LOST", tid, fid);
+    return updateUnknownTask(kill.framework_id(), kill.task_id());
+  }
+  Framework& framework = *fit->second;
+  if (isTerminalState(task->task.state()) || task->containerEnded || task->killing) return;
+
+  task->killing = true;
+  if (hasCapability(framework.info, mesos::v1::FrameworkInfo::Capability::TASK_KILLING_STATE)) {
+    update(framework, *task,
+           makeStatus(*task, mesos::v1::TASK_KILLING, TaskStatus::SOURCE_EXECUTOR, ""));
+  }
+  std::chrono::nanoseconds grace = options_.shutdownGracePeriod;
+  if (kill.has_kill_policy() && kill.kill_policy().has_grace_period()) {
+    grace = std::chrono::nanoseconds(kill.kill_policy().grace_period().nanoseconds());
+  } else if (task->task.has_kill_policy() && task->task.kill_policy().has_grace_period()) {
+    grace = std::chrono::nanoseconds(task->task.kill_policy().grace_period().nanoseconds());
+  }
+  log::info("killing task {} of framework {} (grace period {} ms)", tid, fid,
+            std::chrono::duration_cast<std::chrono::milliseconds>(grace).count());
+  const std::string cid = task->containerId;
+  if (grace.count() <= 0) {
+    (void)containerizer_.kill(cid, SIGKILL);
+    return;
+  }
+  (void)containerizer_.kill(cid, SIGTERM);
+  task->killTimer = std::make_unique<asio::steady_timer>(io_);
+  task->killTimer->expires_after(grace);
+  task->killTimer->async_wait([this, cid](const boost::system::error_code& ec) {
+    if (ec) return;
+    (void)containerizer_.kill(cid, SIGKILL);
+  });
+}
+
+void TaskManager::acknowledge(const AgentEvent::AcknowledgeUpdate& ack) {
+  auto acked = updates_.acknowledge(ack.framework_id().value(), ack.task_id().value(), ack.uuid());
+  if (!acked) log::error("acknowledgement not recorded: {}", acked.error().message);
+}
+
+void TaskManager::onTerminalAcknowledged(const std::string& frameworkId,
+                                         const std::string& taskId) {
+  auto fit = frameworks_.find(frameworkId);
+  if (fit == frameworks_.end()) return;
+  Framework& framework = *fit->second;
+  auto tit = framework.tasks.find(taskId);
+  if (tit == framework.tasks.end()) return;
+  std::unique_ptr<Task> task = std::move(tit->second);
+  framework.tasks.erase(tit);
+  log::info("task {} of framework {} is done", taskId, frameworkId);
+  if (containerizer_.exists(task->containerId)) removeContainerLater(task->containerId);
+  if (task->checkpoint) {
+    std::error_code ignored;
+    std::filesystem::remove_all(
+        paths::executorMetaDir(options_.workDir, agentId_, frameworkId, taskId), ignored);
+  }
+  framework.completedTasks.push_back(task->task);
+  if (framework.completedTasks.size() > kMaxCompletedTasks) framework.completedTasks.pop_front();
+  if (framework.tasks.empty()) completeFramework(frameworkId);
+}
+
+void TaskManager::completeFramework(const std::string& frameworkId) {
+  auto fit = frameworks_.find(frameworkId);
+  if (fit == frameworks_.end()) return;
+  std::error_code ignored;
+  std::filesystem::remove_all(paths::frameworkMetaDir(options_.workDir, agentId_, frameworkId),
+                              ignored);
+  completedFrameworks_.push_back(std::move(fit->second));
+  frameworks_.erase(fit);
+  if (completedFrameworks_.size() > kMaxCompletedFrameworks) completedFrameworks_.pop_front();
+}
+
+void TaskManager::removeContainerLater(const std::string& containerId) {
+  // Not from inside the containerizer's own callbacks: it still holds the container.
+  asio::post(io_, [this, containerId] {
+    dyingContainers_.erase(containerId);
+    if (auto error = containerizer_.remove(containerId, /*keepSandbox=*/true)) {
+      log::warn("cannot remove container {}: {}", containerId, error->message);
+    }
+    maybeFinishShutdown();
+  });
+}
+
+void TaskManager::shutdownFramework(const std::string& frameworkId) {
+  auto fit = frameworks_.find(frameworkId);
+  updates_.removeFramework(frameworkId);
+  if (fit == frameworks_.end()) return;
+  log::info("shutting down framework {}", frameworkId);
+  Framework& framework = *fit->second;
+  for (auto& [tid, task] : framework.tasks) {
+    if (containerizer_.exists(task->containerId)) {
+      dyingContainers_.insert(task->containerId);
+      (void)containerizer_.kill(task->containerId, SIGKILL);
+      // The wait registered at launch finds no task any more; this one cleans up.
+      (void)containerizer_.wait(task->containerId,
+                                [this, cid = task->containerId](const Containerizer::Termination&) {
+                                  removeContainerLater(cid);
+                                });
+    }
+    framework.completedTasks.push_back(task->task);
+  }
+  framework.tasks.clear();
+  completeFramework(frameworkId);
+}
+
+void TaskManager::shutdownAgent(const std::string& message) {
+  log::warn("the master shuts this agent down: {}",
+            message.empty() ? "(no reason given)" : message);
+  shuttingDown_ = true;
+  std::vector<std::string> ids;
+  for (const auto& [fid, framework] : frameworks_)
+    ids.push_back(fid);
+  for (const auto& fid : ids)
+    shutdownFramework(fid);
+  // The master removed this agent: a restart registers as a new one.
+  checkpoint::forgetLatestAgent(options_.workDir);
+  asio::post(io_, [this] { maybeFinishShutdown(); });
+}
+
+void TaskManager::maybeFinishShutdown() {
+  if (!shuttingDown_ || !dyingContainers_.empty() || !shutdown_) return;
+  auto done = std::move(shutdown_);
+  shutdown_ = nullptr;
+  done();
+}
+
+// ---- Status updates ----------------------------------------------------------
+
+TaskStatus TaskManager::makeStatus(const Task& task, TaskState state, TaskStatus::Source source,
+                                   const std::string& message) const {
+  TaskStatus status;
+  *status.mutable_task_id() = task.task.task_id();
+  status.set_state(state);
+  status.set_source(source);
+  if (!message.empty()) status.set_message(message);
+  status.mutable_agent_id()->set_value(agentId_);
+  *status.mutable_executor_id() = task.task.executor_id();
+  status.set_timestamp(now());
+  status.set_uuid(randomBytes(16));
+  status.mutable_container_status()->mutable_container_id()->set_value(task.containerId);
+  if (pid_t pid = containerizer_.taskPid(task.containerId); pid > 0) {
+    status.mutable_container_status()->set_executor_pid(uint32_t(pid));
+  }
+  return status;
+}
+
+std::string TaskManager::updatesPath(const Framework& framework, const Task& task) const {
+  return paths::taskUpdatesPath(options_.workDir, agentId_, framework.info.id().value(),
+                                task.task.executor_id().value(), task.containerId,
+                                task.task.task_id().value());
+}
+
+void TaskManager::update(Framework& framework, Task& task, TaskStatus status) {
+  log::info("task {} of framework {}: {}{}", task.task.task_id().value(),
+            framework.info.id().value(), mesos::v1::TaskState_Name(status.state()),
+            status.has_message() ? " (" + status.message() + ")" : "");
+  task.task.set_state(status.state());
+  task.task.clear_statuses();
+  *task.task.add_statuses() = status;
+  internal::StatusUpdate update;
+  *update.mutable_framework_id() = framework.info.id();
+  update.set_uuid(status.uuid());
+  update.set_latest_state(status.state());
+  *update.mutable_status() = std::move(status);
+  if (auto queued = updates_.update(update, task.checkpoint ? updatesPath(framework, task) : "");
+      !queued) {
+    // Without its checkpoint the update could be lost on restart; send it anyway.
+    log::error("task {}: {}; sending the update without its checkpoint",
+               task.task.task_id().value(), queued.error().message);
+    (void)updates_.update(update);
+  }
+}
+
+void TaskManager::updateUnknownTask(const mesos::v1::FrameworkID& frameworkId,
+                                    const mesos::v1::TaskID& taskId) {
+  TaskStatus status;
+  *status.mutable_task_id() = taskId;
+  status.set_state(mesos::v1::TASK_LOST);
+  status.set_source(TaskStatus::SOURCE_AGENT);
+  status.set_reason(TaskStatus::REASON_TASK_UNKNOWN);
+  status.set_message("the agent does not know this task");
+  status.mutable_agent_id()->set_value(agentId_);
+  status.set_timestamp(now());
+  status.set_uuid(randomBytes(16));
+  internal::StatusUpdate update;
+  *update.mutable_framework_id() = frameworkId;
+  update.set_uuid(status.uuid());
+  update.set_latest_state(status.state());
+  *update.mutable_status() = std::move(status);
+  (void)updates_.update(update);
+}
+
+// ---- State -------------------------------------------------------------------
+
+nlohmann::json TaskManager::taskJson(const mesos::v1::Task& task) const {
+  auto resources = Resources::fromProtos(task.resources());
+  nlohmann::json statuses = nlohmann::json::array();
+  for (const auto& status : task.statuses()) {
+    nlohmann::json entry = {{"state", mesos::v1::TaskState_Name(status.state())},
+                            {"timestamp", status.timestamp()}};
+    if (status.has_container_status()) {
+      entry["container_status"] = toJson(status.container_status());
+    }
+    statuses.push_back(std::move(entry));
+  }
+  return {{"id", task.task_id().value()},
+          {"name", task.name()},
+          {"framework_id", task.framework_id().value()},
+          {"executor_id", task.executor_id().value()},
+          {"slave_id", task.agent_id().value()},
+          {"state", mesos::v1::TaskState_Name(task.state())},
+          {"resources", resources ? resources->toJson() : nlohmann::json::object()},
+          {"statuses", statuses}};
+}
+
+nlohmann::json TaskManager::frameworkJson(const Framework& framework) const {
+  nlohmann::json executors = nlohmann::json::array();
+  nlohmann::json completedExecutors = nlohmann::json::array();
+  for (const auto& [tid, task] : framework.tasks) {
+    auto resources = Resources::fromProtos(task->executor.resources());
+    executors.push_back(
+        {{"id", tid},
+         {"name", task->executor.name()},
+         {"source", task->executor.source()},
+         {"framework_id", framework.info.id().value()},
+         {"container", task->containerId},
+         {"directory", paths::sandboxDir(options_.workDir, agentId_, framework.info.id().value(),
+                                         tid, task->containerId)},
+         {"resources", resources ? resources->toJson() : nlohmann::json::object()},
+         {"tasks", nlohmann::json::array({taskJson(task->task)})},
+         {"queued_tasks", nlohmann::json::array()},
+         {"completed_tasks", nlohmann::json::array()}});
+  }
+  for (const auto& task : framework.completedTasks) {
+    completedExecutors.push_back({{"id", task.executor_id().value()},
+                                  {"framework_id", framework.info.id().value()},
+                                  {"tasks", nlohmann::json::array()},
+                                  {"queued_tasks", nlohmann::json::array()},
+                                  {"completed_tasks", nlohmann::json::array({taskJson(task)})}});
+  }
+  nlohmann::json roles = nlohmann::json::array();
+  for (const auto& role : framework.info.roles())
+    roles.push_back(role);
+  return {{"id", framework.info.id().value()},
+          {"name", framework.info.name()},
+          {"user", framework.info.user()},
+          {"hostname", framework.info.hostname()},
+          {"checkpoint", framework.info.checkpoint()},
+          {"role", framework.info.roles_size() > 0 ? framework.info.roles(0) : "*"},
+          {"roles", roles},
+          {"executors", executors},
+          {"completed_executors", completedExecutors}};
+}
+
+void TaskManager::addState(nlohmann::json& state) const {
+  state["id"] = agentId_;
+  nlohmann::json frameworks = nlohmann::json::array();
+  for (const auto& [fid, framework] : frameworks_)
+    frameworks.push_back(frameworkJson(*framework));
+  nlohmann::json completed = nlohmann::json::array();
+  for (const auto& framework : completedFrameworks_)
+    completed.push_back(frameworkJson(*framework));
+  state["frameworks"] = frameworks;
+  state["completed_frameworks"] = completed;
+}
+
+mesos::v1::agent::Response::GetTasks TaskManager::getTasks() const {
+  mesos::v1::agent::Response::GetTasks tasks;
+  for (const auto& [fid, framework] : frameworks_) {
+    for (const auto& [tid, task] : framework->tasks) {
+      *(isTerminalState(task->task.state()) ? tasks.add_terminated_tasks()
+                                            : tasks.add_launched_tasks()) = task->task;
+    }
+    for (const auto& task : framework->completedTasks)
+      *tasks.add_completed_tasks() = task;
+  }
+  for (const auto& framework : completedFrameworks_) {
+    for (const auto& task : framework->completedTasks)
+      *tasks.add_completed_tasks() = task;
+  }
+  return tasks;
+}
+
+mesos::v1::agent::Response::GetFrameworks TaskManager::getFrameworks() const {
+  mesos::v1::agent::Response::GetFrameworks frameworks;
+  for (const auto& [fid, framework] : frameworks_)
+    *frameworks.add_frameworks()->mutable_framework_info() = framework->info;
+  for (const auto& framework : completedFrameworks_)
+    *frameworks.add_completed_frameworks()->mutable_framework_info() = framework->info;
+  return frameworks;
+}
+
+mesos::v1::agent::Response::GetExecutors TaskManager::getExecutors() const {
+  mesos::v1::agent::Response::GetExecutors executors;
+  for (const auto& [fid, framework] : frameworks_) {
+    for (const auto& [tid, task] : framework->tasks)
+      *executors.add_executors()->mutable_executor_info() = task->executor;
+  }
+  return executors;
+}
+
+}  // namespace mesolite::agent

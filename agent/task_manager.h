@@ -1,0 +1,112 @@
+// The tasks a master gives this agent (command tasks: one container each): RUN_TASK,
+// KILL_TASK, SHUTDOWN_FRAMEWORK and SHUTDOWN; the status updates that tell their
+// story; their checkpoints, and their recovery after an agent restart. Talks to the
+// master only through the callback it is given (MasterConnection::send).
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+
+#include "agent/containerizer.h"
+#include "agent/status_update_manager.h"
+#include "common/result.h"
+#include "mesolite/internal.pb.h"
+#include "mesos/v1/agent/agent.pb.h"
+#include "mesos/v1/mesos.pb.h"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace mesolite::agent {
+
+struct TaskManagerOptions {
+  std::string workDir;
+  // --recover=reconnect: keep the agent id and the tasks of checkpointing frameworks.
+  bool reconnect = true;
+  std::chrono::milliseconds shutdownGracePeriod{std::chrono::seconds(5)};
+  StatusUpdateManagerOptions updates;
+  // What SUBSCRIBE says about this agent (no id: the manager adds it).
+  mesos::v1::AgentInfo agentInfo;
+  google::protobuf::RepeatedPtrField<mesos::v1::Resource> totalResources;
+};
+
+class TaskManager {
+ public:
+  using SendCall = std::function<bool(internal::AgentCall)>;
+
+  // `shutdown` runs once every task is gone after the master's SHUTDOWN.
+  TaskManager(boost::asio::io_context& io, Containerizer& containerizer, TaskManagerOptions options,
+              SendCall send, std::function<void()> shutdown);
+  ~TaskManager();
+  TaskManager(const TaskManager&) = delete;
+  TaskManager& operator=(const TaskManager&) = delete;
+
+  // After Containerizer::recover(): picks up the checkpointed agent id, frameworks,
+  // tasks and their unacknowledged updates; kills the containers of tasks that are
+  // not recovered (non-checkpointing frameworks).
+  Result<void> recover();
+
+  // For MasterConnection.
+  internal::AgentCall::Subscribe subscribePayload() const;
+  void subscribed(const internal::AgentEvent::Subscribed& subscribed);
+  void disconnected();
+  void handle(const internal::AgentEvent& event);
+
+  const std::string& agentId() const { return agentId_; }
+  void setAgentPort(uint32_t port) { options_.agentInfo.set_port(int32_t(port)); }
+
+  // Mesos's agent /state fields: id, frameworks, completed_frameworks.
+  void addState(nlohmann::json& state) const;
+  mesos::v1::agent::Response::GetTasks getTasks() const;
+  mesos::v1::agent::Response::GetFrameworks getFrameworks() const;
+  mesos::v1::agent::Response::GetExecutors getExecutors() const;
+
+ private:
+  struct Task;
+  struct Framework;
+
+  void runTask(const internal::AgentEvent::RunTask& run);
+  void killTask(const internal::AgentEvent::KillTask& kill);
+  void shutdownFramework(const std::string& frameworkId);
+  void shutdownAgent(const std::string& message);
+  void acknowledge(const internal::AgentEvent::AcknowledgeUpdate& ack);
+
+  void watch(Framework& framework, Task& task);
+  void onContainerEnded(const std::string& frameworkId, const std::string& taskId,
+                        const Containerizer::Termination& termination);
+  void onTerminalAcknowledged(const std::string& frameworkId, const std::string& taskId);
+  void removeContainerLater(const std::string& containerId);
+  void maybeFinishShutdown();
+
+  mesos::v1::TaskStatus makeStatus(const Task& task, mesos::v1::TaskState state,
+                                   mesos::v1::TaskStatus::Source source,
+                                   const std::string& message) const;
+  void update(Framework& framework, Task& task, mesos::v1::TaskStatus status);
+  void updateUnknownTask(const mesos::v1::FrameworkID& frameworkId,
+                         const mesos::v1::TaskID& taskId);
+  std::string updatesPath(const Framework& framework, const Task& task) const;
+  void completeFramework(const std::string& frameworkId);
+  nlohmann::json taskJson(const mesos::v1::Task& task) const;
+  nlohmann::json frameworkJson(const Framework& framework) const;
+
+  boost::asio::io_context& io_;
+  Containerizer& containerizer_;
+  TaskManagerOptions options_;
+  SendCall send_;
+  std::function<void()> shutdown_;
+  StatusUpdateManager updates_;
+  std::string agentId_;
+  std::map<std::string, std::unique_ptr<Framework>> frameworks_;
+  std::deque<std::unique_ptr<Framework>> completedFrameworks_;
+  std::set<std::string> dyingContainers_;  // being killed for a framework that is gone
+  bool shuttingDown_ = false;
+};
+
+}  // namespace mesolite::agent

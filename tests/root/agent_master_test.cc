@@ -1,0 +1,691 @@
+// mesos-agent with --master, against a fake master played by this test: an
+// in-process HTTP server on 127.0.0.1 that speaks the agent <-> master contract
+// (/api/v1/agent, protobuf AgentCall / RecordIO AgentEvent). Real cgroups and
+// namespaces (root only).
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <condition_variable>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <thread>
+
+#include "common/http_client.h"
+#include "common/http_server.h"
+#include "common/recordio.h"
+#include "isolators/cgroups/cgroups.h"
+#include "mesolite/internal.pb.h"
+#include "tests/support/subprocess.h"
+
+namespace mesolite {
+namespace {
+
+using namespace std::chrono_literals;
+using internal::AgentCall;
+using internal::AgentEvent;
+using internal::StatusUpdate;
+using json = nlohmann::json;
+using testing::Subprocess;
+
+constexpr const char* kAgentId = "agent-under-test";
+
+// The master's side of the contract, just enough to drive an agent. Its own
+// io_context runs on a thread; the test talks to it under a mutex.
+class FakeMaster {
+ public:
+  FakeMaster() : server_(io_) {
+    server_.route("/api/v1/agent", [this](http::Request&& request, http::Responder responder) {
+      handle(std::move(request), std::move(responder));
+    });
+    auto listening = server_.listen("127.0.0.1", 0);
+    EXPECT_TRUE(listening) << listening.error().message;
+    thread_ = std::thread([this] {
+      auto guard = boost::asio::make_work_guard(io_);
+      io_.run();
+    });
+  }
+
+  ~FakeMaster() {
+    boost::asio::post(io_, [this] {
+      if (stream_) stream_->close();
+      server_.stop();
+      io_.stop();
+    });
+    thread_.join();
+  }
+
+  uint16_t port() const { return server_.port(); }
+
+  // Sent to the agent in SUBSCRIBED.
+  double pingTimeoutSeconds = 30;
+  // Acknowledge every status update as soon as it arrives.
+  bool autoAck = true;
+
+  std::optional<AgentCall::Subscribe> waitForSubscription(size_t count,
+                                                          std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    if (!changed_.wait_for(lock, timeout, [&] { return subscriptions_.size() >= count; })) {
+      return std::nullopt;
+    }
+    return subscriptions_[count - 1];
+  }
+
+  // The first update (from `from` on) of `task` in `state`.
+  std::optional<StatusUpdate> waitForUpdate(const std::string& task, mesos::v1::TaskState state,
+                                            std::chrono::milliseconds timeout, size_t from = 0) {
+    std::unique_lock lock(mutex_);
+    std::optional<StatusUpdate> found;
+    changed_.wait_for(lock, timeout, [&] {
+      for (size_t i = from; i < updates_.size(); ++i) {
+        if (updates_[i].status().task_id().value() == task &&
+            updates_[i].status().state() == state) {
+          found = updates_[i];
+          return true;
+        }
+      }
+      return false;
+    });
+    return found;
+  }
+
+  // Every update of `task` received so far, re-sends included.
+  std::vector<StatusUpdate> updatesOf(const std::string& task) {
+    std::lock_guard lock(mutex_);
+    std::vector<StatusUpdate> list;
+    for (const auto& update : updates_) {
+      if (update.status().task_id().value() == task) list.push_back(update);
+    }
+    return list;
+  }
+
+  size_t updateCount() {
+    std::lock_guard lock(mutex_);
+    return updates_.size();
+  }
+
+  std::optional<AgentCall::Pong> waitForPong(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    if (!changed_.wait_for(lock, timeout, [&] { return !pongs_.empty(); })) return std::nullopt;
+    return pongs_.front();
+  }
+
+  void send(AgentEvent event) {
+    boost::asio::post(io_, [this, event = std::move(event)] {
+      if (stream_ && !stream_->closed())
+        stream_->write(recordio::encode(event.SerializeAsString()));
+    });
+  }
+
+  void acknowledge(const StatusUpdate& update) { send(ackFor(update)); }
+
+  void runTask(const mesos::v1::FrameworkInfo& framework, const mesos::v1::TaskInfo& task) {
+    AgentEvent event;
+    event.set_type(AgentEvent::RUN_TASK);
+    *event.mutable_run_task()->mutable_framework() = framework;
+    *event.mutable_run_task()->mutable_task() = task;
+    send(std::move(event));
+  }
+
+  // Ends the event stream, as a master that lost the agent would.
+  void cutStream() {
+    boost::asio::post(io_, [this] {
+      if (stream_) stream_->close();
+      stream_.reset();
+    });
+  }
+
+ private:
+  static AgentEvent ackFor(const StatusUpdate& update) {
+    AgentEvent event;
+    event.set_type(AgentEvent::ACKNOWLEDGE_UPDATE);
+    auto* ack = event.mutable_acknowledge_update();
+    *ack->mutable_framework_id() = update.framework_id();
+    *ack->mutable_task_id() = update.status().task_id();
+    ack->set_uuid(update.uuid());
+    return event;
+  }
+
+  void handle(http::Request&& request, http::Responder responder) {
+    AgentCall call;
+    if (request.method != "POST" || !call.ParseFromString(request.body)) {
+      return responder.respond(http::Response::badRequest("not a protobuf AgentCall"));
+    }
+    if (call.type() == AgentCall::SUBSCRIBE) {
+      if (call.subscribe().protocol_version() != 1) {
+        return responder.respond(http::Response::badRequest("unsupported protocol_version"));
+      }
+      if (stream_) stream_->close();
+      streamId_ = "stream-" + std::to_string(++streams_);
+      http::Headers headers;
+      headers["Content-Type"] = "application/x-protobuf";
+      headers["Mesos-Stream-Id"] = streamId_;
+      stream_ = responder.stream(200, headers);
+      AgentEvent subscribed;
+      subscribed.set_type(AgentEvent::SUBSCRIBED);
+      subscribed.mutable_subscribed()->mutable_agent_id()->set_value(kAgentId);
+      subscribed.mutable_subscribed()->set_protocol_version(1);
+      subscribed.mutable_subscribed()->set_ping_interval_seconds(pingTimeoutSeconds / 5);
+      subscribed.mutable_subscribed()->set_ping_timeout_seconds(pingTimeoutSeconds);
+      stream_->write(recordio::encode(subscribed.SerializeAsString()));
+      std::lock_guard lock(mutex_);
+      subscriptions_.push_back(call.subscribe());
+      changed_.notify_all();
+      return;
+    }
+    if (request.header("Mesos-Stream-Id") != streamId_ || !stream_ || stream_->closed()) {
+      return responder.respond(http::Response::text(403, "agent is not subscribed"));
+    }
+    if (call.agent_id().value() != kAgentId) {
+      return responder.respond(http::Response::badRequest("wrong agent id"));
+    }
+    responder.respond(http::Response::text(202, ""));
+    std::lock_guard lock(mutex_);
+    if (call.type() == AgentCall::STATUS_UPDATE) {
+      updates_.push_back(call.status_update());
+      if (autoAck)
+        stream_->write(recordio::encode(ackFor(call.status_update()).SerializeAsString()));
+    } else if (call.type() == AgentCall::PONG) {
+      pongs_.push_back(call.pong());
+    }
+    changed_.notify_all();
+  }
+
+  boost::asio::io_context io_;
+  http::Server server_;
+  std::thread thread_;
+  std::shared_ptr<http::ResponseStream> stream_;  // io thread only
+  std::string streamId_;                          // io thread only
+  int streams_ = 0;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<AgentCall::Subscribe> subscriptions_;
+  std::vector<StatusUpdate> updates_;
+  std::vector<AgentCall::Pong> pongs_;
+};
+
+mesos::v1::FrameworkInfo framework(const std::string& id, bool checkpoint) {
+  mesos::v1::FrameworkInfo info;
+  info.mutable_id()->set_value(id);
+  info.set_user("root");
+  info.set_name("fake-" + id);
+  info.set_checkpoint(checkpoint);
+  return info;
+}
+
+mesos::v1::TaskInfo task(const std::string& id, const std::string& command, double mem = 32) {
+  mesos::v1::TaskInfo info;
+  info.set_name(id);
+  info.mutable_task_id()->set_value(id);
+  info.mutable_agent_id()->set_value(kAgentId);
+  info.mutable_command()->set_shell(true);
+  info.mutable_command()->set_value(command);
+  for (auto [name, value] : {std::pair<const char*, double>{"cpus", 0.1}, {"mem", mem}}) {
+    auto* resource = info.add_resources();
+    resource->set_name(name);
+    resource->set_type(mesos::v1::Value::SCALAR);
+    resource->mutable_scalar()->set_value(value);
+  }
+  return info;
+}
+
+bool processAlive(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat(std::istreambuf_iterator<char>(in), {});
+  const size_t paren = stat.rfind(')');
+  return !stat.empty() && paren != std::string::npos && stat.substr(paren + 2, 1) != "Z";
+}
+
+bool processEnds(pid_t pid, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (processAlive(pid)) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(20ms);
+  }
+  return true;
+}
+
+class AgentWithMaster : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root: creates cgroups and namespaces";
+    char dir[] = "/tmp/mesolite-agent-master-XXXXXX";
+    dir_ = mkdtemp(dir);
+    cgroupsRoot_ = "mesolite-test-master-" + std::to_string(getpid());
+    master_ = std::make_unique<FakeMaster>();
+  }
+
+  void TearDown() override {
+    agent_.reset();  // SIGKILL if still running
+    master_.reset();
+    // Task containers outlive the agent by design: end them by cgroup, whatever their id.
+    if (auto hierarchy = cgroups::detect()) {
+      std::set<std::string> ids;
+      std::vector<std::string> roots;
+      for (const auto& [controller, mount] : hierarchy->v1Mounts)
+        roots.push_back(mount + "/" + cgroupsRoot_);
+      if (hierarchy->v2Mount) roots.push_back(*hierarchy->v2Mount + "/" + cgroupsRoot_);
+      for (const auto& root : roots) {
+        std::error_code error;
+        for (const auto& entry : std::filesystem::directory_iterator(root, error)) {
+          if (entry.is_directory()) ids.insert(entry.path().filename());
+        }
+      }
+      for (const std::string& id : ids) {
+        auto cgroup =
+            cgroups::ContainerCgroup::open(*hierarchy, cgroupsRoot_, id, hierarchy->controllers());
+        if (cgroup) (void)cgroup->destroy();
+      }
+      for (const auto& root : roots)
+        rmdir(root.c_str());
+    }
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+  }
+
+  void startAgent(std::vector<std::string> extra = {}) {
+    std::vector<std::string> argv = {
+        std::getenv("MESOLITE_AGENT"),
+        "--master=127.0.0.1:" + std::to_string(master_->port()),
+        "--work_dir=" + dir_ + "/work",
+        "--runtime_dir=" + dir_ + "/run",
+        "--launcher_dir=" + std::string(std::getenv("MESOLITE_LAUNCHER_DIR")),
+        "--ip=127.0.0.1",
+        "--port=0",
+        "--registration_backoff_factor=100ms",
+        "--executor_shutdown_grace_period=1secs",
+        "--resources=cpus:2;mem:1024;disk:1024",
+        "--attributes=rack:r1",
+        "--cgroups_root=" + cgroupsRoot_};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    agent_ = std::make_unique<Subprocess>(argv);
+    auto line = agent_->waitForLine("agent listening on", 20s);
+    ASSERT_TRUE(line) << agent_->err();
+    std::smatch match;
+    ASSERT_TRUE(std::regex_search(*line, match, std::regex(R"(127\.0\.0\.1:(\d+))")));
+    endpoint_ = {"127.0.0.1", uint16_t(std::stoi(match[1]))};
+  }
+
+  json get(const std::string& path) {
+    auto response = http::fetch(endpoint_, {.method = "GET", .path = path}, {.timeout = 10s});
+    EXPECT_TRUE(response) << response.error().message;
+    if (!response || response->status != 200) return json();
+    return json::parse(response->body);
+  }
+
+  json call(const json& body) {
+    http::Request request{.method = "POST", .path = "/api/v1", .body = body.dump()};
+    request.headers["Content-Type"] = "application/json";
+    request.headers["Accept"] = "application/json";
+    auto response = http::fetch(endpoint_, request, {.timeout = 10s});
+    EXPECT_TRUE(response) << response.error().message;
+    if (!response || response->status != 200) return json();
+    return json::parse(response->body);
+  }
+
+  // The task's pid as the agent reports it (GET_CONTAINERS), once the launcher wrote it.
+  pid_t taskPid(const std::string& taskId) {
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      json answer = call({{"type", "GET_CONTAINERS"}});
+      for (const auto& container : answer["get_containers"].value("containers", json::array())) {
+        if (container.value("executor_id", json::object()).value("value", "") != taskId) continue;
+        const auto pid = container["container_status"].value("executor_pid", 0);
+        if (pid > 0) return pid_t(pid);
+      }
+      std::this_thread::sleep_for(50ms);
+    }
+    return 0;
+  }
+
+  std::string dir_;
+  std::string cgroupsRoot_;
+  std::unique_ptr<FakeMaster> master_;
+  std::unique_ptr<Subprocess> agent_;
+  http::Endpoint endpoint_;
+};
+
+TEST_F(AgentWithMaster, RegistersWithItsResourcesAndAnswersPings) {
+  startAgent();
+  auto subscribe = master_->waitForSubscription(1, 20s);
+  ASSERT_TRUE(subscribe) << agent_->err();
+  EXPECT_EQ(subscribe->protocol_version(), 1u);
+  EXPECT_FALSE(subscribe->agent_info().has_id());
+  EXPECT_FALSE(subscribe->agent_info().hostname().empty());
+  EXPECT_EQ(subscribe->agent_info().port(), endpoint_.port);
+  ASSERT_EQ(subscribe->agent_info().attributes_size(), 1);
+  EXPECT_EQ(subscribe->agent_info().attributes(0).name(), "rack");
+  std::map<std::string, double> total;
+  for (const auto& resource : subscribe->resources())
+    total[resource.name()] = resource.scalar().value();
+  EXPECT_EQ(total["cpus"], 2);
+  EXPECT_EQ(total["mem"], 1024);
+  EXPECT_TRUE(subscribe->tasks().empty());
+
+  AgentEvent ping;
+  ping.set_type(AgentEvent::PING);
+  ping.mutable_ping()->set_sequence(42);
+  master_->send(ping);
+  auto pong = master_->waitForPong(10s);
+  ASSERT_TRUE(pong) << agent_->err();
+  EXPECT_EQ(pong->sequence(), 42u);
+
+  // The agent id is checkpointed for the next start.
+  const std::string latest = dir_ + "/work/meta/slaves/latest";
+  ASSERT_TRUE(std::filesystem::is_symlink(latest));
+  EXPECT_EQ(std::filesystem::read_symlink(latest).filename(), kAgentId);
+  EXPECT_TRUE(std::filesystem::exists(dir_ + "/work/meta/slaves/" + kAgentId + "/slave.info"));
+  EXPECT_EQ(get("/state").value("id", ""), kAgentId);
+}
+
+TEST_F(AgentWithMaster, FinishedTaskUpdatesComeInOrderEachUntilAcknowledged) {
+  master_->autoAck = false;
+  startAgent();
+  ASSERT_TRUE(master_->waitForSubscription(1, 20s)) << agent_->err();
+  master_->runTask(framework("F1", false), task("t-ok", "echo hello; exit 0"));
+
+  auto starting = master_->waitForUpdate("t-ok", mesos::v1::TASK_STARTING, 20s);
+  ASSERT_TRUE(starting) << agent_->err();
+  const auto& status = starting->status();
+  EXPECT_EQ(starting->framework_id().value(), "F1");
+  EXPECT_EQ(status.source(), mesos::v1::TaskStatus::SOURCE_EXECUTOR);
+  EXPECT_EQ(status.agent_id().value(), kAgentId);
+  EXPECT_EQ(status.executor_id().value(), "t-ok");
+  EXPECT_EQ(status.uuid().size(), 16u);
+  EXPECT_EQ(starting->uuid(), status.uuid());
+  EXPECT_GT(status.timestamp(), 0);
+  const std::string containerId = status.container_status().container_id().value();
+  EXPECT_FALSE(containerId.empty());
+
+  // Nothing else goes while STARTING waits. Cut the stream instead of acknowledging:
+  // the agent subscribes again, listing the task, and re-sends STARTING at once.
+  master_->cutStream();
+  auto again = master_->waitForSubscription(2, 20s);
+  ASSERT_TRUE(again) << agent_->err();
+  EXPECT_EQ(again->agent_info().id().value(), kAgentId);
+  ASSERT_EQ(again->tasks_size(), 1);
+  EXPECT_EQ(again->tasks(0).task_id().value(), "t-ok");
+  EXPECT_EQ(again->tasks(0).framework_id().value(), "F1");
+  ASSERT_EQ(again->frameworks_size(), 1);
+  EXPECT_EQ(again->frameworks(0).id().value(), "F1");
+  const size_t before = master_->updatesOf("t-ok").size();
+  // "At once": well before the 10 s retry timer could have sent it.
+  auto resent = master_->waitForUpdate("t-ok", mesos::v1::TASK_STARTING, 8s, before);
+  ASSERT_TRUE(resent) << agent_->err();
+  EXPECT_EQ(resent->uuid(), starting->uuid());
+  for (const auto& update : master_->updatesOf("t-ok"))
+    EXPECT_EQ(update.status().state(), mesos::v1::TASK_STARTING);
+  // By now the command has long ended: the newest state rides along.
+  EXPECT_TRUE(resent->latest_state() == mesos::v1::TASK_FINISHED ||
+              resent->latest_state() == mesos::v1::TASK_RUNNING)
+      << mesos::v1::TaskState_Name(resent->latest_state());
+
+  master_->acknowledge(*resent);
+  auto running = master_->waitForUpdate("t-ok", mesos::v1::TASK_RUNNING, 20s);
+  ASSERT_TRUE(running) << agent_->err();
+  master_->acknowledge(*running);
+  auto finished = master_->waitForUpdate("t-ok", mesos::v1::TASK_FINISHED, 20s);
+  ASSERT_TRUE(finished) << agent_->err();
+  EXPECT_EQ(finished->status().message(), "Command exited with status 0");
+  EXPECT_EQ(finished->latest_state(), mesos::v1::TASK_FINISHED);
+
+  // In order, no state twice except for re-sends of the same update.
+  std::vector<mesos::v1::TaskState> states;
+  for (const auto& update : master_->updatesOf("t-ok")) {
+    if (states.empty() || states.back() != update.status().state()) {
+      states.push_back(update.status().state());
+    }
+  }
+  EXPECT_EQ(states,
+            (std::vector<mesos::v1::TaskState>{mesos::v1::TASK_STARTING, mesos::v1::TASK_RUNNING,
+                                               mesos::v1::TASK_FINISHED}));
+
+  const std::string sandbox =
+      dir_ + "/work/slaves/" + kAgentId + "/frameworks/F1/executors/t-ok/runs/" + containerId;
+  std::ifstream out(sandbox + "/stdout");
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(out), {}), "hello\n");
+
+  // Acknowledged: the task is done and listed as completed; its sandbox stays.
+  master_->acknowledge(*finished);
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  json state;
+  do {
+    state = get("/state");
+    if (!state["completed_frameworks"].empty()) break;
+    std::this_thread::sleep_for(50ms);
+  } while (std::chrono::steady_clock::now() < deadline);
+  ASSERT_EQ(state["completed_frameworks"].size(), 1u) << state.dump();
+  EXPECT_TRUE(state["frameworks"].empty()) << state.dump();
+  EXPECT_TRUE(std::filesystem::exists(sandbox + "/stdout"));
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/run/containers/" + containerId));
+}
+
+TEST_F(AgentWithMaster, NonZeroExitIsTaskFailed) {
+  startAgent();
+  ASSERT_TRUE(master_->waitForSubscription(1, 20s)) << agent_->err();
+  master_->runTask(framework("F1", false), task("t-3", "exit 3"));
+  auto failed = master_->waitForUpdate("t-3", mesos::v1::TASK_FAILED, 30s);
+  ASSERT_TRUE(failed) << agent_->err();
+  EXPECT_EQ(failed->status().message(), "Command exited with status 3");
+  EXPECT_EQ(failed->status().source(), mesos::v1::TaskStatus::SOURCE_EXECUTOR);
+  EXPECT_FALSE(master_->waitForUpdate("t-3", mesos::v1::TASK_FINISHED, 0ms));
+}
+
+TEST_F(AgentWithMaster, KilledTaskIsTaskKilledAndShowsInStateAndStatistics) {
+  startAgent();
+  ASSERT_TRUE(master_->waitForSubscription(1, 20s)) << agent_->err();
+  auto info = framework("F1", false);
+  info.add_capabilities()->set_type(mesos::v1::FrameworkInfo::Capability::TASK_KILLING_STATE);
+  master_->runTask(info, task("t-sleep", "sleep 1000"));
+  ASSERT_TRUE(master_->waitForUpdate("t-sleep", mesos::v1::TASK_RUNNING, 20s)) << agent_->err();
+  const pid_t pid = taskPid("t-sleep");
+  ASSERT_GT(pid, 0);
+
+  json state = get("/state");
+  ASSERT_EQ(state["frameworks"].size(), 1u) << state.dump();
+  const json& fw = state["frameworks"][0];
+  EXPECT_EQ(fw["id"], "F1");
+  ASSERT_EQ(fw["executors"].size(), 1u) << state.dump();
+  ASSERT_EQ(fw["executors"][0]["tasks"].size(), 1u) << state.dump();
+  EXPECT_EQ(fw["executors"][0]["tasks"][0]["id"], "t-sleep");
+  EXPECT_EQ(fw["executors"][0]["tasks"][0]["state"], "TASK_RUNNING");
+
+  json tasks = call({{"type", "GET_TASKS"}});
+  ASSERT_EQ(tasks["get_tasks"]["launched_tasks"].size(), 1u) << tasks.dump();
+  EXPECT_EQ(tasks["get_tasks"]["launched_tasks"][0]["task_id"]["value"], "t-sleep");
+  EXPECT_EQ(tasks["get_tasks"]["launched_tasks"][0]["state"], "TASK_RUNNING");
+  json frameworks = call({{"type", "GET_FRAMEWORKS"}});
+  ASSERT_EQ(frameworks["get_frameworks"]["frameworks"].size(), 1u) << frameworks.dump();
+  EXPECT_EQ(frameworks["get_frameworks"]["frameworks"][0]["framework_info"]["id"]["value"], "F1");
+
+  json statistics = get("/monitor/statistics");
+  bool listed = false;
+  for (const auto& entry : statistics) {
+    if (entry["executor_id"] == "t-sleep") {
+      listed = true;
+      EXPECT_EQ(entry["framework_id"], "F1");
+      EXPECT_TRUE(entry["statistics"].contains("mem_limit_bytes")) << entry.dump();
+    }
+  }
+  EXPECT_TRUE(listed) << statistics.dump();
+
+  AgentEvent kill;
+  kill.set_type(AgentEvent::KILL_TASK);
+  kill.mutable_kill_task()->mutable_framework_id()->set_value("F1");
+  kill.mutable_kill_task()->mutable_task_id()->set_value("t-sleep");
+  kill.mutable_kill_task()->mutable_kill_policy()->mutable_grace_period()->set_nanoseconds(
+      500'000'000);
+  master_->send(kill);
+  ASSERT_TRUE(master_->waitForUpdate("t-sleep", mesos::v1::TASK_KILLING, 20s)) << agent_->err();
+  auto killed = master_->waitForUpdate("t-sleep", mesos::v1::TASK_KILLED, 20s);
+  ASSERT_TRUE(killed) << agent_->err();
+  EXPECT_TRUE(processEnds(pid, 10s));
+  EXPECT_FALSE(master_->waitForUpdate("t-sleep", mesos::v1::TASK_FAILED, 0ms));
+
+  // A task it never knew: TASK_LOST.
+  kill.mutable_kill_task()->mutable_task_id()->set_value("t-never");
+  master_->send(kill);
+  auto lost = master_->waitForUpdate("t-never", mesos::v1::TASK_LOST, 20s);
+  ASSERT_TRUE(lost) << agent_->err();
+  EXPECT_EQ(lost->status().reason(), mesos::v1::TaskStatus::REASON_TASK_UNKNOWN);
+}
+
+TEST_F(AgentWithMaster, MemoryHogFailsWithMemoryLimitation) {
+  startAgent();
+  ASSERT_TRUE(master_->waitForSubscription(1, 20s)) << agent_->err();
+  // `tail` keeps the whole newline-free input in memory.
+  master_->runTask(framework("F1", false), task("t-hog", "head -c 300m /dev/zero | tail", 32));
+  auto failed = master_->waitForUpdate("t-hog", mesos::v1::TASK_FAILED, 60s);
+  ASSERT_TRUE(failed) << agent_->err();
+  EXPECT_EQ(failed->status().reason(), mesos::v1::TaskStatus::REASON_CONTAINER_LIMITATION_MEMORY)
+      << failed->status().DebugString();
+  EXPECT_EQ(failed->status().source(), mesos::v1::TaskStatus::SOURCE_AGENT);
+  EXPECT_NE(failed->status().message().find("32"), std::string::npos) << failed->status().message();
+}
+
+TEST_F(AgentWithMaster, RestartedAgentKeepsCheckpointedTasksAndKillsTheOthers) {
+  startAgent();
+  ASSERT_TRUE(master_->waitForSubscription(1, 20s)) << agent_->err();
+  master_->runTask(framework("F-ckpt", true), task("t-kept", "sleep 1000"));
+  master_->runTask(framework("F-plain", false), task("t-dropped", "sleep 1000"));
+  ASSERT_TRUE(master_->waitForUpdate("t-kept", mesos::v1::TASK_RUNNING, 20s)) << agent_->err();
+  ASSERT_TRUE(master_->waitForUpdate("t-dropped", mesos::v1::TASK_RUNNING, 20s)) << agent_->err();
+  const pid_t kept = taskPid("t-kept");
+  const pid_t dropped = taskPid("t-dropped");
+  ASSERT_GT(kept, 0);
+  ASSERT_GT(dropped, 0);
+  const std::string meta = dir_ + "/work/meta/slaves/" + kAgentId + "/frameworks/F-ckpt";
+  EXPECT_TRUE(std::filesystem::exists(meta + "/framework.info"));
+  EXPECT_TRUE(std::filesystem::exists(meta + "/executors/t-kept/executor.info"));
+  EXPECT_FALSE(
+      std::filesystem::exists(dir_ + "/work/meta/slaves/" + kAgentId + "/frameworks/F-plain"));
+
+  auto status = agent_->stop(SIGTERM, 10s);
+  ASSERT_TRUE(status);
+  agent_.reset();
+  EXPECT_TRUE(processAlive(kept));
+
+  startAgent();
+  auto again = master_->waitForSubscription(2, 20s);
+  ASSERT_TRUE(again) << agent_->err();
+  EXPECT_EQ(again->agent_info().id().value(), kAgentId);
+  ASSERT_EQ(again->tasks_size(), 1) << again->DebugString();
+  EXPECT_EQ(again->tasks(0).task_id().value(), "t-kept");
+  EXPECT_EQ(again->tasks(0).state(), mesos::v1::TASK_RUNNING);
+  ASSERT_EQ(again->frameworks_size(), 1);
+  EXPECT_EQ(again->frameworks(0).id().value(), "F-ckpt");
+
+  EXPECT_TRUE(processAlive(kept));
+  EXPECT_TRUE(processEnds(dropped, 10s));
+  EXPECT_FALSE(master_->waitForUpdate("t-dropped", mesos::v1::TASK_KILLED, 0ms));
+  EXPECT_FALSE(master_->waitForUpdate("t-dropped", mesos::v1::TASK_FAILED, 0ms));
+
+  // The re-adopted task is still under the agent's control.
+  AgentEvent kill;
+  kill.set_type(AgentEvent::KILL_TASK);
+  kill.mutable_kill_task()->mutable_framework_id()->set_value("F-ckpt");
+  kill.mutable_kill_task()->mutable_task_id()->set_value("t-kept");
+  master_->send(kill);
+  ASSERT_TRUE(master_->waitForUpdate("t-kept", mesos::v1::TASK_KILLED, 20s)) << agent_->err();
+  EXPECT_TRUE(processEnds(kept, 10s));
+}
+
+TEST_F(AgentWithMaster, UnacknowledgedUpdateIsReplayedAfterAgentRestart) {
+  master_->autoAck = false;
+  startAgent();
+  ASSERT_TRUE(master_->waitForSubscription(1, 20s)) << agent_->err();
+  master_->runTask(framework("F-ckpt", true), task("t-pending", "sleep 1000"));
+  auto starting = master_->waitForUpdate("t-pending", mesos::v1::TASK_STARTING, 20s);
+  ASSERT_TRUE(starting) << agent_->err();
+  master_->acknowledge(*starting);
+  auto running = master_->waitForUpdate("t-pending", mesos::v1::TASK_RUNNING, 20s);
+  ASSERT_TRUE(running) << agent_->err();
+  const pid_t pid = taskPid("t-pending");
+  ASSERT_GT(pid, 0);
+
+  // RUNNING is not acknowledged: the restarted agent must send it again, same uuid.
+  ASSERT_TRUE(agent_->stop(SIGTERM, 10s));
+  agent_.reset();
+  const size_t before = master_->updateCount();
+  startAgent();
+  auto again = master_->waitForSubscription(2, 20s);
+  ASSERT_TRUE(again) << agent_->err();
+  ASSERT_EQ(again->tasks_size(), 1);
+  EXPECT_EQ(again->tasks(0).state(), mesos::v1::TASK_RUNNING);
+  auto replayed = master_->waitForUpdate("t-pending", mesos::v1::TASK_RUNNING, 20s, before);
+  ASSERT_TRUE(replayed) << agent_->err();
+  EXPECT_EQ(replayed->uuid(), running->uuid());
+  // STARTING was acknowledged before the restart: it does not come back.
+  EXPECT_FALSE(master_->waitForUpdate("t-pending", mesos::v1::TASK_STARTING, 0ms, before));
+  EXPECT_TRUE(processAlive(pid));
+  master_->acknowledge(*replayed);
+
+  AgentEvent shutdown;
+  shutdown.set_type(AgentEvent::SHUTDOWN_FRAMEWORK);
+  shutdown.mutable_shutdown_framework()->mutable_framework_id()->set_value("F-ckpt");
+  master_->send(shutdown);
+  EXPECT_TRUE(processEnds(pid, 10s));
+  // The framework is forgotten: no TASK_KILLED for it, its checkpoints are gone.
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  json state;
+  do {
+    state = get("/state");
+    if (state["frameworks"].empty()) break;
+    std::this_thread::sleep_for(50ms);
+  } while (std::chrono::steady_clock::now() < deadline);
+  EXPECT_TRUE(state["frameworks"].empty()) << state.dump();
+  ASSERT_EQ(state["completed_frameworks"].size(), 1u) << state.dump();
+  EXPECT_EQ(state["completed_frameworks"][0]["id"], "F-ckpt");
+  EXPECT_FALSE(
+      std::filesystem::exists(dir_ + "/work/meta/slaves/" + kAgentId + "/frameworks/F-ckpt"));
+  EXPECT_FALSE(master_->waitForUpdate("t-pending", mesos::v1::TASK_KILLED, 0ms));
+}
+
+TEST_F(AgentWithMaster, LaunchFailureIsTaskFailedFromTheAgent) {
+  startAgent();
+  ASSERT_TRUE(master_->waitForSubscription(1, 20s)) << agent_->err();
+  auto info = framework("F1", false);
+  info.set_user("no-such-user-mesolite");
+  master_->runTask(info, task("t-nouser", "true"));
+  auto failed = master_->waitForUpdate("t-nouser", mesos::v1::TASK_FAILED, 20s);
+  ASSERT_TRUE(failed) << agent_->err();
+  EXPECT_EQ(failed->status().source(), mesos::v1::TaskStatus::SOURCE_AGENT);
+  EXPECT_EQ(failed->status().reason(), mesos::v1::TaskStatus::REASON_CONTAINER_LAUNCH_FAILED);
+  EXPECT_NE(failed->status().message().find("no-such-user-mesolite"), std::string::npos)
+      << failed->status().message();
+}
+
+TEST_F(AgentWithMaster, SilentMasterIsDroppedAndSubscribedAgain) {
+  master_->pingTimeoutSeconds = 0.5;  // and no PING ever comes
+  startAgent();
+  ASSERT_TRUE(master_->waitForSubscription(1, 20s)) << agent_->err();
+  auto again = master_->waitForSubscription(2, 20s);
+  ASSERT_TRUE(again) << agent_->err();
+  EXPECT_EQ(again->agent_info().id().value(), kAgentId);
+}
+
+TEST_F(AgentWithMaster, ShutdownKillsEveryTaskAndExitsZero) {
+  startAgent();
+  ASSERT_TRUE(master_->waitForSubscription(1, 20s)) << agent_->err();
+  master_->runTask(framework("F1", true), task("t-sleep", "sleep 1000"));
+  ASSERT_TRUE(master_->waitForUpdate("t-sleep", mesos::v1::TASK_RUNNING, 20s)) << agent_->err();
+  const pid_t pid = taskPid("t-sleep");
+  ASSERT_GT(pid, 0);
+  AgentEvent shutdown;
+  shutdown.set_type(AgentEvent::SHUTDOWN);
+  shutdown.mutable_shutdown()->set_message("removed by the test");
+  master_->send(shutdown);
+  auto status = agent_->wait(20s);
+  ASSERT_TRUE(status) << agent_->err();
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << *status;
+  EXPECT_TRUE(processEnds(pid, 10s));
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/work/meta/slaves/latest"));
+}
+
+}  // namespace
+}  // namespace mesolite
