@@ -1,0 +1,319 @@
+// The cluster walkthrough with real processes on 127.0.0.1: mesos-master, mesos-agent
+// running tasks in real cgroups and namespaces (root), mesos-execute and mesos ps, and
+// schedulers in the test. Finish, failure, kill, OOM, framework failover, agent loss,
+// reconciliation and teardown, as a framework sees them.
+#include "tests/e2e/cluster.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "common/resources.h"
+
+namespace mesolite {
+namespace {
+
+using namespace e2e;
+using testing::run;
+
+std::string env(const char* name) {
+  const char* value = std::getenv(name);
+  return value ? value : "";
+}
+
+class TempDir {
+ public:
+  TempDir() {
+    char path[] = "/tmp/mesolite-cluster-XXXXXX";
+    path_ = mkdtemp(path);
+  }
+  ~TempDir() { std::filesystem::remove_all(path_); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// A mesos-agent registered with `master`, in its own directories and cgroup root.
+class Agent {
+ public:
+  Agent(Master& master, const std::string& dir, std::vector<std::string> extra = {})
+      : port_(testing::freePort()), dir_(dir) {
+    static int instance = 0;
+    cgroupsRoot_ = "mesolite-e2e-" + std::to_string(getpid()) + "-" + std::to_string(instance++);
+    argv_ = {env("MESOLITE_AGENT"),
+             "--master=127.0.0.1:" + std::to_string(master.endpoint().port),
+             "--ip=127.0.0.1",
+             "--port=" + std::to_string(port_),
+             "--hostname=127.0.0.1",
+             "--work_dir=" + dir + "/work",
+             "--runtime_dir=" + dir + "/run",
+             "--launcher_dir=" + env("MESOLITE_LAUNCHER_DIR"),
+             "--cgroups_root=" + cgroupsRoot_,
+             "--resources=cpus:4;mem:2048;disk:1024;ports:[31000-31100]"};
+    argv_.insert(argv_.end(), extra.begin(), extra.end());
+    start();
+  }
+  ~Agent() {
+    if (process_) process_->stop(SIGTERM, 20s);
+    // The agent leaves its (empty) cgroup root behind on purpose, as Mesos does.
+    for (const auto& entry : std::filesystem::directory_iterator("/sys/fs/cgroup")) {
+      std::error_code ignored;
+      std::filesystem::remove(entry.path() / cgroupsRoot_, ignored);
+    }
+  }
+
+  void start() {
+    process_ = std::make_unique<Subprocess>(argv_);
+    if (!process_->waitForLine("subscribed to the master", 15s)) {
+      ADD_FAILURE() << "agent did not register: " << process_->err();
+    }
+  }
+  void stop() { process_->stop(SIGTERM, 20s); }
+  pid_t pid() const { return process_->pid(); }
+  http::Endpoint endpoint() const { return {"127.0.0.1", port_}; }
+  const std::string& dir() const { return dir_; }
+  const std::string& cgroupsRoot() const { return cgroupsRoot_; }
+
+  nlohmann::json state() const {
+    http::Request request;
+    request.method = "GET";
+    request.path = "/state";
+    auto response = http::fetch(endpoint(), request);
+    if (!response || response->status != 200) return nullptr;
+    return nlohmann::json::parse(response->body, nullptr, false);
+  }
+
+ private:
+  uint16_t port_;
+  std::string dir_;
+  std::string cgroupsRoot_;
+  std::vector<std::string> argv_;
+  std::unique_ptr<Subprocess> process_;
+};
+
+class Cluster : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root: the agent runs tasks in cgroups";
+    master_ = std::make_unique<Master>(
+        std::vector<std::string>{"--agent_ping_timeout=1secs", "--max_agent_ping_timeouts=2"});
+    agent_ = std::make_unique<Agent>(*master_, dir_.path());
+  }
+
+  testing::Completed execute(std::vector<std::string> flags) {
+    std::vector<std::string> argv = {
+        env("MESOLITE_EXECUTE"), "--master=127.0.0.1:" + std::to_string(master_->endpoint().port)};
+    argv.insert(argv.end(), flags.begin(), flags.end());
+    return run(argv, {}, 60s);
+  }
+
+  // The live tasks the agent reports, from its /state.
+  std::vector<nlohmann::json> agentTasks() {
+    std::vector<nlohmann::json> tasks;
+    auto state = agent_->state();
+    if (!state.is_object()) return tasks;
+    for (const auto& framework : state["frameworks"])
+      for (const auto& executor : framework["executors"])
+        for (const auto& task : executor["tasks"])
+          tasks.push_back(task);
+    return tasks;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<Master> master_;
+  std::unique_ptr<Agent> agent_;
+};
+
+TEST_F(Cluster, MesosExecuteRunsATaskToTaskFinished) {
+  auto result = execute({"--name=cluster-test", "--command=echo hello from the task; sleep 0.2",
+                         "--resources=cpus:0.5;mem:64"});
+  EXPECT_EQ(result.exitCode(), 0) << result.out << result.err;
+  for (const char* line : {"Subscribed with ID", "Submitted task 'cluster-test'", "TASK_STARTING",
+                           "TASK_RUNNING", "TASK_FINISHED"}) {
+    EXPECT_NE(result.out.find(line), std::string::npos) << line << "\n" << result.out;
+  }
+  // The task wrote its stdout into a sandbox laid out as Mesos lays it out.
+  bool found = false;
+  for (const auto& entry :
+       std::filesystem::recursive_directory_iterator(dir_.path() + "/work/slaves")) {
+    if (entry.path().filename() != "stdout") continue;
+    std::ifstream file(entry.path());
+    std::string text((std::istreambuf_iterator<char>(file)), {});
+    if (text.find("hello from the task") != std::string::npos) {
+      found = true;
+      EXPECT_NE(entry.path().string().find("/executors/cluster-test/runs/"), std::string::npos)
+          << entry.path();
+    }
+  }
+  EXPECT_TRUE(found) << "no sandbox stdout holds the task's output";
+  auto metrics = master_->getJson("/metrics/snapshot");
+  EXPECT_EQ(metrics["master/tasks_finished"], 1);
+}
+
+TEST_F(Cluster, NonZeroExitIsTaskFailedWithTheExitCode) {
+  auto result = execute({"--name=failing", "--command=exit 7"});
+  EXPECT_EQ(result.exitCode(), 1) << result.out;
+  EXPECT_NE(result.out.find("TASK_FAILED"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("Command exited with status 7"), std::string::npos) << result.out;
+}
+
+TEST_F(Cluster, KillAfterStopsTheTaskAndItsProcesses) {
+  auto result = execute({"--name=killed", "--command=sleep 300", "--kill_after=1secs"});
+  EXPECT_EQ(result.exitCode(), 1) << result.out;
+  EXPECT_NE(result.out.find("TASK_KILLED"), std::string::npos) << result.out;
+  EXPECT_TRUE(agentTasks().empty());
+  // Nothing is left in the container's cgroup: the cgroup itself is gone.
+  for (const auto& entry : std::filesystem::directory_iterator("/sys/fs/cgroup")) {
+    auto root = entry.path() / agent_->cgroupsRoot();
+    if (!std::filesystem::is_directory(root)) continue;
+    for (const auto& child : std::filesystem::directory_iterator(root)) {
+      EXPECT_FALSE(child.is_directory()) << "container cgroup left: " << child.path();
+    }
+  }
+}
+
+TEST_F(Cluster, OutOfMemoryTaskFailsWithTheMemoryLimitationReason) {
+  auto result = execute(
+      {"--name=hog", "--resources=cpus:0.5;mem:32", "--command=head -c 300m /dev/zero | tail"});
+  EXPECT_EQ(result.exitCode(), 1) << result.out;
+  EXPECT_NE(result.out.find("TASK_FAILED"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("REASON_CONTAINER_LIMITATION_MEMORY"), std::string::npos) << result.out;
+}
+
+TEST_F(Cluster, MesosPsListsTheRunningTask) {
+  Scheduler scheduler(*master_, frameworkInfo("ps-framework"));
+  auto offer = scheduler.nextOffer();
+  ASSERT_EQ(scheduler.launch(offer, "listed", 1, 128).status, 202);
+  std::optional<mesos::v1::TaskStatus> status;
+  while ((status = scheduler.nextUpdate()) && status->state() != mesos::v1::TASK_RUNNING) {
+    scheduler.acknowledge(*status);
+  }
+  ASSERT_TRUE(status);
+  scheduler.acknowledge(*status);
+  auto ps = run({env("MESOLITE_MESOS"), "ps",
+                 "--master=127.0.0.1:" + std::to_string(master_->endpoint().port)});
+  EXPECT_EQ(ps.exitCode(), 0) << ps.err;
+  EXPECT_NE(ps.out.find("USER"), std::string::npos) << ps.out;
+  EXPECT_NE(ps.out.find("listed"), std::string::npos) << ps.out;
+  EXPECT_NE(ps.out.find("ps-framew"), std::string::npos) << ps.out;
+  EXPECT_NE(ps.out.find("/128.0 MB"), std::string::npos) << ps.out;
+}
+
+// Runs `sleep` through `scheduler` and returns once the task is RUNNING (acknowledged).
+void launchSleep(Scheduler& scheduler, const std::string& taskId) {
+  auto offer = scheduler.nextOffer();
+  ASSERT_EQ(scheduler.launch(offer, taskId, 0.5, 64, "sleep 300").status, 202);
+  std::optional<mesos::v1::TaskStatus> status;
+  while ((status = scheduler.nextUpdate()) && status->state() != mesos::v1::TASK_RUNNING) {
+    ASSERT_FALSE(status->state() == mesos::v1::TASK_FAILED) << status->message();
+    scheduler.acknowledge(*status);
+  }
+  ASSERT_TRUE(status);
+  EXPECT_EQ(scheduler.acknowledge(*status).status, 202);
+}
+
+TEST_F(Cluster, FrameworkFailoverKeepsItsRunningTasks) {
+  mesos::v1::FrameworkInfo info = frameworkInfo("failover");
+  info.set_checkpoint(true);
+  std::string id;
+  {
+    Scheduler first(*master_, info);
+    id = first.id();
+    launchSleep(first, "kept");
+  }  // the scheduler goes away; the framework has 60 s to come back
+
+  info.mutable_id()->set_value(id);
+  Scheduler second(*master_, info);
+  ASSERT_EQ(second.status(), 200);
+  EXPECT_EQ(second.id(), id);
+  Call reconcile;
+  reconcile.set_type(Call::RECONCILE);
+  reconcile.mutable_reconcile();
+  EXPECT_EQ(second.call(reconcile).status, 202);
+  auto status = second.nextUpdate();
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->task_id().value(), "kept");
+  EXPECT_EQ(status->state(), mesos::v1::TASK_RUNNING);
+  auto tasks = agentTasks();
+  ASSERT_EQ(tasks.size(), 1u);
+  EXPECT_EQ(tasks[0]["state"], "TASK_RUNNING");
+}
+
+TEST_F(Cluster, LostAgentMakesTasksUnreachableAndItsReturnRestoresThem) {
+  Scheduler scheduler(*master_, frameworkInfo("partition-aware"));
+  launchSleep(scheduler, "partitioned");
+
+  // A frozen agent answers no pings: after 2 x 1 s it is unreachable.
+  ASSERT_EQ(kill(agent_->pid(), SIGSTOP), 0);
+  auto unreachable = scheduler.nextUpdate(20s);
+  kill(agent_->pid(), SIGCONT);
+  ASSERT_TRUE(unreachable);
+  EXPECT_EQ(unreachable->state(), mesos::v1::TASK_UNREACHABLE);
+  EXPECT_EQ(unreachable->task_id().value(), "partitioned");
+
+  // Thawed, the agent finds its stream gone and registers again with the task.
+  bool back = false;
+  for (int i = 0; i < 100 && !back; ++i) {
+    auto state = master_->getJson("/master/state");
+    back = state.is_object() && state["unreachable_slaves"] == 0 && !state["frameworks"].empty() &&
+           state["frameworks"][0]["tasks"].size() == 1;
+    if (!back) std::this_thread::sleep_for(200ms);
+  }
+  ASSERT_TRUE(back) << master_->getJson("/master/state").dump();
+  Call reconcile;
+  reconcile.set_type(Call::RECONCILE);
+  reconcile.mutable_reconcile()->add_tasks()->mutable_task_id()->set_value("partitioned");
+  EXPECT_EQ(scheduler.call(reconcile).status, 202);
+  std::optional<mesos::v1::TaskStatus> status;
+  while ((status = scheduler.nextUpdate()) &&
+         status->reason() != mesos::v1::TaskStatus::REASON_RECONCILIATION) {
+  }
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->state(), mesos::v1::TASK_RUNNING);
+}
+
+TEST_F(Cluster, TeardownKillsTheFrameworksTasksOnTheAgent) {
+  Scheduler scheduler(*master_, frameworkInfo("torn-down"));
+  launchSleep(scheduler, "doomed");
+  ASSERT_EQ(agentTasks().size(), 1u);
+
+  http::Request teardown;
+  teardown.method = "POST";
+  teardown.path = "/master/teardown";
+  teardown.body = "frameworkId=" + scheduler.id();
+  auto response = http::fetch(master_->endpoint(), teardown);
+  ASSERT_TRUE(response.ok());
+  EXPECT_EQ(response->status, 200);
+  bool gone = false;
+  for (int i = 0; i < 100 && !gone; ++i) {
+    gone = agentTasks().empty();
+    if (!gone) std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_TRUE(gone) << agent_->state().dump();
+  auto state = master_->getJson("/master/state");
+  EXPECT_TRUE(state["frameworks"].empty());
+  EXPECT_EQ(state["completed_frameworks"].size(), 1u);
+}
+
+TEST_F(Cluster, RestartedAgentStillRunsCheckpointedTasks) {
+  mesos::v1::FrameworkInfo info = frameworkInfo("checkpointed");
+  info.set_checkpoint(true);
+  Scheduler scheduler(*master_, info);
+  launchSleep(scheduler, "durable");
+  agent_->stop();
+  agent_->start();
+  auto tasks = agentTasks();
+  ASSERT_EQ(tasks.size(), 1u);
+  EXPECT_EQ(tasks[0]["id"], "durable");
+  EXPECT_EQ(tasks[0]["state"], "TASK_RUNNING");
+  auto state = master_->getJson("/master/state");
+  ASSERT_EQ(state["frameworks"].size(), 1u);
+  EXPECT_EQ(state["frameworks"][0]["tasks"].size(), 1u);
+}
+
+}  // namespace
+}  // namespace mesolite
