@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -37,6 +38,39 @@ class TempDir {
   std::string path_;
 };
 
+// Kills every process left in the cgroups under `root` (in every hierarchy) and removes
+// them: tasks of checkpointing frameworks outlive their agent by design, but not the test.
+void removeCgroupTree(const std::string& root) {
+  std::vector<std::filesystem::path> dirs;
+  std::vector<std::filesystem::path> bases = {"/sys/fs/cgroup"};
+  for (const auto& entry : std::filesystem::directory_iterator("/sys/fs/cgroup"))
+    if (entry.is_directory() && !entry.is_symlink()) bases.push_back(entry.path());
+  for (const auto& base : bases) {
+    std::error_code error;
+    if (!std::filesystem::is_directory(base / root, error)) continue;
+    dirs.push_back(base / root);
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(base / root, error))
+      if (entry.is_directory()) dirs.push_back(entry.path());
+  }
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    bool any = false;
+    for (const auto& dir : dirs) {
+      std::ifstream procs(dir / "cgroup.procs");
+      for (pid_t pid; procs >> pid;) {
+        any = true;
+        kill(pid, SIGKILL);
+      }
+    }
+    if (!any) break;
+    std::this_thread::sleep_for(20ms);
+  }
+  // Deepest first: a cgroup is removed only once its children are.
+  std::sort(dirs.begin(), dirs.end(),
+            [](const auto& a, const auto& b) { return a.string().size() > b.string().size(); });
+  for (const auto& dir : dirs)
+    rmdir(dir.c_str());
+}
+
 // A mesos-agent registered with `master`, in its own directories and cgroup root.
 class Agent {
  public:
@@ -59,11 +93,7 @@ class Agent {
   }
   ~Agent() {
     if (process_) process_->stop(SIGTERM, 20s);
-    // The agent leaves its (empty) cgroup root behind on purpose, as Mesos does.
-    for (const auto& entry : std::filesystem::directory_iterator("/sys/fs/cgroup")) {
-      std::error_code ignored;
-      std::filesystem::remove(entry.path() / cgroupsRoot_, ignored);
-    }
+    removeCgroupTree(cgroupsRoot_);
   }
 
   void start() {
@@ -102,6 +132,26 @@ class Cluster : public ::testing::Test {
     master_ = std::make_unique<Master>(
         std::vector<std::string>{"--agent_ping_timeout=1secs", "--max_agent_ping_timeouts=2"});
     agent_ = std::make_unique<Agent>(*master_, dir_.path());
+  }
+
+  // Frameworks still registered are torn down, so their tasks end the way an operator
+  // would end them; whatever survives that goes with the agent's cgroups.
+  void TearDown() override {
+    if (!master_ || !agent_) return;
+    auto frameworks = master_->getJson("/master/frameworks");
+    if (frameworks.is_object()) {
+      for (const auto& framework : frameworks["frameworks"]) {
+        http::Request teardown;
+        teardown.method = "POST";
+        teardown.path = "/master/teardown";
+        teardown.body = "frameworkId=" + framework["id"].get<std::string>();
+        (void)http::fetch(master_->endpoint(), teardown);
+      }
+    }
+    for (int i = 0; i < 100 && !agentTasks().empty(); ++i)
+      std::this_thread::sleep_for(100ms);
+    agent_.reset();
+    master_.reset();
   }
 
   testing::Completed execute(std::vector<std::string> flags) {
