@@ -113,11 +113,16 @@ Master::~Master() {
     subscriber.stream->close();
 }
 
+// Mesos's id shapes: frameworks "<master id>-0000", agents "<master id>-S0", offers
+// "<master id>-O0", each kind counting on its own.
 std::string Master::newId(const char* kind) {
-  char number[32];
-  std::snprintf(number, sizeof number, "%s%04llu", kind,
-                static_cast<unsigned long long>(nextId_++));
-  return info_.id() + "-" + number;
+  uint64_t& next = nextIds_[kind];
+  if (kind[0] == '\0') {
+    char number[32];
+    std::snprintf(number, sizeof number, "%04llu", static_cast<unsigned long long>(next++));
+    return info_.id() + "-" + number;
+  }
+  return info_.id() + "-" + kind + std::to_string(next++);
 }
 
 Master::Framework* Master::findFramework(const std::string& id) {

@@ -233,7 +233,7 @@ class Master {
   std::deque<Framework> completedFrameworks_;
   std::map<std::string, OfferEntry> offers_;
   MasterCounters counters_;
-  uint64_t nextId_ = 0;
+  std::map<std::string, uint64_t> nextIds_;  // by kind: "", "S", "O"
 
   struct Subscriber {
     std::shared_ptr<http::ResponseStream> stream;
