@@ -274,6 +274,8 @@ void Master::subscribeAgent(const AgentCall& call, const http::Request& request,
             reregistering ? "re-registered" : "registered", total->toString(),
             subscribe.tasks_size());
 
+  allocateSoon();
+
   AgentEvent subscribed;
   subscribed.set_type(AgentEvent::SUBSCRIBED);
   auto* message = subscribed.mutable_subscribed();

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <boost/asio/post.hpp>
 #include <chrono>
 #include <random>
 
@@ -273,6 +274,15 @@ void Master::runAllocation() {
     sendToFramework(frameworks_.at(frameworkId), event);
 }
 
+void Master::allocateSoon() {
+  if (allocationPending_) return;
+  allocationPending_ = true;
+  asio::post(io_, [this] {
+    allocationPending_ = false;
+    runAllocation();
+  });
+}
+
 std::optional<Master::OfferEntry> Master::takeOffer(const std::string& offerId) {
   auto found = offers_.find(offerId);
   if (found == offers_.end()) return std::nullopt;
@@ -324,6 +334,7 @@ void Master::markUnreachable(Agent& agent) {
     const bool aware = framework && framework->partitionAware;
     const TaskState state = aware ? mesos::v1::TASK_UNREACHABLE : mesos::v1::TASK_LOST;
     task.info.set_state(state);
+    if (state == mesos::v1::TASK_LOST) counters_.terminalTasks[state]++;
     if (framework) {
       sendMasterUpdate(*framework, task.info.task_id(), agent.id, state,
                        TaskStatus::REASON_AGENT_REMOVED,

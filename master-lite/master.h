@@ -191,6 +191,9 @@ class Master {
   void pingTick();
   void heartbeatTick();
   void runAllocation();
+  // Runs an allocation cycle on the next turn of the event loop (once, however often it
+  // is asked): a new framework or agent need not wait for --allocation_interval.
+  void allocateSoon();
   void rescindOffer(const std::string& offerId, bool tellFramework);
   // The offer is gone (accepted, declined, rescinded); returns it.
   std::optional<OfferEntry> takeOffer(const std::string& offerId);
@@ -240,6 +243,7 @@ class Master {
     api::ContentType contentType;
   };
   std::vector<Subscriber> subscribers_;
+  bool allocationPending_ = false;
 
   boost::asio::steady_timer allocationTimer_;
   boost::asio::steady_timer pingTimer_;

@@ -234,6 +234,8 @@ void Master::subscribeFramework(const Call& call, api::CallTypes types,
   log::info("framework {} ({}) {} from {}", id, info.name(),
             failover ? "failed over" : "subscribed", request.remote);
 
+  allocateSoon();
+
   Event subscribed;
   subscribed.set_type(Event::SUBSCRIBED);
   subscribed.mutable_subscribed()->mutable_framework_id()->set_value(id);
@@ -264,6 +266,7 @@ std::optional<http::Response> Master::handleSchedulerCall(Framework& framework, 
       decline(framework, call.decline().offer_ids(), call.decline().filters());
       return std::nullopt;
     case Call::REVIVE: {
+      allocateSoon();
       if (call.revive().roles().empty()) {
         (void)allocator_.revive(framework.id);
       } else {
