@@ -11,6 +11,7 @@
 
 #include "agent/checkpoint.h"
 #include "common/fs.h"
+#include "common/ids.h"
 #include "common/logging.h"
 #include "common/protobuf_json.h"
 #include "common/resources.h"
@@ -28,33 +29,6 @@ namespace {
 
 constexpr size_t kMaxCompletedTasks = 200;
 constexpr size_t kMaxCompletedFrameworks = 50;
-
-std::mt19937_64& randomEngine() {
-  static std::mt19937_64 engine{std::random_device{}()};
-  return engine;
-}
-
-std::string randomBytes(size_t count) {
-  std::string bytes(count, '\0');
-  for (auto& byte : bytes)
-    byte = char(randomEngine()() & 0xff);
-  return bytes;
-}
-
-// RFC 4122 version 4, as text: container ids.
-std::string uuidText() {
-  std::string bytes = randomBytes(16);
-  bytes[6] = char((bytes[6] & 0x0f) | 0x40);
-  bytes[8] = char((bytes[8] & 0x3f) | 0x80);
-  static const char* hex = "0123456789abcdef";
-  std::string text;
-  for (size_t i = 0; i < 16; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) text += '-';
-    text += hex[uint8_t(bytes[i]) >> 4];
-    text += hex[uint8_t(bytes[i]) & 0xf];
-  }
-  return text;
-}
 
 double now() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -355,7 +329,7 @@ void TaskManager::runTask(const AgentEvent::RunTask& run) {
   auto owned = std::make_unique<Task>();
   Task& task = *owned;
   framework.tasks[tid] = std::move(owned);
-  task.containerId = uuidText();
+  task.containerId = randomUuid();
   task.checkpoint = framework.info.checkpoint();
   task.task.set_name(info.name());
   *task.task.mutable_task_id() = info.task_id();
@@ -658,7 +632,7 @@ TaskStatus TaskManager::makeStatus(const Task& task, TaskState state, TaskStatus
   status.mutable_agent_id()->set_value(agentId_);
   *status.mutable_executor_id() = task.task.executor_id();
   status.set_timestamp(now());
-  status.set_uuid(randomBytes(16));
+  status.set_uuid(randomUuidBytes());
   status.mutable_container_status()->mutable_container_id()->set_value(task.containerId);
   if (pid_t pid = containerizer_.taskPid(task.containerId); pid > 0) {
     status.mutable_container_status()->set_executor_pid(uint32_t(pid));
@@ -703,7 +677,7 @@ void TaskManager::updateUnknownTask(const mesos::v1::FrameworkID& frameworkId,
   status.set_message("the agent does not know this task");
   status.mutable_agent_id()->set_value(agentId_);
   status.set_timestamp(now());
-  status.set_uuid(randomBytes(16));
+  status.set_uuid(randomUuidBytes());
   internal::StatusUpdate update;
   *update.mutable_framework_id() = frameworkId;
   update.set_uuid(status.uuid());

@@ -319,22 +319,6 @@ std::optional<TaskInfo> matchOffer(const TaskInfo& task, const mesos::v1::Offer&
   return launched;
 }
 
-bool isTerminal(TaskState state) {
-  switch (state) {
-    case mesos::v1::TASK_FINISHED:
-    case mesos::v1::TASK_FAILED:
-    case mesos::v1::TASK_KILLED:
-    case mesos::v1::TASK_ERROR:
-    case mesos::v1::TASK_LOST:
-    case mesos::v1::TASK_DROPPED:
-    case mesos::v1::TASK_GONE:
-    case mesos::v1::TASK_GONE_BY_OPERATOR:
-      return true;
-    default:
-      return false;
-  }
-}
-
 std::string formatStatus(const mesos::v1::TaskStatus& status) {
   std::string out = "Received status update " + mesos::v1::TaskState_Name(status.state()) +
                     " for task '" + status.task_id().value() + "'\n";

@@ -10,6 +10,7 @@
 #include "common/flags.h"
 #include "common/http_client.h"
 #include "common/result.h"
+#include "common/task_state.h"
 #include "common/units.h"
 #include "mesos/v1/mesos.pb.h"
 
@@ -64,9 +65,6 @@ Result<mesos::v1::TaskInfo> parseTaskFlag(const std::string& value);
 std::optional<mesos::v1::TaskInfo> matchOffer(const mesos::v1::TaskInfo& task,
                                               const mesos::v1::Offer& offer,
                                               const std::string& role);
-
-// Mesos's terminal states (TASK_UNREACHABLE and TASK_UNKNOWN are not terminal).
-bool isTerminal(mesos::v1::TaskState state);
 
 // "Received status update TASK_RUNNING for task 't'" and the message / source /
 // reason / healthy lines that apply, each ending in a newline.

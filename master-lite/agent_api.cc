@@ -2,6 +2,7 @@
 // SUBSCRIBEs on a long-lived RecordIO stream of AgentEvents and POSTs its other calls.
 #include <random>
 
+#include "common/ids.h"
 #include "common/logging.h"
 #include "common/recordio.h"
 #include "common/version.h"
@@ -17,15 +18,6 @@ using mesos::v1::TaskStatus;
 namespace {
 
 constexpr uint32_t kProtocolVersion = internal::CURRENT_PROTOCOL_VERSION;
-
-std::string streamUuid() {
-  std::random_device device;
-  std::uniform_int_distribution<int> hex(0, 15);
-  std::string uuid;
-  for (int i = 0; i < 36; ++i)
-    uuid += (i == 8 || i == 13 || i == 18 || i == 23) ? '-' : "0123456789abcdef"[hex(device)];
-  return uuid;
-}
 
 // The role a re-registered task was allocated to.
 std::string taskRole(const mesos::v1::Task& task, const mesos::v1::FrameworkInfo* framework) {
@@ -256,7 +248,7 @@ void Master::subscribeAgent(const AgentCall& call, const http::Request& request,
     }
   }
 
-  const std::string streamId = streamUuid();
+  const std::string streamId = randomUuid();
   agent->streamId = streamId;
   http::Headers headers;
   headers["Content-Type"] = std::string(api::kProtobufType);

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <random>
 
+#include "common/ids.h"
 #include "common/logging.h"
 #include "common/recordio.h"
 #include "common/version.h"
@@ -23,22 +24,6 @@ double now() {
   return duration<double>(system_clock::now().time_since_epoch()).count();
 }
 
-bool isTerminal(TaskState state) {
-  switch (state) {
-    case mesos::v1::TASK_FINISHED:
-    case mesos::v1::TASK_FAILED:
-    case mesos::v1::TASK_KILLED:
-    case mesos::v1::TASK_ERROR:
-    case mesos::v1::TASK_LOST:
-    case mesos::v1::TASK_DROPPED:
-    case mesos::v1::TASK_GONE:
-    case mesos::v1::TASK_GONE_BY_OPERATOR:
-      return true;
-    default:
-      return false;
-  }
-}
-
 std::map<std::string, double> parseWeights(const std::string& text) {
   std::map<std::string, double> weights;
   size_t start = 0;
@@ -53,20 +38,6 @@ std::map<std::string, double> parseWeights(const std::string& text) {
 }
 
 namespace {
-
-std::string randomUuid() {
-  std::random_device device;
-  std::uniform_int_distribution<int> hex(0, 15);
-  std::string uuid;
-  for (int i = 0; i < 36; ++i) {
-    if (i == 8 || i == 13 || i == 18 || i == 23) {
-      uuid += '-';
-    } else {
-      uuid += "0123456789abcdef"[hex(device)];
-    }
-  }
-  return uuid;
-}
 
 std::chrono::nanoseconds toNanos(const Duration& duration) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(duration.value);

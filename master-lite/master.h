@@ -24,6 +24,7 @@
 #include "common/api_codec.h"
 #include "common/http_server.h"
 #include "common/resources.h"
+#include "common/task_state.h"
 #include "master-lite/allocator.h"
 #include "master-lite/master_flags.h"
 #include "mesolite/internal.pb.h"
@@ -255,7 +256,5 @@ std::map<std::string, double> parseWeights(const std::string& text);
 
 // Seconds since the epoch, as Mesos's timestamps.
 double now();
-
-bool isTerminal(mesos::v1::TaskState state);
 
 }  // namespace mesolite::master

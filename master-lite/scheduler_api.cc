@@ -3,6 +3,7 @@
 // missing or wrong Mesos-Stream-Id) or 403 (the framework is not subscribed).
 #include <random>
 
+#include "common/ids.h"
 #include "common/logging.h"
 #include "common/recordio.h"
 #include "master-lite/master.h"
@@ -19,15 +20,6 @@ namespace {
 
 constexpr double kHeartbeatSeconds = 15;
 constexpr double kDefaultRefuseSeconds = 5;
-
-std::string streamUuid() {
-  std::random_device device;
-  std::uniform_int_distribution<int> hex(0, 15);
-  std::string uuid;
-  for (int i = 0; i < 36; ++i)
-    uuid += (i == 8 || i == 13 || i == 18 || i == 23) ? '-' : "0123456789abcdef"[hex(device)];
-  return uuid;
-}
 
 bool hasCapability(const mesos::v1::FrameworkInfo& info,
                    mesos::v1::FrameworkInfo::Capability::Type type) {
@@ -218,7 +210,7 @@ void Master::subscribeFramework(const Call& call, api::CallTypes types,
   framework->connected = true;
   framework->active = true;
   framework->contentType = types.response;
-  framework->streamId = streamUuid();
+  framework->streamId = randomUuid();
   counters_.frameworkSubscriptions++;
 
   http::Headers headers;

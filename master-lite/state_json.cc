@@ -21,6 +21,25 @@ mesos::v1::TimeInfo timeInfo(double seconds) {
   return time;
 }
 
+// "[31000-32000, 40000-40010]", as Mesos's JSON model writes ranges.
+std::string rangesText(const mesos::v1::Value::Ranges& ranges) {
+  std::string text = "[";
+  for (const auto& range : ranges.range()) {
+    if (text.size() > 1) text += ", ";
+    text += std::to_string(range.begin()) + "-" + std::to_string(range.end());
+  }
+  return text + "]";
+}
+
+std::string setText(const mesos::v1::Value::Set& set) {
+  std::string text = "{";
+  for (const auto& item : set.item()) {
+    if (text.size() > 1) text += ",";
+    text += item;
+  }
+  return text + "}";
+}
+
 // Mesos's JSON "model" of resources: scalars by name, ranges "[a-b, c-d]", sets "{a,b}".
 json model(const Resources& resources) {
   json out = {{"cpus", 0}, {"mem", 0}, {"disk", 0}, {"gpus", 0}};
@@ -30,24 +49,12 @@ json model(const Resources& resources) {
       case mesos::v1::Value::SCALAR:
         out[name] = out.value(name, 0.0) + resource.scalar().value();
         break;
-      case mesos::v1::Value::RANGES: {
-        std::string text = "[";
-        for (const auto& range : resource.ranges().range()) {
-          if (text.size() > 1) text += ", ";
-          text += std::to_string(range.begin()) + "-" + std::to_string(range.end());
-        }
-        out[name] = text + "]";
+      case mesos::v1::Value::RANGES:
+        out[name] = rangesText(resource.ranges());
         break;
-      }
-      case mesos::v1::Value::SET: {
-        std::string text = "{";
-        for (const auto& item : resource.set().item()) {
-          if (text.size() > 1) text += ",";
-          text += item;
-        }
-        out[name] = text + "}";
+      case mesos::v1::Value::SET:
+        out[name] = setText(resource.set());
         break;
-      }
       default:
         break;
     }
@@ -73,24 +80,12 @@ json modelAttributes(const mesos::v1::AgentInfo& info) {
       case mesos::v1::Value::TEXT:
         out[attribute.name()] = attribute.text().value();
         break;
-      case mesos::v1::Value::RANGES: {
-        std::string text = "[";
-        for (const auto& range : attribute.ranges().range()) {
-          if (text.size() > 1) text += ", ";
-          text += std::to_string(range.begin()) + "-" + std::to_string(range.end());
-        }
-        out[attribute.name()] = text + "]";
+      case mesos::v1::Value::RANGES:
+        out[attribute.name()] = rangesText(attribute.ranges());
         break;
-      }
-      case mesos::v1::Value::SET: {
-        std::string text = "{";
-        for (const auto& item : attribute.set().item()) {
-          if (text.size() > 1) text += ",";
-          text += item;
-        }
-        out[attribute.name()] = text + "}";
+      case mesos::v1::Value::SET:
+        out[attribute.name()] = setText(attribute.set());
         break;
-      }
     }
   }
   return out;
