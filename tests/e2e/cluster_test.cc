@@ -205,7 +205,8 @@ TEST_F(Cluster, MesosExecuteRunsATaskToTaskFinished) {
 }
 
 TEST_F(Cluster, NonZeroExitIsTaskFailedWithTheExitCode) {
-  auto result = execute({"--name=failing", "--command=exit 7"});
+  // In JSON this time: the scheduler API speaks both.
+  auto result = execute({"--name=failing", "--command=exit 7", "--content_type=json"});
   EXPECT_EQ(result.exitCode(), 1) << result.out;
   EXPECT_NE(result.out.find("TASK_FAILED"), std::string::npos) << result.out;
   EXPECT_NE(result.out.find("Command exited with status 7"), std::string::npos) << result.out;
