@@ -24,6 +24,12 @@ int main(int argc, char** argv) {
     std::cerr << "mesos-master: --quorum is needed with --zk\n";
     return 1;
   }
+  if (flags.zk) {
+    // Better to refuse than to run as a leader that other masters do not know about.
+    std::cerr << "mesos-master: --zk: leader election in ZooKeeper is not built yet; run one "
+                 "master without --zk\n";
+    return 1;
+  }
   if (auto logging = log::setup("mesos-master", flags.logging_level, flags.log_dir); !logging) {
     std::cerr << "mesos-master: " << logging.error().message << "\n";
     return 1;

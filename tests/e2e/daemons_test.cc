@@ -125,6 +125,14 @@ TEST(MasterFlags, BadWeightsAreNamed) {
   EXPECT_NE(weights.err.find("ops=two"), std::string::npos) << weights.err;
 }
 
+TEST(MasterFlags, ZooKeeperIsRefusedUntilElectionIsBuilt) {
+  auto zk = run({masterPath(), "--registry=in_memory", "--zk=zk://127.0.0.1:2181/mesos",
+                 "--quorum=1"});
+  EXPECT_EQ(zk.exitCode(), 1);
+  EXPECT_NE(zk.err.find("--zk"), std::string::npos) << zk.err;
+  EXPECT_NE(zk.err.find("not built yet"), std::string::npos) << zk.err;
+}
+
 // Starts a daemon on 127.0.0.1 with a free port and learns the port from its log.
 struct RunningDaemon {
   std::unique_ptr<Subprocess> process;
