@@ -145,6 +145,10 @@ void Master::subscribeAgent(const AgentCall& call, const http::Request& request,
   agent->info = info;
   agent->total = *total;
   agent->version = subscribe.version();
+  // "127.0.0.1:41234" or "[::1]:41234": the address without the port.
+  agent->ip = request.remote.substr(0, request.remote.rfind(':'));
+  if (agent->ip.size() > 2 && agent->ip.front() == '[')
+    agent->ip = agent->ip.substr(1, agent->ip.size() - 2);
   agent->capabilities.assign(subscribe.capabilities().begin(), subscribe.capabilities().end());
   agent->reachable = true;
   agent->awaitingPong = false;

@@ -46,7 +46,7 @@ std::chrono::nanoseconds toNanos(const Duration& duration) {
 }  // namespace
 
 std::string Master::Agent::pid() const {
-  return "slave(1)@" + info.hostname() + ":" + std::to_string(info.port());
+  return "slave(1)@" + (ip.empty() ? info.hostname() : ip) + ":" + std::to_string(info.port());
 }
 
 Master::Master(asio::io_context& io, const MasterFlags& flags, Options options)

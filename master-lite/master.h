@@ -106,6 +106,7 @@ class Master {
     mesos::v1::AgentInfo info;  // id set
     Resources total;
     std::string version;
+    std::string ip;  // where its SUBSCRIBE came from, as Mesos's agent pids name it
     std::vector<mesos::v1::AgentInfo::Capability> capabilities;
     double registeredTime = 0;
     double reregisteredTime = 0;

@@ -556,6 +556,8 @@ TEST(Master, OperatorApiDescribesTheCluster) {
   }
   EXPECT_EQ(master.getJson("/master/tasks")["tasks"][0]["id"], "watched");
   EXPECT_EQ(master.getJson("/master/slaves")["slaves"][0]["hostname"], "fake-agent");
+  // Tools reach agents through the pid, which holds the address the agent came from.
+  EXPECT_EQ(master.getJson("/master/slaves")["slaves"][0]["pid"], "slave(1)@127.0.0.1:5051");
 
   mesos::v1::master::Call teardown;
   teardown.set_type(mesos::v1::master::Call::TEARDOWN);
