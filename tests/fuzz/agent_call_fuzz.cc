@@ -9,8 +9,10 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "common/api_codec.h"
+#include "common/protobuf_json.h"
 #include "common/resources.h"
 #include "mesolite/internal.pb.h"
 
@@ -33,6 +35,23 @@ bool isUtf8(const nlohmann::json& json) {
   }
 }
 
+bool hasUnknownFields(const google::protobuf::Message& message) {
+  const google::protobuf::Reflection* reflection = message.GetReflection();
+  if (!reflection->GetUnknownFields(message).empty()) return true;
+  std::vector<const google::protobuf::FieldDescriptor*> fields;
+  reflection->ListFields(message, &fields);
+  for (const auto* field : fields) {
+    if (field->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) continue;
+    if (field->is_repeated()) {
+      for (int i = 0; i < reflection->FieldSize(message, field); ++i)
+        if (hasUnknownFields(reflection->GetRepeatedMessage(message, field, i))) return true;
+    } else if (hasUnknownFields(reflection->GetMessage(message, field))) {
+      return true;
+    }
+  }
+  return false;
+}
+
 // As the master does: validated and normalised, then the same once more from its
 // own protobuf and text forms.
 void checkResources(const google::protobuf::RepeatedPtrField<mesos::v1::Resource>& protos,
@@ -44,16 +63,18 @@ void checkResources(const google::protobuf::RepeatedPtrField<mesos::v1::Resource
   }
   mesolite::Result<Resources> again = Resources::fromProtos(resources->toProtos());
   require(again.ok() && *again == *resources);
+  // Its text or JSON form reads back as its JSON mapping, which is the resources
+  // themselves unless the JSON mapping loses something: protobuf lets strings that are
+  // not UTF-8 through (they come out with U+FFFD) and keeps unknown fields (dropped).
+  mesolite::Result<Resources> normalised =
+      Resources::parseJson(mesolite::dumpJson(resources->toJson()));
+  require(normalised.ok());
   mesolite::Result<Resources> reread = Resources::parse(resources->toString());
-  require(reread.ok());
-  if (isUtf8(resources->toJson())) {
-    require(*reread == *resources);
-  } else {
-    // Strings that are not UTF-8 (protobuf lets them through, like Mesos) come out of
-    // the JSON form with U+FFFD in place of the bad bytes: lossy once, then stable.
-    mesolite::Result<Resources> twice = Resources::parse(reread->toString());
-    require(twice.ok() && *twice == *reread);
-  }
+  require(reread.ok() && *reread == *normalised);
+  bool lossless = isUtf8(resources->toJson());
+  for (const mesos::v1::Resource& resource : *resources)
+    lossless &= !hasUnknownFields(resource);
+  if (lossless) require(*normalised == *resources);
   require((*resources + *resources).contains(*resources));
   require((*resources - *resources).empty());
   // What the master accounts for a re-registered task: allocated to its role, the same
