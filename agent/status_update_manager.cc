@@ -5,6 +5,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <limits>
 
 #include "common/fs.h"
 #include "common/logging.h"
@@ -35,13 +36,7 @@ bool isTerminalState(mesos::v1::TaskState state) {
 namespace {
 
 Result<void> appendRecord(const std::string& path, const StatusUpdateRecord& record) {
-  std::string bytes;
-  record.SerializeToString(&bytes);
-  const uint32_t size = uint32_t(bytes.size());
-  std::string framed;
-  for (int i = 0; i < 4; ++i)
-    framed.push_back(char((size >> (8 * i)) & 0xff));
-  framed += bytes;
+  const std::string framed = frameUpdateRecord(record);
 
   const std::string dir = path.substr(0, path.rfind('/'));
   if (auto made = fs::makeDirectories(dir); !made) return made;
@@ -69,30 +64,42 @@ Result<void> appendRecord(const std::string& path, const StatusUpdateRecord& rec
 
 }  // namespace
 
-Result<ReplayedUpdates> replayUpdates(const std::string& path) {
-  auto bytes = fs::readFile(path);
-  if (!bytes) return bytes.error();
+std::string frameUpdateRecord(const StatusUpdateRecord& record) {
+  const std::string bytes = record.SerializeAsString();
+  const uint32_t size = uint32_t(bytes.size());
+  std::string framed;
+  framed.reserve(4 + bytes.size());
+  for (int i = 0; i < 4; ++i)
+    framed.push_back(char((size >> (8 * i)) & 0xff));
+  framed += bytes;
+  return framed;
+}
+
+Result<ReplayedUpdates> replayUpdateLog(std::string_view bytes) {
   ReplayedUpdates replayed;
   std::deque<StatusUpdate> queue;
   size_t offset = 0;
-  while (offset < bytes->size()) {
-    if (bytes->size() - offset < 4) {
+  while (offset < bytes.size()) {
+    if (bytes.size() - offset < 4) {
       replayed.truncated = true;
       break;
     }
     uint32_t size = 0;
     for (int i = 0; i < 4; ++i)
-      size |= uint32_t(uint8_t((*bytes)[offset + size_t(i)])) << (8 * i);
-    if (bytes->size() - offset - 4 < size) {
+      size |= uint32_t(uint8_t(bytes[offset + size_t(i)])) << (8 * i);
+    if (bytes.size() - offset - 4 < size) {
       replayed.truncated = true;
       break;
     }
+    const std::string where = "record at byte " + std::to_string(offset);
     StatusUpdateRecord record;
-    if (!record.ParseFromArray(bytes->data() + offset + 4, int(size))) {
-      return Error(path + ": record at byte " + std::to_string(offset) + " is not readable");
+    if (size > uint32_t(std::numeric_limits<int>::max()) ||
+        !record.ParseFromArray(bytes.data() + offset + 4, int(size))) {
+      return Error(where + " (" + std::to_string(size) +
+                   " bytes) is not a readable StatusUpdateRecord");
     }
-    offset += 4 + size;
-    if (record.type() == StatusUpdateRecord::UPDATE && record.has_update()) {
+    if (record.type() == StatusUpdateRecord::UPDATE) {
+      if (!record.has_update()) return Error(where + " is an UPDATE without its update");
       replayed.latestState = record.update().status().state();
       replayed.latestStatus = record.update().status();
       queue.push_back(record.update());
@@ -102,13 +109,24 @@ Result<ReplayedUpdates> replayUpdates(const std::string& path) {
         queue.pop_front();
       }
     } else {
-      return Error(path + ": record at byte " + std::to_string(offset) + " has no known type");
+      return Error(where + " has no known type (" +
+                   std::to_string(static_cast<int>(record.type())) + ")");
     }
+    offset += 4 + size;
   }
-  if (replayed.truncated) {
-    log::warn("{}: ignoring a truncated last record at byte {}", path, offset);
-  }
+  replayed.validBytes = offset;
   replayed.pending.assign(queue.begin(), queue.end());
+  return replayed;
+}
+
+Result<ReplayedUpdates> replayUpdates(const std::string& path) {
+  auto bytes = fs::readFile(path);
+  if (!bytes) return bytes.error();
+  auto replayed = replayUpdateLog(*bytes);
+  if (!replayed) return replayed.error().wrap(path);
+  if (replayed->truncated) {
+    log::warn("{}: ignoring a truncated last record at byte {}", path, replayed->validBytes);
+  }
   return replayed;
 }
 

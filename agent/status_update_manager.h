@@ -12,10 +12,12 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "common/result.h"
+#include "mesolite/checkpoint.pb.h"
 #include "mesolite/internal.pb.h"
 
 namespace boost::asio {
@@ -33,12 +35,20 @@ struct ReplayedUpdates {
   std::optional<mesos::v1::TaskStatus> latestStatus;
   bool terminalAcknowledged = false;
   bool truncated = false;  // the last record was cut short (crash while appending)
+  size_t validBytes = 0;   // length of the whole records: where a truncated tail starts
 };
 
 // Reads a task.updates log: records are a 4-byte little-endian length and a
 // serialized mesolite.checkpoint.StatusUpdateRecord. A truncated last record is
 // ignored (with a warning); a corrupt record before the end is an error.
 Result<ReplayedUpdates> replayUpdates(const std::string& path);
+
+// The same for the log's bytes, without touching the disk or logging; errors name the
+// byte offset of the bad record.
+Result<ReplayedUpdates> replayUpdateLog(std::string_view bytes);
+
+// One record as appended to a task.updates log: its length, then its bytes.
+std::string frameUpdateRecord(const checkpoint::StatusUpdateRecord& record);
 
 struct StatusUpdateManagerOptions {
   std::chrono::milliseconds initialRetry{std::chrono::seconds(10)};

@@ -115,7 +115,10 @@ Result<TaskInfo> parseTaskFlag(const std::string& value) {
     return Error("--task: the TaskInfo needs exactly one of 'command' and 'executor'");
   }
   if (task.resources().empty()) return Error("--task: the TaskInfo has no resources");
-  if (auto r = Resources::fromProtos(task.resources()); !r) return r.error().wrap("--task");
+  auto resources = Resources::fromProtos(task.resources());
+  if (!resources) return resources.error().wrap("--task");
+  // cpus:0 and the like are dropped: no offer would ever match such a task.
+  if (resources->empty()) return Error("--task: the TaskInfo's resources are all empty");
   return task;
 }
 

@@ -135,6 +135,15 @@ TEST(ExecuteFlags, ErrorsNameTheFlag) {
       HasSubstr("--framework_capabilities: unknown capability 'NOPE'"));
   EXPECT_THAT(errorOf({"--master=h:1", "--task={\"name\":\"x\"}"}), HasSubstr("--task"));
   EXPECT_THAT(errorOf({"--master=h:1", "--task=/nonexistent/task.json"}), HasSubstr("--task"));
+  // Found by execute_flags_fuzz: resources that are all zero were accepted, and then no
+  // offer ever matched (mesos-execute waited for ever). --resources=cpus:0 is refused too.
+  EXPECT_THAT(errorOf({"--master=h:1",
+                       "--task={\"name\":\"t\",\"task_id\":{\"value\":\"t\"},"
+                       "\"command\":{\"value\":\"true\"},\"resources\":[{\"name\":\"cpus\","
+                       "\"type\":\"SCALAR\",\"scalar\":{\"value\":0}}]}"}),
+              HasSubstr("--task: the TaskInfo's resources are all empty"));
+  EXPECT_THAT(errorOf({"--master=h:1", "--name=t", "--command=true", "--resources=cpus:0"}),
+              HasSubstr("--resources: no resources given"));
   // FlagSet's own checks: a Duration that does not parse names the flag too.
   EXPECT_THAT(errorOf({"--master=h:1", "--name=t", "--command=true", "--kill_after=soon"}),
               HasSubstr("--kill_after"));

@@ -236,6 +236,59 @@ TEST_F(StatusUpdateManagerTest, CorruptRecordBeforeTheEndIsAnError) {
   EXPECT_NE(replayed.error().message.find(log), std::string::npos) << replayed.error().message;
 }
 
+TEST(ReplayUpdateLogTest, ReplaysBytesAsTheFileWouldBe) {
+  checkpoint::StatusUpdateRecord first;
+  first.set_type(checkpoint::StatusUpdateRecord::UPDATE);
+  *first.mutable_update() = makeUpdate("t", mesos::v1::TASK_RUNNING, "u1");
+  checkpoint::StatusUpdateRecord second = first;
+  *second.mutable_update() = makeUpdate("t", mesos::v1::TASK_FINISHED, "u2");
+  checkpoint::StatusUpdateRecord ack;
+  ack.set_type(checkpoint::StatusUpdateRecord::ACK);
+  ack.set_uuid("u1");
+  const std::string log =
+      frameUpdateRecord(first) + frameUpdateRecord(second) + frameUpdateRecord(ack);
+
+  auto replayed = replayUpdateLog(log);
+  ASSERT_TRUE(replayed) << replayed.error().message;
+  EXPECT_FALSE(replayed->truncated);
+  EXPECT_EQ(replayed->validBytes, log.size());
+  ASSERT_EQ(replayed->pending.size(), 1u);
+  EXPECT_EQ(replayed->pending[0].uuid(), "u2");
+  EXPECT_EQ(*replayed->latestState, mesos::v1::TASK_FINISHED);
+
+  // Cut inside the ACK: it is a truncated tail, and u1 is pending again.
+  auto cut = replayUpdateLog(std::string_view(log).substr(0, log.size() - 3));
+  ASSERT_TRUE(cut) << cut.error().message;
+  EXPECT_TRUE(cut->truncated);
+  EXPECT_EQ(cut->validBytes, log.size() - frameUpdateRecord(ack).size());
+  EXPECT_EQ(cut->pending.size(), 2u);
+}
+
+TEST(ReplayUpdateLogTest, ErrorsNameTheRecordsOffset) {
+  checkpoint::StatusUpdateRecord update;
+  update.set_type(checkpoint::StatusUpdateRecord::UPDATE);
+  *update.mutable_update() = makeUpdate("t", mesos::v1::TASK_RUNNING, "u1");
+  const std::string good = frameUpdateRecord(update);
+  const std::string at = "record at byte " + std::to_string(good.size());
+
+  auto junk = replayUpdateLog(good + std::string("\x01\0\0\0\xff", 5) + good);
+  ASSERT_FALSE(junk);
+  EXPECT_NE(junk.error().message.find(at), std::string::npos) << junk.error().message;
+
+  checkpoint::StatusUpdateRecord empty;
+  empty.set_type(checkpoint::StatusUpdateRecord::UPDATE);
+  auto noUpdate = replayUpdateLog(good + frameUpdateRecord(empty));
+  ASSERT_FALSE(noUpdate);
+  EXPECT_NE(noUpdate.error().message.find(at + " is an UPDATE without its update"),
+            std::string::npos)
+      << noUpdate.error().message;
+
+  auto untyped = replayUpdateLog(good + frameUpdateRecord(checkpoint::StatusUpdateRecord()));
+  ASSERT_FALSE(untyped);
+  EXPECT_NE(untyped.error().message.find(at + " has no known type"), std::string::npos)
+      << untyped.error().message;
+}
+
 TEST_F(StatusUpdateManagerTest, MissingLogNamesThePath) {
   auto replayed = replayUpdates(dir_ + "/nope/task.updates");
   ASSERT_FALSE(replayed);
