@@ -32,6 +32,7 @@ struct Containerizer::Container {
   isolation::ContainerSpec spec;
   std::string runtimeDir;
   pid_t supervisorPid = 0;
+  std::optional<uint64_t> supervisorStartTime;  // tells it from a later process of its pid
   bool supervisorIsChild = false;
   std::unique_ptr<asio::posix::stream_descriptor> supervisorExit;  // a pidfd
   std::optional<isolation::Limitation> limitation;
@@ -246,6 +247,11 @@ Result<void> Containerizer::start(Container& container, const mesos::v1::Command
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
   posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  // Nothing else of the agent's reaches the launcher: Asio opens sockets without
+  // close-on-exec, and a socket still open in a child keeps its epoll registration in
+  // the agent alive after the agent closes it, so its events would reach whatever
+  // descriptor reuses the slot (seen as a supervisor "exiting" while it runs).
+  posix_spawn_file_actions_addclosefrom_np(&actions, 4);
   posix_spawnattr_t attributes;
   posix_spawnattr_init(&attributes);
   sigset_t none;
@@ -281,7 +287,8 @@ Result<void> Containerizer::start(Container& container, const mesos::v1::Command
 
   container.supervisorPid = pid;
   container.supervisorIsChild = true;
-  if (auto start = startTime(pid)) {
+  container.supervisorStartTime = startTime(pid);
+  if (auto start = container.supervisorStartTime) {
     (void)fs::writeFileAtomically(container.path("supervisor.pid"),
                                   std::to_string(pid) + " " + std::to_string(*start) + "\n");
   }
@@ -315,8 +322,22 @@ void Containerizer::onSupervisorExit(const std::string& id) {
   auto it = containers_.find(id);
   if (it == containers_.end() || it->second->termination) return;
   Container& container = *it->second;
-  int supervisorStatus = 0;
-  if (container.supervisorIsChild) waitpid(container.supervisorPid, &supervisorStatus, 0);
+  // Only a supervisor that is really gone counts: a wake-up while it runs (which should
+  // not happen, but would otherwise block the agent in waitpid) re-arms the watch.
+  if (container.supervisorIsChild) {
+    int supervisorStatus = 0;
+    pid_t reaped = waitpid(container.supervisorPid, &supervisorStatus, WNOHANG);
+    while (reaped < 0 && errno == EINTR)
+      reaped = waitpid(container.supervisorPid, &supervisorStatus, WNOHANG);
+    if (reaped == 0) {
+      log::warn("container {}: woken while its supervisor {} runs; watching it again", id,
+                container.supervisorPid);
+      return watchSupervisor(container);
+    }
+  } else if (container.supervisorPid > 0 && ::kill(container.supervisorPid, 0) == 0 &&
+             startTime(container.supervisorPid) == container.supervisorStartTime) {
+    return watchSupervisor(container);
+  }
   container.supervisorExit.reset();
 
   std::optional<launcher::Termination> ended;
@@ -535,6 +556,7 @@ Result<void> Containerizer::recover() {
       continue;
     }
     container->supervisorPid = pid;
+    container->supervisorStartTime = start;
     if (options_.recoverByCleanup) {
       log::info("container {}: killing it (--recover=cleanup)", id);
       container->killed = true;

@@ -1,6 +1,7 @@
 #include "agent/master_connection.h"
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "common/logging.h"
@@ -108,9 +109,40 @@ void MasterConnection::onData(uint64_t attempt, std::string_view data) {
   for (const std::string& record : *records) {
     AgentEvent event;
     if (!event.ParseFromString(record)) return disconnect("an event is not a valid AgentEvent");
-    handle(attempt, event);
-    if (attempt != attempt_) return;  // the handler dropped this stream
+    // Acknowledgements and pings are cheap and touch no task's order: they go ahead of
+    // a burst of RUN_TASKs, so the tasks launched first report RUNNING without waiting
+    // for the whole burst (each update waits for the ack of the one before).
+    const bool urgent =
+        event.type() == AgentEvent::ACKNOWLEDGE_UPDATE || event.type() == AgentEvent::PING;
+    (urgent ? urgent_ : pending_).push_back(std::move(event));
   }
+  if ((!pending_.empty() || !urgent_.empty()) && !draining_) {
+    draining_ = true;
+    asio::post(io_, [this, alive = std::weak_ptr<bool>(alive_), attempt] {
+      if (alive.lock()) drain(attempt);
+    });
+  }
+}
+
+// One event per turn of the event loop: a burst of RUN_TASKs (an ACCEPT of many tasks)
+// must not hold back the status updates of the tasks launched first.
+void MasterConnection::drain(uint64_t attempt) {
+  auto& queue = urgent_.empty() ? pending_ : urgent_;
+  if (attempt != attempt_ || queue.empty()) {
+    draining_ = false;
+    return;
+  }
+  AgentEvent event = std::move(queue.front());
+  queue.pop_front();
+  handle(attempt, event);
+  // Done, or the handler dropped the stream.
+  if (attempt != attempt_ || (pending_.empty() && urgent_.empty())) {
+    draining_ = false;
+    return;
+  }
+  asio::post(io_, [this, alive = std::weak_ptr<bool>(alive_), attempt] {
+    if (alive.lock()) drain(attempt);
+  });
 }
 
 void MasterConnection::onEnd(uint64_t attempt, Result<void> end) {
@@ -191,6 +223,9 @@ void MasterConnection::disconnect(const std::string& why) {
   const bool was = subscribed_;
   ++attempt_;  // every callback of the old stream is stale from now on
   subscribed_ = false;
+  pending_.clear();
+  urgent_.clear();
+  draining_ = false;
   pingTimer_->cancel();
   if (stream_) {
     auto stream = std::move(stream_);

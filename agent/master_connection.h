@@ -6,6 +6,7 @@
 
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -67,6 +68,7 @@ class MasterConnection {
   void onData(uint64_t attempt, std::string_view data);
   void onEnd(uint64_t attempt, Result<void> end);
   void handle(uint64_t attempt, const internal::AgentEvent& event);
+  void drain(uint64_t attempt);
   void disconnect(const std::string& why);
   void armPingTimer();
 
@@ -78,6 +80,9 @@ class MasterConnection {
   std::unique_ptr<boost::asio::steady_timer> pingTimer_;
   std::shared_ptr<http::StreamHandle> stream_;
   std::optional<recordio::Decoder> decoder_;
+  std::deque<internal::AgentEvent> pending_;  // received, not yet handled, in order
+  std::deque<internal::AgentEvent> urgent_;   // acknowledgements and pings: handled first
+  bool draining_ = false;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // for late callbacks
   uint64_t attempt_ = 0;  // the current subscription; callbacks of older ones are stale
   int headStatus_ = 0;

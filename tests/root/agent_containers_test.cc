@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -228,6 +229,41 @@ TEST_F(AgentContainers, ForkBombIsContainedAndTheAgentStaysResponsive) {
   EXPECT_EQ(kill("bomb").status, 200);
   json end = wait("bomb");
   EXPECT_EQ(end["state"], "TASK_KILLED") << end.dump();
+}
+
+TEST_F(AgentContainers, ConcurrentLaunchesAllRunAndTheAgentKeepsAnswering) {
+  // Launches in flight together once left the agent waiting in waitpid on a supervisor
+  // that still ran (a socket inherited by a launcher woke the wrong watch).
+  startAgent({"--isolation=cgroups/cpu,cgroups/mem,cgroups/pids"});
+  constexpr int kThreads = 8;
+  constexpr int kEach = 4;
+  for (int t = 0; t < kThreads; ++t)
+    for (int i = 0; i < kEach; ++i)
+      launched_.push_back("c" + std::to_string(t * kEach + i));
+  std::vector<std::thread> threads;
+  std::atomic<int> accepted{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        const std::string id = "c" + std::to_string(t * kEach + i);
+        json launch = {
+            {"container_id", {{"value", id}}},
+            {"command", {{"shell", true}, {"value", "sleep 60"}}},
+            {"resources", {{{"name", "mem"}, {"type", "SCALAR"}, {"scalar", {{"value", 32}}}}}}};
+        auto response = call({{"type", "LAUNCH_CONTAINER"}, {"launch_container", launch}}, 20s);
+        if (response.status == 200) ++accepted;
+      }
+    });
+  }
+  for (auto& thread : threads)
+    thread.join();
+  EXPECT_EQ(accepted, kThreads * kEach);
+  json listed = containers();
+  EXPECT_EQ(listed.size(), size_t(kThreads * kEach)) << listed.dump();
+  for (const std::string& id : launched_) {
+    EXPECT_EQ(kill(id).status, 200) << id;
+    EXPECT_EQ(wait(id)["state"], "TASK_KILLED") << id;
+  }
 }
 
 TEST_F(AgentContainers, CfsQuotaHoldsABusyLoopNearHalfACpu) {
