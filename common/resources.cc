@@ -280,6 +280,8 @@ Result<void> validateDiskAndSharing(const Resource& resource) {
 // Validates a resource in the refined format.
 Result<void> validateUpgraded(const Resource& resource) {
   if (resource.name().empty()) return Error("empty resource name");
+  // Binary protobuf may carry any bytes; names must survive the JSON every API writes.
+  if (!values::isValidUtf8(resource.name())) return Error("resource name is not valid UTF-8");
   if (!Value::Type_IsValid(resource.type())) {
     return Error("unknown type " + std::to_string(static_cast<int>(resource.type())));
   }

@@ -263,6 +263,17 @@ TEST(ResourcesParseJson, FromProtosValidatesAndNormalises) {
   EXPECT_FALSE(Resources::validate(*cpus).ok());
 }
 
+TEST(ResourcesParseJson, FromProtosRefusesNamesThatAreNotUtf8) {
+  google::protobuf::RepeatedPtrField<Resource> protos;
+  Resource* odd = protos.Add();
+  odd->set_name("cp\xffus");  // binary protobuf can carry it; no JSON answer could
+  odd->set_type(Value::SCALAR);
+  odd->mutable_scalar()->set_value(1);
+  auto refused = Resources::fromProtos(protos);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(refused.error().message, HasSubstr("not valid UTF-8"));
+}
+
 // ---------------------------------------------------------------------------
 // Output.
 
