@@ -100,6 +100,8 @@ class Exchange : public StreamHandle, public std::enable_shared_from_this<Exchan
             if (connectError) {
               return self->fail("cannot connect to " + self->endpoint_.toString(), connectError);
             }
+            beast::error_code ignored;  // small calls go out at once (see the server)
+            self->stream_.socket().set_option(tcp::no_delay(true), ignored);
             self->write();
           });
         });

@@ -232,7 +232,13 @@ class Session : public Responder::Connection,
 void Server::Impl::accept() {
   acceptor.async_accept([self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted || !self->acceptor.is_open()) return;
-    if (!ec) std::make_shared<Session>(std::move(socket), self)->start();
+    if (!ec) {
+      // Event streams write many small records: Nagle would hold each one back until
+      // the peer acknowledged the last (seen as RUN_TASKs trickling to an agent).
+      beast::error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
+      std::make_shared<Session>(std::move(socket), self)->start();
+    }
     self->accept();
   });
 }
