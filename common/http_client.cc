@@ -158,8 +158,34 @@ class Exchange : public StreamHandle, public std::enable_shared_from_this<Exchan
           }
           if (ec == bhttp::error::need_buffer) ec = {};
           if (ec) return self->fail("stream from " + self->endpoint_.toString() + " ended", ec);
+          if (!self->parseBuffered()) return;
           self->readBody();
         });
+  }
+
+  // Beast's read hands over one chunk per completion, and each completion is one turn of
+  // the event loop. A burst of records (RUN_TASKs, and the acknowledgements queued behind
+  // them) would then trickle in one per turn while the consumer works; so whatever is
+  // already buffered is parsed now. False when the stream ended or failed here.
+  bool parseBuffered() {
+    while (!streamParser_.is_done() && buffer_.size() > 0 && !cancelled_) {
+      auto& body = streamParser_.get().body();
+      body.data = chunk_.data();
+      body.size = chunk_.size();
+      beast::error_code ec;
+      const size_t used = streamParser_.put(buffer_.data(), ec);
+      buffer_.consume(used);
+      const size_t got = chunk_.size() - streamParser_.get().body().size;
+      if (got > 0 && streamed_.onData) streamed_.onData(std::string_view(chunk_.data(), got));
+      if (ec == bhttp::error::need_more) return true;  // the rest is still on the wire
+      if (ec == bhttp::error::need_buffer) ec = {};
+      if (ec) {
+        fail("stream from " + endpoint_.toString() + " ended", ec);
+        return false;
+      }
+      if (used == 0 && got == 0) return true;
+    }
+    return true;
   }
 
   void fail(const std::string& what, beast::error_code ec) {

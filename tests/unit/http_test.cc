@@ -33,6 +33,13 @@ class HttpTest : public ::testing::Test {
     });
     server_.route("/silent", [](Request&&, Responder) {});
     server_.route("/throws", [](Request&&, Responder) { throw std::runtime_error("boom"); });
+    server_.route("/burst", [](Request&&, Responder responder) {
+      // More than the client reads at once (16 KiB), written before it reads any.
+      auto stream = responder.stream(200, {{"Content-Type", "application/recordio"}});
+      for (int i = 0; i < 2000; ++i)
+        stream->write(recordio::encode("burst record " + std::to_string(i)));
+      stream->close();
+    });
     server_.route("/events", [this](Request&&, Responder responder) {
       stream_ = responder.stream(200, {{"Content-Type", "application/recordio"}});
       stream_->onClose([this] { streamClosedByPeer_ = true; });
@@ -186,6 +193,31 @@ TEST_F(HttpTest, StreamsChunkedRecordIOToTheClient) {
   ASSERT_TRUE(end);
   EXPECT_TRUE(*end) << end->error().message;
   EXPECT_EQ(records.back(), "late");
+}
+
+TEST_F(HttpTest, ABurstOfRecordsArrivesWholeAndInOrder) {
+  std::vector<std::string> records;
+  recordio::Decoder decoder;
+  std::optional<Result<void>> end;
+  auto handle =
+      client_.openStream(endpoint_, {.method = "POST", .path = "/burst"},
+                         {.onData =
+                              [&](std::string_view data) {
+                                auto decoded = decoder.decode(data);
+                                ASSERT_TRUE(decoded);
+                                records.insert(records.end(), decoded->begin(), decoded->end());
+                              },
+                          .onEnd = [&](Result<void> r) { end = std::move(r); }});
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!end && std::chrono::steady_clock::now() < deadline) {
+    io_.run_one_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_TRUE(end);
+  EXPECT_TRUE(*end) << end->error().message;
+  EXPECT_TRUE(decoder.idle());
+  ASSERT_EQ(records.size(), 2000u);
+  for (size_t i = 0; i < records.size(); ++i)
+    ASSERT_EQ(records[i], "burst record " + std::to_string(i));
 }
 
 TEST_F(HttpTest, TheServerLearnsWhenAStreamingClientLeaves) {
