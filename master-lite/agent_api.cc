@@ -310,6 +310,10 @@ void Master::statusUpdate(Agent& agent, const internal::StatusUpdate& update) {
   auto task = agent.tasks.find(key);
   if (task != agent.tasks.end()) {
     updateTask(agent, task->second, status, latest);
+    if (!update.uuid().empty()) {
+      task->second.unacknowledged = status;
+      task->second.unacknowledged->set_uuid(update.uuid());
+    }
     if (isTerminal(status.state())) {
       if (update.uuid().empty()) {
         completeTask(agent, key);
@@ -334,7 +338,7 @@ void Master::statusUpdate(Agent& agent, const internal::StatusUpdate& update) {
     }
     return;
   }
-  // A disconnected framework gets it when the agent retries after the failover.
+  // A disconnected framework gets it when it subscribes again (or the agent retries).
   if (!framework->connected) return;
   mesos::v1::scheduler::Event event;
   event.set_type(mesos::v1::scheduler::Event::UPDATE);

@@ -77,6 +77,9 @@ class Master {
     Resources resources;
     bool resourcesRecovered = false;          // went back to the allocator at a terminal state
     std::optional<std::string> terminalUuid;  // the terminal update awaiting its ack
+    // The agent's update in flight (its queue's head), until acknowledged: a framework
+    // that subscribes again gets it at once rather than at the agent's next retry.
+    std::optional<mesos::v1::TaskStatus> unacknowledged;
     bool unreachable = false;
   };
 

@@ -235,6 +235,19 @@ void Master::subscribeFramework(const Call& call, api::CallTypes types,
   *subscribed.mutable_subscribed()->mutable_master_info() = info_;
   sendToFramework(*framework, subscribed);
 
+  // Updates that reached the master while the framework was away go out now, as the
+  // agent would send them at its next retry (up to minutes later).
+  for (const auto& [agentId, taskId] : framework->tasks) {
+    Agent* agent = findAgent(agentId);
+    if (!agent) continue;
+    auto task = agent->tasks.find({id, taskId});
+    if (task == agent->tasks.end() || !task->second.unacknowledged) continue;
+    Event update;
+    update.set_type(Event::UPDATE);
+    *update.mutable_update()->mutable_status() = *task->second.unacknowledged;
+    sendToFramework(*framework, update);
+  }
+
   mesos::v1::master::Event event;
   event.set_type(failover ? mesos::v1::master::Event::FRAMEWORK_UPDATED
                           : mesos::v1::master::Event::FRAMEWORK_ADDED);
@@ -480,9 +493,11 @@ void Master::acknowledge(Framework& framework, const Call::Acknowledge& ack) {
 
   auto key = std::make_pair(framework.id, ack.task_id().value());
   auto task = agent->tasks.find(key);
-  if (task != agent->tasks.end() && task->second.terminalUuid == ack.uuid()) {
-    completeTask(*agent, key);
+  if (task == agent->tasks.end()) return;
+  if (task->second.unacknowledged && task->second.unacknowledged->uuid() == ack.uuid()) {
+    task->second.unacknowledged.reset();
   }
+  if (task->second.terminalUuid == ack.uuid()) completeTask(*agent, key);
 }
 
 void Master::reconcile(Framework& framework, const Call::Reconcile& reconcile) {

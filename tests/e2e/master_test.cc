@@ -446,6 +446,35 @@ TEST(Master, FrameworkFailoverKeepsItsTasksAndEndsTheOldStream) {
   EXPECT_FALSE(agent.next(500ms));
 }
 
+TEST(Master, UpdatesThatArriveDuringFailoverReachTheNewSchedulerAtOnce) {
+  Master master;
+  FakeAgent agent(master);
+  auto first = std::make_unique<Scheduler>(master, frameworkInfo());
+  const std::string id = first->id();
+  launchRunning(*first, agent, "ends-while-away");
+  first->disconnect();
+  first.reset();
+
+  // The task ends while no scheduler listens; this scripted agent never retries.
+  EXPECT_EQ(agent.update(id, "ends-while-away", mesos::v1::TASK_FINISHED, kUuid2), 202);
+  mesos::v1::FrameworkInfo info = frameworkInfo();
+  info.mutable_id()->set_value(id);
+  Scheduler second(master, info);
+  ASSERT_EQ(second.status(), 200);
+  auto finished = second.nextUpdate();
+  ASSERT_TRUE(finished);
+  EXPECT_EQ(finished->state(), mesos::v1::TASK_FINISHED);
+  EXPECT_EQ(finished->uuid(), kUuid2);
+  EXPECT_EQ(second.acknowledge(*finished).status, 202);
+  auto ack = agent.next();
+  ASSERT_TRUE(ack);
+  EXPECT_EQ(ack->type(), AgentEvent::ACKNOWLEDGE_UPDATE);
+  EXPECT_EQ(ack->acknowledge_update().uuid(), kUuid2);
+  // Acknowledged and terminal: completed, and not sent again on the next subscription.
+  auto state = master.getJson("/master/state");
+  EXPECT_EQ(state["frameworks"][0]["completed_tasks"].size(), 1u);
+}
+
 TEST(Master, FrameworkWithoutFailoverTimeoutIsRemovedWhenItDisconnects) {
   Master master;
   FakeAgent agent(master);
