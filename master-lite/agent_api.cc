@@ -241,7 +241,7 @@ void Master::subscribeAgent(const AgentCall& call, const http::Request& request,
     task.resources = resources ? allocatedTo(*resources, task.role) : Resources();
     task.unreachable = false;
     task.resourcesRecovered = isTerminal(task.info.state());
-    framework->tasks.insert({id, key.second});
+    framework->tasks[key.second] = id;
     if (!task.resourcesRecovered) {
       if (auto claimed =
               allocator_.claim(key.first, task.role, id, allocatedTo(task.resources, ""));

@@ -111,15 +111,13 @@ std::pair<Master::Agent*, Master::Task*> Master::findTask(const std::string& fra
                                                           const std::string& taskId) {
   Framework* framework = findFramework(frameworkId);
   if (!framework) return {nullptr, nullptr};
-  auto key = std::make_pair(frameworkId, taskId);
-  for (const auto& [agentId, id] : framework->tasks) {
-    if (id != taskId) continue;
-    Agent* agent = findAgent(agentId);
-    if (!agent) continue;
-    auto task = agent->tasks.find(key);
-    if (task != agent->tasks.end()) return {agent, &task->second};
-  }
-  return {nullptr, nullptr};
+  auto entry = framework->tasks.find(taskId);
+  if (entry == framework->tasks.end()) return {nullptr, nullptr};
+  Agent* agent = findAgent(entry->second);
+  if (!agent) return {nullptr, nullptr};
+  auto task = agent->tasks.find({frameworkId, taskId});
+  if (task == agent->tasks.end()) return {nullptr, nullptr};
+  return {agent, &task->second};
 }
 
 Resources Master::usedResources(const Agent& agent) const {
@@ -360,7 +358,7 @@ void Master::removeFramework(Framework& framework, const std::string& why) {
 
   // The agents stop the framework's tasks; its pending updates die with it.
   std::set<std::string> agentIds;
-  for (const auto& [agentId, taskId] : framework.tasks)
+  for (const auto& [taskId, agentId] : framework.tasks)
     agentIds.insert(agentId);
   for (const auto& agentId : agentIds) {
     Agent* agent = findAgent(agentId);
@@ -371,7 +369,7 @@ void Master::removeFramework(Framework& framework, const std::string& why) {
     sendToAgent(*agent, event);
   }
   auto tasks = framework.tasks;
-  for (const auto& [agentId, taskId] : tasks) {
+  for (const auto& [taskId, agentId] : tasks) {
     Agent* agent = findAgent(agentId);
     if (!agent) continue;
     auto key = std::make_pair(framework.id, taskId);
@@ -426,7 +424,7 @@ void Master::launchTask(Framework& framework, Agent& agent, const std::string& r
   info.set_user(taskInfo.command().has_user() ? taskInfo.command().user() : framework.info.user());
 
   auto key = std::make_pair(framework.id, taskInfo.task_id().value());
-  framework.tasks.insert({agent.id, taskInfo.task_id().value()});
+  framework.tasks[taskInfo.task_id().value()] = agent.id;
   agent.tasks[key] = task;
 
   internal::AgentEvent event;
@@ -477,7 +475,10 @@ void Master::completeTask(Agent& agent, const std::pair<std::string, std::string
   recoverTaskResources(agent, found->second);
   Framework* framework = findFramework(key.first);
   if (framework) {
-    framework->tasks.erase({agent.id, key.second});
+    if (auto entry = framework->tasks.find(key.second);
+        entry != framework->tasks.end() && entry->second == agent.id) {
+      framework->tasks.erase(entry);
+    }
     framework->completedTasks.push_back(found->second.info);
     while (framework->completedTasks.size() > flags_.max_completed_tasks_per_framework)
       framework->completedTasks.pop_front();

@@ -98,8 +98,8 @@ class Master {
     std::string streamId;
     api::ContentType contentType = api::ContentType::kJson;
     std::unique_ptr<boost::asio::steady_timer> failoverTimer;
-    // (agent id, task id) of the framework's live tasks; the tasks live in their agent.
-    std::set<std::pair<std::string, std::string>> tasks;
+    // task id -> agent id of the framework's live tasks; the tasks live in their agent.
+    std::map<std::string, std::string> tasks;
     std::set<std::string> offers;
     std::deque<mesos::v1::Task> completedTasks;
   };

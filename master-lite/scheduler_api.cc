@@ -237,7 +237,7 @@ void Master::subscribeFramework(const Call& call, api::CallTypes types,
 
   // Updates that reached the master while the framework was away go out now, as the
   // agent would send them at its next retry (up to minutes later).
-  for (const auto& [agentId, taskId] : framework->tasks) {
+  for (const auto& [taskId, agentId] : framework->tasks) {
     Agent* agent = findAgent(agentId);
     if (!agent) continue;
     auto task = agent->tasks.find({id, taskId});
@@ -518,7 +518,7 @@ void Master::reconcile(Framework& framework, const Call::Reconcile& reconcile) {
   };
 
   if (reconcile.tasks().empty()) {  // implicit: everything the master knows
-    for (const auto& [agentId, taskId] : framework.tasks) {
+    for (const auto& [taskId, agentId] : framework.tasks) {
       auto [agent, task] = findTask(framework.id, taskId);
       if (task) answer(*task);
     }

@@ -178,7 +178,7 @@ v1master::Response::GetFrameworks Master::getFrameworks() const {
     }
     *out->mutable_offered_resources() = offered.toProtos();
     Resources allocated;
-    for (const auto& [agentId, taskId] : framework.tasks) {
+    for (const auto& [taskId, agentId] : framework.tasks) {
       const auto& agent = agents_.at(agentId);
       auto task = agent.tasks.find({framework.id, taskId});
       if (task != agent.tasks.end() && !task->second.resourcesRecovered) {
@@ -372,7 +372,7 @@ void Master::serveStateJson(const std::string& which, http::Request&& request,
     Resources used;
     std::map<std::string, int> byState;
     std::set<std::string> agentIds;
-    for (const auto& [agentId, taskId] : framework.tasks) {
+    for (const auto& [taskId, agentId] : framework.tasks) {
       auto agent = agents_.find(agentId);
       if (agent == agents_.end()) continue;
       auto task = agent->second.tasks.find({framework.id, taskId});
