@@ -17,22 +17,6 @@ namespace asio = boost::asio;
 using checkpoint::StatusUpdateRecord;
 using internal::StatusUpdate;
 
-bool isTerminalState(mesos::v1::TaskState state) {
-  switch (state) {
-    case mesos::v1::TASK_FINISHED:
-    case mesos::v1::TASK_FAILED:
-    case mesos::v1::TASK_KILLED:
-    case mesos::v1::TASK_ERROR:
-    case mesos::v1::TASK_LOST:
-    case mesos::v1::TASK_DROPPED:
-    case mesos::v1::TASK_GONE:
-    case mesos::v1::TASK_GONE_BY_OPERATOR:
-      return true;
-    default:
-      return false;
-  }
-}
-
 namespace {
 
 Result<void> appendRecord(const std::string& path, const StatusUpdateRecord& record) {
@@ -105,7 +89,7 @@ Result<ReplayedUpdates> replayUpdateLog(std::string_view bytes) {
       queue.push_back(record.update());
     } else if (record.type() == StatusUpdateRecord::ACK) {
       if (!queue.empty() && queue.front().uuid() == record.uuid()) {
-        if (isTerminalState(queue.front().status().state())) replayed.terminalAcknowledged = true;
+        if (isTerminal(queue.front().status().state())) replayed.terminalAcknowledged = true;
         queue.pop_front();
       }
     } else {
@@ -235,7 +219,7 @@ Result<bool> StatusUpdateManager::acknowledge(const std::string& frameworkId,
       return appended.error();
     }
   }
-  const bool terminal = isTerminalState(stream.updates.front().status().state());
+  const bool terminal = isTerminal(stream.updates.front().status().state());
   stream.updates.pop_front();
   if (stream.updates.empty()) {
     streams_.erase(it);  // the timer goes with it; its handler finds no stream

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "common/task_state.h"
 #include "mesolite/checkpoint.pb.h"
 #include "mesolite/internal.pb.h"
 
@@ -25,8 +26,6 @@ class io_context;
 }
 
 namespace mesolite::agent {
-
-bool isTerminalState(mesos::v1::TaskState state);
 
 // What a task.updates log says.
 struct ReplayedUpdates {

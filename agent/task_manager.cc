@@ -190,7 +190,7 @@ Result<void> TaskManager::recover() {
     for (auto& [tid, task] : framework->tasks) {
       if (containerizer_.exists(task->containerId)) {
         watch(*framework, *task);
-      } else if (!isTerminalState(task->task.state())) {
+      } else if (!isTerminal(task->task.state())) {
         lost.emplace_back(fid, tid);
       } else {
         task->containerEnded = true;
@@ -443,7 +443,7 @@ void TaskManager::onContainerEnded(const std::string& frameworkId, const std::st
   Task& task = *tit->second;
   task.containerEnded = true;
   task.killTimer.reset();
-  if (isTerminalState(task.task.state())) return;  // told already (before a restart)
+  if (isTerminal(task.task.state())) return;  // told already (before a restart)
 
   const bool exited = termination.has_exit_status();
   const int status = termination.exit_status();
@@ -500,7 +500,7 @@ void TaskManager::killTask(const AgentEvent::KillTask& kill) {
     return updateUnknownTask(kill.framework_id(), kill.task_id());
   }
   Framework& framework = *fit->second;
-  if (isTerminalState(task->task.state()) || task->containerEnded || task->killing) return;
+  if (isTerminal(task->task.state()) || task->containerEnded || task->killing) return;
 
   task->killing = true;
   if (hasCapability(framework.info, mesos::v1::FrameworkInfo::Capability::TASK_KILLING_STATE)) {
@@ -764,8 +764,8 @@ mesos::v1::agent::Response::GetTasks TaskManager::getTasks() const {
   mesos::v1::agent::Response::GetTasks tasks;
   for (const auto& [fid, framework] : frameworks_) {
     for (const auto& [tid, task] : framework->tasks) {
-      *(isTerminalState(task->task.state()) ? tasks.add_terminated_tasks()
-                                            : tasks.add_launched_tasks()) = task->task;
+      *(isTerminal(task->task.state()) ? tasks.add_terminated_tasks()
+                                       : tasks.add_launched_tasks()) = task->task;
     }
     for (const auto& task : framework->completedTasks)
       *tasks.add_completed_tasks() = task;

@@ -39,6 +39,7 @@
 #include "common/http_client.h"
 #include "mesos/v1/scheduler/scheduler.pb.h"
 #include "tests/support/api_client.h"
+#include "tests/support/cgroup_sweep.h"
 #include "tests/support/subprocess.h"
 
 extern char** environ;
@@ -48,6 +49,7 @@ using json = nlohmann::json;
 using mesolite::api::ContentType;
 using mesolite::http::Endpoint;
 using mesolite::testing::EventStream;
+using mesolite::testing::removeCgroupTree;
 using mesolite::testing::Subprocess;
 using mesos::v1::scheduler::Call;
 using mesos::v1::scheduler::Event;
@@ -124,39 +126,6 @@ std::string whyStuck(pid_t pid) {
     why += ", syscall " + std::to_string(number);
   }
   return why;
-}
-
-// Kills every process left in the cgroups under `root` (in every hierarchy) and removes
-// them, deepest first: containers outlive their agent by design, but not the benchmark.
-// (The same sweep as tests/e2e/cluster_test.cc.)
-void removeCgroupTree(const std::string& root) {
-  std::vector<std::filesystem::path> dirs;
-  std::vector<std::filesystem::path> bases = {"/sys/fs/cgroup"};
-  for (const auto& entry : std::filesystem::directory_iterator("/sys/fs/cgroup"))
-    if (entry.is_directory() && !entry.is_symlink()) bases.push_back(entry.path());
-  for (const auto& base : bases) {
-    std::error_code error;
-    if (!std::filesystem::is_directory(base / root, error)) continue;
-    dirs.push_back(base / root);
-    for (const auto& entry : std::filesystem::recursive_directory_iterator(base / root, error))
-      if (entry.is_directory()) dirs.push_back(entry.path());
-  }
-  for (int attempt = 0; attempt < 100; ++attempt) {
-    bool any = false;
-    for (const auto& dir : dirs) {
-      std::ifstream procs(dir / "cgroup.procs");
-      for (pid_t pid; procs >> pid;) {
-        any = true;
-        kill(pid, SIGKILL);
-      }
-    }
-    if (!any) break;
-    std::this_thread::sleep_for(20ms);
-  }
-  std::sort(dirs.begin(), dirs.end(),
-            [](const auto& a, const auto& b) { return a.string().size() > b.string().size(); });
-  for (const auto& dir : dirs)
-    rmdir(dir.c_str());
 }
 
 std::optional<Endpoint> listeningOn(Subprocess& process, const std::string& needle) {

@@ -13,11 +13,13 @@
 #include <thread>
 
 #include "common/resources.h"
+#include "tests/support/cgroup_sweep.h"
 
 namespace mesolite {
 namespace {
 
 using namespace e2e;
+using testing::removeCgroupTree;
 using testing::run;
 
 std::string env(const char* name) {
@@ -37,39 +39,6 @@ class TempDir {
  private:
   std::string path_;
 };
-
-// Kills every process left in the cgroups under `root` (in every hierarchy) and removes
-// them: tasks of checkpointing frameworks outlive their agent by design, but not the test.
-void removeCgroupTree(const std::string& root) {
-  std::vector<std::filesystem::path> dirs;
-  std::vector<std::filesystem::path> bases = {"/sys/fs/cgroup"};
-  for (const auto& entry : std::filesystem::directory_iterator("/sys/fs/cgroup"))
-    if (entry.is_directory() && !entry.is_symlink()) bases.push_back(entry.path());
-  for (const auto& base : bases) {
-    std::error_code error;
-    if (!std::filesystem::is_directory(base / root, error)) continue;
-    dirs.push_back(base / root);
-    for (const auto& entry : std::filesystem::recursive_directory_iterator(base / root, error))
-      if (entry.is_directory()) dirs.push_back(entry.path());
-  }
-  for (int attempt = 0; attempt < 50; ++attempt) {
-    bool any = false;
-    for (const auto& dir : dirs) {
-      std::ifstream procs(dir / "cgroup.procs");
-      for (pid_t pid; procs >> pid;) {
-        any = true;
-        kill(pid, SIGKILL);
-      }
-    }
-    if (!any) break;
-    std::this_thread::sleep_for(20ms);
-  }
-  // Deepest first: a cgroup is removed only once its children are.
-  std::sort(dirs.begin(), dirs.end(),
-            [](const auto& a, const auto& b) { return a.string().size() > b.string().size(); });
-  for (const auto& dir : dirs)
-    rmdir(dir.c_str());
-}
 
 // A mesos-agent registered with `master`, in its own directories and cgroup root.
 class Agent {

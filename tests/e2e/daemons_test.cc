@@ -126,8 +126,8 @@ TEST(MasterFlags, BadWeightsAreNamed) {
 }
 
 TEST(MasterFlags, ZooKeeperIsRefusedUntilElectionIsBuilt) {
-  auto zk = run({masterPath(), "--registry=in_memory", "--zk=zk://127.0.0.1:2181/mesos",
-                 "--quorum=1"});
+  auto zk =
+      run({masterPath(), "--registry=in_memory", "--zk=zk://127.0.0.1:2181/mesos", "--quorum=1"});
   EXPECT_EQ(zk.exitCode(), 1);
   EXPECT_NE(zk.err.find("--zk"), std::string::npos) << zk.err;
   EXPECT_NE(zk.err.find("not built yet"), std::string::npos) << zk.err;

@@ -91,7 +91,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto acked = mesolite::agent::replayUpdateLog(log);
     require(acked.ok());
     require(acked->terminalAcknowledged ==
-            mesolite::agent::isTerminalState(replayed->pending.front().status().state()));
+            mesolite::isTerminal(replayed->pending.front().status().state()));
     require(sameUpdates(acked->pending, std::vector<StatusUpdate>(replayed->pending.begin() + 1,
                                                                   replayed->pending.end())));
   }
