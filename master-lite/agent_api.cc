@@ -21,8 +21,7 @@ constexpr uint32_t kProtocolVersion = internal::CURRENT_PROTOCOL_VERSION;
 
 // The role a re-registered task was allocated to.
 std::string taskRole(const mesos::v1::Task& task, const mesos::v1::FrameworkInfo* framework) {
-  for (const auto& resource : task.resources())
-    if (resource.has_allocation_info()) return resource.allocation_info().role();
+  if (auto role = allocationRole(task.resources())) return *role;
   if (framework && framework->has_role()) return framework->role();
   if (framework && framework->roles_size() > 0) return framework->roles(0);
   return "*";

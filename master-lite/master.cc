@@ -1,5 +1,6 @@
 #include "master-lite/master.h"
 
+#include <arpa/inet.h>
 #include <unistd.h>
 
 #include <boost/asio/post.hpp>
@@ -59,7 +60,9 @@ Master::Master(asio::io_context& io, const MasterFlags& flags, Options options)
       heartbeatTimer_(io) {
   startTime_ = now();
   info_.set_id(randomUuid());
-  info_.set_ip(0);
+  // MasterInfo.ip is the IPv4 address as Mesos packs it (network byte order).
+  in_addr address4{};
+  info_.set_ip(inet_pton(AF_INET, options_.listenIp.c_str(), &address4) == 1 ? address4.s_addr : 0);
   info_.set_port(options_.port);
   char host[256] = {};
   gethostname(host, sizeof host - 1);
@@ -123,7 +126,7 @@ std::pair<Master::Agent*, Master::Task*> Master::findTask(const std::string& fra
 Resources Master::usedResources(const Agent& agent) const {
   Resources used;
   for (const auto& [key, task] : agent.tasks)
-    if (!task.resourcesRecovered && !task.unreachable) used += allocatedTo(task.resources, "");
+    if (!task.resourcesRecovered) used += task.resources;
   return used;
 }
 
@@ -405,11 +408,11 @@ void Master::removeFramework(Framework& framework, const std::string& why) {
 // --- tasks -------------------------------------------------------------------------------
 
 void Master::launchTask(Framework& framework, Agent& agent, const std::string& role,
-                        mesos::v1::TaskInfo taskInfo) {
-  auto resources = Resources::fromProtos(taskInfo.resources());
+                        mesos::v1::TaskInfo taskInfo, Resources resources) {
+  *taskInfo.mutable_resources() = resources.toProtos();
   Task task;
   task.role = role;
-  task.resources = resources ? *resources : Resources();
+  task.resources = std::move(resources);
   mesos::v1::Task& info = task.info;
   info.set_name(taskInfo.name());
   *info.mutable_task_id() = taskInfo.task_id();

@@ -141,9 +141,8 @@ class Master {
   const MasterFlags& flags() const { return flags_; }
   const mesos::v1::MasterInfo& info() const { return info_; }
   double startTime() const { return startTime_; }
-  double electedTime() const { return startTime_; }
   const std::map<std::string, double>& weights() const { return weights_; }
-  // The allocator's view of what is allocated, for roles and metrics.
+  // What the agent's tasks hold until they end (allocated to their roles).
   Resources usedResources(const Agent& agent) const;
 
   // --- what the APIs do ------------------------------------------------------------------
@@ -205,8 +204,9 @@ class Master {
   void markUnreachable(Agent& agent);
   void disconnectFramework(Framework& framework);
   void removeFramework(Framework& framework, const std::string& why);
+  // `resources`: the task's, as validateTask() returned them (allocated to `role`).
   void launchTask(Framework& framework, Agent& agent, const std::string& role,
-                  mesos::v1::TaskInfo task);
+                  mesos::v1::TaskInfo task, Resources resources);
   // Records a new state of a task (from the agent, or made by the master) and
   // gives its resources back once the newest state is terminal.
   void updateTask(Agent& agent, Task& task, const mesos::v1::TaskStatus& status,

@@ -403,9 +403,7 @@ void Master::accept(Framework& framework, const Call::Accept& accept) {
             continue;
           }
           remaining -= *resources;
-          mesos::v1::TaskInfo launched = task;
-          *launched.mutable_resources() = resources->toProtos();
-          launchTask(framework, *agent, role, std::move(launched));
+          launchTask(framework, *agent, role, task, std::move(*resources));
         }
         break;
       case mesos::v1::Offer::Operation::LAUNCH_GROUP:

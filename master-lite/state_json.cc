@@ -91,13 +91,6 @@ json modelAttributes(const mesos::v1::AgentInfo& info) {
   return out;
 }
 
-// The role of a task is that of its resources' allocation.
-std::string roleOf(const mesos::v1::Task& task) {
-  for (const auto& resource : task.resources())
-    if (resource.has_allocation_info()) return resource.allocation_info().role();
-  return "*";
-}
-
 json modelTask(const mesos::v1::Task& task) {
   Resources resources;
   if (auto parsed = Resources::fromProtos(task.resources())) resources = *parsed;
@@ -116,7 +109,7 @@ json modelTask(const mesos::v1::Task& task) {
               {"slave_id", task.agent_id().value()},
               {"state", mesos::v1::TaskState_Name(task.state())},
               {"resources", model(resources)},
-              {"role", roleOf(task)},
+              {"role", allocationRole(task.resources()).value_or("*")},
               {"statuses", std::move(statuses)}};
   if (task.has_user()) out["user"] = task.user();
   if (task.has_labels()) out["labels"] = toJson(task.labels())["labels"];
@@ -142,10 +135,7 @@ v1master::Response::GetAgents Master::getAgents() const {
     if (agent.reregisteredTime > 0)
       *out->mutable_reregistered_time() = timeInfo(agent.reregisteredTime);
     *out->mutable_total_resources() = agent.total.toProtos();
-    Resources used;
-    for (const auto& [key, task] : agent.tasks)
-      if (!task.resourcesRecovered) used += task.resources;
-    *out->mutable_allocated_resources() = used.toProtos();
+    *out->mutable_allocated_resources() = usedResources(agent).toProtos();
     Resources offered;
     for (const auto& offerId : agent.offers)
       offered += offers_.at(offerId).resources;
@@ -264,9 +254,7 @@ std::map<std::string, double> Master::metrics() const {
     ++active;
     connected += agent.stream ? 1 : 0;
     total += agent.total;
-    for (const auto& [key, task] : agent.tasks) {
-      if (!task.resourcesRecovered) used += allocatedTo(task.resources, "");
-    }
+    used += allocatedTo(usedResources(agent), "");
   }
   for (const auto& [id, agent] : agents_)
     for (const auto& [key, task] : agent.tasks)
@@ -341,9 +329,7 @@ void Master::serveStateJson(const std::string& which, http::Request&& request,
     return responder.respond(http::Response::text(405, "use GET"));
   }
   auto agentJson = [this](const Agent& agent) {
-    Resources used;
-    for (const auto& [key, task] : agent.tasks)
-      if (!task.resourcesRecovered) used += allocatedTo(task.resources, "");
+    const Resources used = allocatedTo(usedResources(agent), "");
     Resources offered;
     for (const auto& offerId : agent.offers)
       offered += allocatedTo(offers_.at(offerId).resources, "");

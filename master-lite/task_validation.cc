@@ -10,6 +10,13 @@ Result<void> validateTaskId(const std::string& id) {
   return success();
 }
 
+std::optional<std::string> allocationRole(
+    const google::protobuf::RepeatedPtrField<mesos::v1::Resource>& resources) {
+  for (const auto& resource : resources)
+    if (resource.has_allocation_info()) return resource.allocation_info().role();
+  return std::nullopt;
+}
+
 Resources allocatedTo(const Resources& resources, const std::string& role) {
   return resources.withAllocation(role);
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "common/resources.h"
@@ -19,6 +20,10 @@ Result<void> validateTaskId(const std::string& id);
 Result<Resources> validateTask(const mesos::v1::TaskInfo& task, const std::string& role,
                                const std::string& agentId, const Resources& remaining,
                                const std::function<bool(const std::string&)>& taskIdInUse);
+
+// The role `resources` are allocated to (their allocation_info), if any says.
+std::optional<std::string> allocationRole(
+    const google::protobuf::RepeatedPtrField<mesos::v1::Resource>& resources);
 
 // Gives every resource an allocation_info for `role` (or none when `role` is empty).
 Resources allocatedTo(const Resources& resources, const std::string& role);

@@ -100,7 +100,15 @@ class ContainerCgroup {
   Result<uint64_t> oomKills() const;
 
  private:
-  ContainerCgroup() = default;
+  ContainerCgroup(Hierarchy hierarchy, std::string parent, std::string id,
+                  std::set<std::string> controllers, std::optional<std::string> v2Path,
+                  std::map<std::string, std::string> v1Paths)
+      : hierarchy_(std::move(hierarchy)),
+        parent_(std::move(parent)),
+        id_(std::move(id)),
+        controllers_(std::move(controllers)),
+        v2Path_(std::move(v2Path)),
+        v1Paths_(std::move(v1Paths)) {}
 
   Hierarchy hierarchy_;
   std::string parent_;

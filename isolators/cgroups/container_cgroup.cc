@@ -248,14 +248,8 @@ Result<ContainerCgroup> ContainerCgroup::create(const Hierarchy& hierarchy,
   }
   created.commit();
 
-  ContainerCgroup cgroup;
-  cgroup.hierarchy_ = hierarchy;
-  cgroup.parent_ = parent;
-  cgroup.id_ = id;
-  cgroup.controllers_ = std::move(placement->controllers);
-  cgroup.v2Path_ = std::move(v2Path);
-  cgroup.v1Paths_ = std::move(placement->v1Paths);
-  return cgroup;
+  return ContainerCgroup(hierarchy, parent, id, std::move(placement->controllers),
+                         std::move(v2Path), std::move(placement->v1Paths));
 }
 
 Result<ContainerCgroup> ContainerCgroup::open(const Hierarchy& hierarchy, const std::string& parent,
@@ -280,14 +274,8 @@ Result<ContainerCgroup> ContainerCgroup::open(const Hierarchy& hierarchy, const 
     v2Path.reset();
   }
 
-  ContainerCgroup cgroup;
-  cgroup.hierarchy_ = hierarchy;
-  cgroup.parent_ = parent;
-  cgroup.id_ = id;
-  cgroup.controllers_ = std::move(placement->controllers);
-  cgroup.v2Path_ = std::move(v2Path);
-  cgroup.v1Paths_ = std::move(placement->v1Paths);
-  return cgroup;
+  return ContainerCgroup(hierarchy, parent, id, std::move(placement->controllers),
+                         std::move(v2Path), std::move(placement->v1Paths));
 }
 
 std::vector<std::string> ContainerCgroup::v1ProcsFiles() const {

@@ -44,6 +44,16 @@ class Master {
     }
   }
   http::Endpoint endpoint() const { return {"127.0.0.1", port_}; }
+  // POST /master/teardown as operators do: the HTTP status (0 if nothing answered).
+  int teardown(const std::string& frameworkId) const {
+    http::Request request;
+    request.method = "POST";
+    request.path = "/master/teardown";
+    request.headers["Content-Type"] = "application/x-www-form-urlencoded";
+    request.body = "frameworkId=" + frameworkId;
+    auto response = http::fetch(endpoint(), request);
+    return response ? response->status : 0;
+  }
   nlohmann::json getJson(const std::string& path) const {
     http::Request request;
     request.method = "GET";

@@ -110,11 +110,7 @@ class Cluster : public ::testing::Test {
     auto frameworks = master_->getJson("/master/frameworks");
     if (frameworks.is_object()) {
       for (const auto& framework : frameworks["frameworks"]) {
-        http::Request teardown;
-        teardown.method = "POST";
-        teardown.path = "/master/teardown";
-        teardown.body = "frameworkId=" + framework["id"].get<std::string>();
-        (void)http::fetch(master_->endpoint(), teardown);
+        master_->teardown(framework["id"].get<std::string>());
       }
     }
     for (int i = 0; i < 100 && !agentTasks().empty(); ++i)
@@ -301,13 +297,7 @@ TEST_F(Cluster, TeardownKillsTheFrameworksTasksOnTheAgent) {
   launchSleep(scheduler, "doomed");
   ASSERT_EQ(agentTasks().size(), 1u);
 
-  http::Request teardown;
-  teardown.method = "POST";
-  teardown.path = "/master/teardown";
-  teardown.body = "frameworkId=" + scheduler.id();
-  auto response = http::fetch(master_->endpoint(), teardown);
-  ASSERT_TRUE(response.ok());
-  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(master_->teardown(scheduler.id()), 200);
   bool gone = false;
   for (int i = 0; i < 100 && !gone; ++i) {
     gone = agentTasks().empty();

@@ -498,18 +498,8 @@ TEST(Master, TeardownEndpointRemovesTheFrameworkAndStopsItsTasks) {
   Scheduler scheduler(master, frameworkInfo());
   launchRunning(scheduler, agent, "doomed");
 
-  http::Request teardown;
-  teardown.method = "POST";
-  teardown.path = "/master/teardown";
-  teardown.headers["Content-Type"] = "application/x-www-form-urlencoded";
-  teardown.body = "frameworkId=nobody";
-  auto unknown = http::fetch(master.endpoint(), teardown);
-  ASSERT_TRUE(unknown.ok());
-  EXPECT_EQ(unknown->status, 400);
-  teardown.body = "frameworkId=" + scheduler.id();
-  auto done = http::fetch(master.endpoint(), teardown);
-  ASSERT_TRUE(done.ok());
-  EXPECT_EQ(done->status, 200);
+  EXPECT_EQ(master.teardown("nobody"), 400);
+  EXPECT_EQ(master.teardown(scheduler.id()), 200);
 
   auto shutdown = agent.next();
   ASSERT_TRUE(shutdown);

@@ -14,6 +14,7 @@
 
 #include "common/http_client.h"
 #include "isolators/cgroups/cgroups.h"
+#include "tests/support/cgroup_sweep.h"
 #include "tests/support/subprocess.h"
 
 namespace mesolite {
@@ -40,17 +41,7 @@ class AgentContainers : public ::testing::Test {
   void TearDown() override {
     agent_.reset();  // SIGKILL if still running
     // Containers outlive the agent by design: end what this test left, by cgroup.
-    if (auto hierarchy = cgroups::detect()) {
-      for (const std::string& id : launched_) {
-        auto cgroup =
-            cgroups::ContainerCgroup::open(*hierarchy, cgroupsRoot_, id, hierarchy->controllers());
-        if (cgroup) (void)cgroup->destroy();
-      }
-      for (const auto& [controller, mount] : hierarchy->v1Mounts) {
-        rmdir((mount + "/" + cgroupsRoot_).c_str());
-      }
-      if (hierarchy->v2Mount) rmdir((*hierarchy->v2Mount + "/" + cgroupsRoot_).c_str());
-    }
+    testing::removeCgroupTree(cgroupsRoot_);
     if (!dir_.empty()) std::filesystem::remove_all(dir_);
   }
 

@@ -22,6 +22,7 @@
 #include "common/recordio.h"
 #include "isolators/cgroups/cgroups.h"
 #include "mesolite/internal.pb.h"
+#include "tests/support/cgroup_sweep.h"
 #include "tests/support/subprocess.h"
 
 namespace mesolite {
@@ -265,32 +266,7 @@ class AgentWithMaster : public ::testing::Test {
     agent_.reset();  // SIGKILL if still running
     master_.reset();
     // Task containers outlive the agent by design: end them by cgroup, whatever their id.
-    if (auto hierarchy = cgroups::detect()) {
-      std::set<std::string> ids;
-      std::vector<std::string> roots;
-      for (const auto& [controller, mount] : hierarchy->v1Mounts)
-        roots.push_back(mount + "/" + cgroupsRoot_);
-      if (hierarchy->v2Mount) roots.push_back(*hierarchy->v2Mount + "/" + cgroupsRoot_);
-      for (const auto& root : roots) {
-        std::error_code error;
-        for (const auto& entry : std::filesystem::directory_iterator(root, error)) {
-          if (entry.is_directory()) ids.insert(entry.path().filename());
-        }
-      }
-      for (const std::string& id : ids) {
-        auto cgroup =
-            cgroups::ContainerCgroup::open(*hierarchy, cgroupsRoot_, id, hierarchy->controllers());
-        if (cgroup) (void)cgroup->destroy();
-      }
-      // Whatever destroy() left (a controller it was not asked about) is empty by now.
-      for (const auto& root : roots) {
-        std::error_code error;
-        for (const auto& entry : std::filesystem::directory_iterator(root, error)) {
-          if (entry.is_directory()) rmdir(entry.path().c_str());
-        }
-        rmdir(root.c_str());
-      }
-    }
+    testing::removeCgroupTree(cgroupsRoot_);
     if (!dir_.empty()) std::filesystem::remove_all(dir_);
   }
 
