@@ -168,6 +168,16 @@ class Scheduler {
     return this->call(call);
   }
 
+  // RECONCILE of these tasks, or of all (implicit) when none are named: the HTTP status.
+  int reconcile(const std::vector<std::string>& taskIds = {}) {
+    Call call;
+    call.set_type(Call::RECONCILE);
+    call.mutable_reconcile();
+    for (const auto& id : taskIds)
+      call.mutable_reconcile()->add_tasks()->mutable_task_id()->set_value(id);
+    return this->call(call).status;
+  }
+
   http::Response acknowledge(const mesos::v1::TaskStatus& status) {
     Call call;
     call.set_type(Call::ACKNOWLEDGE);

@@ -246,10 +246,7 @@ TEST_F(Cluster, FrameworkFailoverKeepsItsRunningTasks) {
   Scheduler second(*master_, info);
   ASSERT_EQ(second.status(), 200);
   EXPECT_EQ(second.id(), id);
-  Call reconcile;
-  reconcile.set_type(Call::RECONCILE);
-  reconcile.mutable_reconcile();
-  EXPECT_EQ(second.call(reconcile).status, 202);
+  EXPECT_EQ(second.reconcile(), 202);
   auto status = second.nextUpdate();
   ASSERT_TRUE(status);
   EXPECT_EQ(status->task_id().value(), "kept");
@@ -280,10 +277,7 @@ TEST_F(Cluster, LostAgentMakesTasksUnreachableAndItsReturnRestoresThem) {
     if (!back) std::this_thread::sleep_for(200ms);
   }
   ASSERT_TRUE(back) << master_->getJson("/master/state").dump();
-  Call reconcile;
-  reconcile.set_type(Call::RECONCILE);
-  reconcile.mutable_reconcile()->add_tasks()->mutable_task_id()->set_value("partitioned");
-  EXPECT_EQ(scheduler.call(reconcile).status, 202);
+  EXPECT_EQ(scheduler.reconcile({"partitioned"}), 202);
   std::optional<mesos::v1::TaskStatus> status;
   while ((status = scheduler.nextUpdate()) &&
          status->reason() != mesos::v1::TaskStatus::REASON_RECONCILIATION) {

@@ -377,11 +377,7 @@ TEST(Master, UnreachableAgentTasksAreReportedAndComeBackWithTheAgent) {
   FakeAgent back(master, agentId, {task});
   EXPECT_EQ(back.id(), agentId);
 
-  Call reconcile;
-  reconcile.set_type(Call::RECONCILE);
-  auto* entry = reconcile.mutable_reconcile()->add_tasks();
-  entry->mutable_task_id()->set_value("t1");
-  EXPECT_EQ(scheduler.call(reconcile).status, 202);
+  EXPECT_EQ(scheduler.reconcile({"t1"}), 202);
   auto answer = scheduler.nextUpdate();
   ASSERT_TRUE(answer);
   EXPECT_EQ(answer->state(), mesos::v1::TASK_RUNNING);
@@ -397,20 +393,14 @@ TEST(Master, ReconciliationAnswersKnownAndUnknownTasks) {
   Scheduler scheduler(master, frameworkInfo());
   launchRunning(scheduler, agent, "known");
 
-  Call implicit;
-  implicit.set_type(Call::RECONCILE);
-  implicit.mutable_reconcile();
-  EXPECT_EQ(scheduler.call(implicit).status, 202);
+  EXPECT_EQ(scheduler.reconcile(), 202);  // implicit
   auto all = scheduler.nextUpdate();
   ASSERT_TRUE(all);
   EXPECT_EQ(all->task_id().value(), "known");
   EXPECT_EQ(all->state(), mesos::v1::TASK_RUNNING);
   EXPECT_FALSE(all->has_uuid());
 
-  Call explicitCall;
-  explicitCall.set_type(Call::RECONCILE);
-  explicitCall.mutable_reconcile()->add_tasks()->mutable_task_id()->set_value("never-launched");
-  EXPECT_EQ(scheduler.call(explicitCall).status, 202);
+  EXPECT_EQ(scheduler.reconcile({"never-launched"}), 202);
   auto unknown = scheduler.nextUpdate();
   ASSERT_TRUE(unknown);
   EXPECT_EQ(unknown->task_id().value(), "never-launched");
@@ -433,10 +423,7 @@ TEST(Master, FrameworkFailoverKeepsItsTasksAndEndsTheOldStream) {
   ASSERT_TRUE(error);
   EXPECT_NE(error->error().message().find("failed over"), std::string::npos);
 
-  Call reconcile;
-  reconcile.set_type(Call::RECONCILE);
-  reconcile.mutable_reconcile();
-  EXPECT_EQ(second.call(reconcile).status, 202);
+  EXPECT_EQ(second.reconcile(), 202);
   auto status = second.nextUpdate();
   ASSERT_TRUE(status);
   EXPECT_EQ(status->task_id().value(), "survivor");
