@@ -112,8 +112,9 @@ void MasterConnection::onData(uint64_t attempt, std::string_view data) {
     // Acknowledgements and pings are cheap and touch no task's order: they go ahead of
     // a burst of RUN_TASKs, so the tasks launched first report RUNNING without waiting
     // for the whole burst (each update waits for the ack of the one before).
-    const bool urgent =
-        event.type() == AgentEvent::ACKNOWLEDGE_UPDATE || event.type() == AgentEvent::PING;
+    // Nothing overtakes SUBSCRIBED: until it is handled, every event waits in order.
+    const bool urgent = subscribed_ && (event.type() == AgentEvent::ACKNOWLEDGE_UPDATE ||
+                                        event.type() == AgentEvent::PING);
     (urgent ? urgent_ : pending_).push_back(std::move(event));
   }
   if ((!pending_.empty() || !urgent_.empty()) && !draining_) {
