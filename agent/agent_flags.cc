@@ -66,7 +66,13 @@ AgentFlags::AgentFlags()
 
   set.add(&isolation, "isolation",
           "Comma-separated isolators (Mesos names, e.g. cgroups/cpu,cgroups/mem,namespaces/pid; "
-          "aliases process, cgroups, posix/disk). Our default is hardened.",
+          "aliases process, cgroups, posix/disk). The default is hardened: cpu, memory, pids and "
+          "device cgroups; own pid, ipc and uts namespaces with a PID-1 init; the host's root "
+          "read-only with the agent's directories hidden and secrets masked (filesystem/linux); "
+          "Docker's default capabilities without NET_RAW for root tasks, none for others "
+          "(linux/capabilities); no_new_privs (linux/nnp); a seccomp allow-list "
+          "(linux/seccomp); rlimits. The agent refuses to start where the host lacks one of "
+          "them, unless it is removed from this list.",
           std::string(kDefaultIsolation));
   set.add(&containerizers, "containerizers", "Containerizers to use, in order of preference.",
           std::string("mesos"))
@@ -98,13 +104,27 @@ AgentFlags::AgentFlags()
           "systemd's runtime directory, whose presence says the host runs systemd.",
           std::string("/run/systemd/system"));
   set.add(&seccomp_config_dir, "seccomp_config_dir",
-          "Directory of seccomp profiles (JSON) for the linux/seccomp isolator.");
+          "Directory of seccomp profiles (Docker's JSON format, *.json) for linux/seccomp; "
+          "tasks name them in LinuxInfo.seccomp.profile_name. All are checked at start.");
   set.add(&seccomp_profile_name, "seccomp_profile_name",
-          "Default seccomp profile, a file name inside --seccomp_config_dir.");
+          "Default seccomp profile, a file name inside --seccomp_config_dir. Without it, the "
+          "built-in default: an allow-list at least as strict as Docker's default.");
+  set.add(&seccomp_allow_unconfined, "seccomp_allow_unconfined",
+          "Let a task run without a seccomp filter when it asks (LinuxInfo.seccomp.unconfined).",
+          false);
   set.add(&effective_capabilities, "effective_capabilities",
-          "JSON CapabilityInfo: capabilities a task gets unless it asks for others.");
+          "JSON CapabilityInfo, e.g. {\"capabilities\":[\"CHOWN\"]}: capabilities a task gets "
+          "unless it asks for others (default: Docker's default set without NET_RAW for root "
+          "tasks, none for other users).");
   set.add(&bounding_capabilities, "bounding_capabilities",
-          "JSON CapabilityInfo: the most capabilities any task may hold.");
+          "JSON CapabilityInfo: the most capabilities any task may hold or ask for (default: "
+          "--effective_capabilities, else Docker's default set without NET_RAW).");
+  set.add(&masked_paths, "masked_paths",
+          "Comma-separated host paths (globs allowed) that filesystem/linux hides from tasks, "
+          "beyond /etc/shadow, /etc/gshadow, /root and the SSH host keys.");
+  set.add(&filesystem_writable_roles, "filesystem_writable_roles",
+          "Comma-separated roles whose tasks see the host's root filesystem writable under "
+          "filesystem/linux (the agent's directories stay hidden, secrets masked).");
   set.add(&switch_user, "switch_user",
           "Run each task as the user its framework or command names (root can switch).", true);
   set.add(&sandbox_directory, "sandbox_directory",

@@ -10,12 +10,10 @@
 
 namespace mesolite::agent {
 
-// Our default isolation is stronger than Mesos's `posix/cpu,posix/mem`. The hardening
-// isolators (filesystem/linux, linux/capabilities, linux/nnp, linux/seccomp) join it
-// when they are built; until then naming them fails at start rather than pretending.
+// Our default isolation is much stronger than Mesos's `posix/cpu,posix/mem`.
 inline constexpr const char* kDefaultIsolation =
-    "cgroups/cpu,cgroups/mem,cgroups/pids,namespaces/pid,namespaces/ipc,namespaces/uts,"
-    "posix/rlimits";
+    "cgroups/cpu,cgroups/mem,cgroups/pids,cgroups/devices,namespaces/pid,namespaces/ipc,"
+    "namespaces/uts,filesystem/linux,linux/capabilities,linux/nnp,linux/seccomp,posix/rlimits";
 
 struct AgentFlags {
   AgentFlags();
@@ -50,6 +48,9 @@ struct AgentFlags {
   std::optional<std::string> seccomp_profile_name;
   std::optional<std::string> effective_capabilities;
   std::optional<std::string> bounding_capabilities;
+  bool seccomp_allow_unconfined = false;
+  std::optional<std::string> masked_paths;
+  std::optional<std::string> filesystem_writable_roles;
   bool switch_user = true;
   std::string sandbox_directory;
 

@@ -4,7 +4,6 @@
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,6 +15,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "agent/launcher_process.h"
 #include "common/fs.h"
 #include "common/logging.h"
 #include "mesolite/checkpoint.pb.h"
@@ -39,6 +39,11 @@ struct Containerizer::Container {
   bool killed = false;
   std::optional<Termination> termination;
   std::vector<std::function<void(const Termination&)>> waiters;
+  // The launcher says once the task has exec'ed; only then does it run.
+  std::unique_ptr<asio::posix::stream_descriptor> startedPipe;
+  char startedByte = 0;
+  bool started = false;
+  std::vector<std::function<void()>> startWaiters;
 
   std::string path(const char* name) const { return runtimeDir + "/" + name; }
 
@@ -97,6 +102,42 @@ Result<void> validateContainerId(const std::string& id) {
 Containerizer::Containerizer(asio::io_context& io, ContainerizerOptions options,
                              std::vector<std::unique_ptr<isolation::Isolator>> isolators)
     : io_(io), options_(std::move(options)), isolators_(std::move(isolators)) {}
+
+Result<void> Containerizer::sealLauncher() {
+  auto sealed = SealedLauncher::copy(options_.launcherPath);
+  if (!sealed) return sealed.error();
+  launcher_ = std::make_unique<SealedLauncher>(std::move(*sealed));
+  return success();
+}
+
+void Containerizer::watchStarted(Container& container, launcher::UniqueFd started) {
+  container.startedPipe = std::make_unique<asio::posix::stream_descriptor>(io_, started.release());
+  container.startedPipe->async_read_some(
+      asio::buffer(&container.startedByte, 1),
+      [this, id = container.id](const boost::system::error_code& ec, size_t bytes) {
+        if (ec == asio::error::operation_aborted) return;
+        auto it = containers_.find(id);
+        if (it == containers_.end()) return;
+        Container& found = *it->second;
+        found.startedPipe.reset();
+        if (ec || bytes != 1) return;  // it never exec'ed: its end reports why
+        markStarted(found);
+      });
+}
+
+void Containerizer::markStarted(Container& container) {
+  container.started = true;
+  auto waiters = std::move(container.startWaiters);
+  for (auto& waiter : waiters)
+    waiter();
+}
+
+void Containerizer::whenStarted(const std::string& id, std::function<void()> started) {
+  auto it = containers_.find(id);
+  if (it == containers_.end() || it->second->termination) return;
+  if (it->second->started) return started();
+  it->second->startWaiters.push_back(std::move(started));
+}
 
 // Containers outlive the agent: nothing is killed here (a restarted agent recovers them).
 Containerizer::~Containerizer() = default;
@@ -192,7 +233,6 @@ Result<void> Containerizer::start(Container& container, const mesos::v1::Command
     hasPath |= variable.name() == "PATH";
   }
   if (!hasPath) request.environment.push_back(std::string("PATH=") + kDefaultPath);
-  request.environment.push_back("MESOS_SANDBOX=" + container.spec.sandbox);
   request.workingDirectory = container.spec.sandbox;
   request.stdoutPath = container.spec.sandbox + "/stdout";
   request.stderrPath = container.spec.sandbox + "/stderr";
@@ -208,6 +248,7 @@ Result<void> Containerizer::start(Container& container, const mesos::v1::Command
       return Error("user '" + *container.spec.user + "' does not exist on this agent");
     request.uid = found->pw_uid;
     request.gid = found->pw_gid;
+    container.spec.uid = found->pw_uid;
     int count = 64;
     std::vector<gid_t> groups(static_cast<size_t>(count));
     if (getgrouplist(found->pw_name, found->pw_gid, groups.data(), &count) >= 0) {
@@ -225,66 +266,30 @@ Result<void> Containerizer::start(Container& container, const mesos::v1::Command
       return ok.error().wrap(std::string(isolators_[prepared]->name()));
     }
   }
-  request.namespaces = plan.namespaces;
-  request.hostname = plan.hostname;
-  request.rlimits = plan.rlimits;
-  request.cgroupV2Path = plan.cgroupV2Path;
-  request.cgroupV1ProcsFiles = plan.cgroupV1ProcsFiles;
-  request.oomCounterFile = plan.oomCounterFile;
+  static_cast<launcher::Isolation&>(request) = plan;
   request.environment.insert(request.environment.end(), plan.environment.begin(),
                              plan.environment.end());
 
-  // The launcher reads its request from fd 3; its own messages go to launcher.log.
-  int requestPipe[2];
-  if (pipe2(requestPipe, O_CLOEXEC) != 0) {
-    cleanupIsolators(container.id);
-    return Error::fromErrno("pipe2");
-  }
-  const std::string log = container.path("launcher.log");
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, requestPipe[0], 3);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  // Nothing else of the agent's reaches the launcher: Asio opens sockets without
-  // close-on-exec, and a socket still open in a child keeps its epoll registration in
-  // the agent alive after the agent closes it, so its events would reach whatever
-  // descriptor reuses the slot (seen as a supervisor "exiting" while it runs).
-  posix_spawn_file_actions_addclosefrom_np(&actions, 4);
-  posix_spawnattr_t attributes;
-  posix_spawnattr_init(&attributes);
-  sigset_t none;
-  sigemptyset(&none);
-  sigset_t all;
-  sigfillset(&all);
-  posix_spawnattr_setsigmask(&attributes, &none);
-  posix_spawnattr_setsigdefault(&attributes, &all);
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  std::string launcherPath = options_.launcherPath;
-  std::string verb = "launch";
-  char* argv[] = {launcherPath.data(), verb.data(), nullptr};
-  char* envp[] = {nullptr};
-  pid_t pid = 0;
-  const int spawned = posix_spawn(&pid, launcherPath.c_str(), &actions, &attributes, argv, envp);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attributes);
-  close(requestPipe[0]);
-  if (spawned != 0) {
-    close(requestPipe[1]);
-    cleanupIsolators(container.id);
-    return Error::fromErrno("spawn " + launcherPath, spawned);
-  }
-  const std::string encoded = request.encode();
-  size_t written = 0;
-  while (written < encoded.size()) {
-    ssize_t n = write(requestPipe[1], encoded.data() + written, encoded.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;  // the launcher died; its exit is noticed below
-    written += size_t(n);
-  }
-  close(requestPipe[1]);
+  // The task's own view of its sandbox, once filesystem/linux has placed it.
+  const std::string sandboxInContainer =
+      plan.filesystem && !plan.filesystem->sandboxMountPoint.empty()
+          ? plan.filesystem->sandboxMountPoint
+          : container.spec.sandbox;
+  request.environment.push_back("MESOS_SANDBOX=" + sandboxInContainer);
 
+  if (!launcher_) {
+    if (auto sealed = sealLauncher(); !sealed) {
+      cleanupIsolators(container.id);
+      return sealed.error();
+    }
+  }
+  auto spawned = spawnLauncher(*launcher_, request, container.path("launcher.log"));
+  if (!spawned) {
+    cleanupIsolators(container.id);
+    return spawned.error();
+  }
+  const pid_t pid = spawned->pid;
+  watchStarted(container, std::move(spawned->started));
   container.supervisorPid = pid;
   container.supervisorIsChild = true;
   container.supervisorStartTime = startTime(pid);
@@ -557,6 +562,7 @@ Result<void> Containerizer::recover() {
     }
     container->supervisorPid = pid;
     container->supervisorStartTime = start;
+    container->started = bool(fs::readFile(container->path("pid")));
     if (options_.recoverByCleanup) {
       log::info("container {}: killing it (--recover=cleanup)", id);
       container->killed = true;

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/launcher_process.h"
 #include "common/resources.h"
 #include "common/result.h"
 #include "isolators/isolator.h"
@@ -54,6 +55,10 @@ class Containerizer {
                 std::vector<std::unique_ptr<isolation::Isolator>> isolators);
   ~Containerizer();
 
+  // Copies the launcher into a sealed memfd (see agent/launcher_process.h); before any
+  // launch.
+  Result<void> sealLauncher();
+
   // Re-adopts the containers of an earlier run found under the runtime dir.
   Result<void> recover();
 
@@ -65,6 +70,9 @@ class Containerizer {
   std::optional<ContainerError> wait(const std::string& id,
                                      std::function<void(const Termination&)> done);
   std::optional<ContainerError> kill(const std::string& id, int signal);
+  // Calls `started` once the container's task has exec'ed (now, if it has); never if
+  // it ends before that (its termination says why).
+  void whenStarted(const std::string& id, std::function<void()> started);
   // Forgets an ended container and deletes its runtime directory and, unless
   // `keepSandbox`, its sandbox.
   std::optional<ContainerError> remove(const std::string& id, bool keepSandbox = false);
@@ -92,6 +100,8 @@ class Containerizer {
 
   Result<void> start(Container& container, const mesos::v1::CommandInfo& command);
   void watchSupervisor(Container& container);
+  void watchStarted(Container& container, launcher::UniqueFd started);
+  void markStarted(Container& container);
   void onSupervisorExit(const std::string& id);
   void onLimitation(const std::string& id, const isolation::Limitation& limitation);
   void killEverything(Container& container);
@@ -101,6 +111,7 @@ class Containerizer {
   boost::asio::io_context& io_;
   ContainerizerOptions options_;
   std::vector<std::unique_ptr<isolation::Isolator>> isolators_;
+  std::unique_ptr<SealedLauncher> launcher_;
   std::map<std::string, std::unique_ptr<Container>> containers_;
 };
 

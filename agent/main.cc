@@ -25,6 +25,21 @@
 
 using namespace mesolite;
 
+namespace {
+
+std::vector<std::string> splitList(const std::string& text) {
+  std::vector<std::string> items;
+  size_t start = 0;
+  while (start <= text.size()) {
+    const size_t comma = std::min(text.find(',', start), text.size());
+    if (comma > start) items.push_back(text.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return items;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   agent::AgentFlags flags;
   if (auto exit = loadDaemonFlags(flags.set, argc, argv)) return *exit;
@@ -73,6 +88,17 @@ int main(int argc, char** argv) {
   isolatorOptions.cgroupsRoot = flags.cgroups_root;
   isolatorOptions.cgroupsEnableCfs = flags.cgroups_enable_cfs;
   isolatorOptions.cgroupsLimitSwap = flags.cgroups_limit_swap;
+  isolatorOptions.workDir = flags.work_dir;
+  isolatorOptions.runtimeDir = flags.runtime_dir;
+  isolatorOptions.effectiveCapabilities = flags.effective_capabilities;
+  isolatorOptions.boundingCapabilities = flags.bounding_capabilities;
+  isolatorOptions.seccompConfigDir = flags.seccomp_config_dir;
+  isolatorOptions.seccompProfileName = flags.seccomp_profile_name;
+  isolatorOptions.seccompAllowUnconfined = flags.seccomp_allow_unconfined;
+  isolatorOptions.maskedPaths = splitList(flags.masked_paths.value_or(""));
+  for (std::string& role : splitList(flags.filesystem_writable_roles.value_or("")))
+    isolatorOptions.hostWritableRoles.insert(std::move(role));
+  isolatorOptions.sandboxMountPoint = flags.sandbox_directory;
   // Out-of-tree isolators; their libraries stay loaded while the agent runs.
   isolation::ModuleRegistry modules;
   if (flags.modules) {
@@ -91,7 +117,7 @@ int main(int argc, char** argv) {
   }
   if (flags.launcher == "posix") {
     for (const auto& name : isolators->names) {
-      if (name.rfind("namespaces/", 0) == 0) {
+      if (name.rfind("namespaces/", 0) == 0 || name == "filesystem/linux") {
         log::error(
             "--isolation: {} needs --launcher=linux (the posix launcher makes no namespaces)",
             name);
@@ -111,6 +137,10 @@ int main(int argc, char** argv) {
                                       .switchUser = flags.switch_user,
                                       .recoverByCleanup = flags.recover == "cleanup"},
                                      std::move(isolators->isolators));
+  if (auto sealed = containerizer.sealLauncher(); !sealed) {
+    log::error("cannot start containers: {}", sealed.error().message);
+    return 1;
+  }
   if (auto recovered = containerizer.recover(); !recovered) {
     if (flags.strict) {
       log::error("recovery failed: {}", recovered.error().message);

@@ -418,10 +418,22 @@ void TaskManager::runTask(const AgentEvent::RunTask& run) {
       if (!saved) log::warn("task {}: {}", tid, saved.error().message);
     }
   }
-  log::info("task {} of framework {} runs in container {}", tid, fid, task.containerId);
-  update(framework, task,
-         makeStatus(task, mesos::v1::TASK_RUNNING, TaskStatus::SOURCE_EXECUTOR, ""));
+  log::info("task {} of framework {} starts in container {}", tid, fid, task.containerId);
+  // Running only once its command has exec'ed: an exec failure is TASK_FAILED alone.
+  containerizer_.whenStarted(task.containerId, [this, fid, tid] { onContainerStarted(fid, tid); });
   watch(framework, task);
+}
+
+void TaskManager::onContainerStarted(const std::string& frameworkId, const std::string& taskId) {
+  auto fit = frameworks_.find(frameworkId);
+  if (fit == frameworks_.end()) return;
+  auto tit = fit->second->tasks.find(taskId);
+  if (tit == fit->second->tasks.end() || tit->second->task.state() != mesos::v1::TASK_STARTING) {
+    return;  // killed or ended meanwhile
+  }
+  Task& task = *tit->second;
+  update(*fit->second, task,
+         makeStatus(task, mesos::v1::TASK_RUNNING, TaskStatus::SOURCE_EXECUTOR, ""));
 }
 
 void TaskManager::watch(Framework& framework, Task& task) {

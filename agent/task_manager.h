@@ -78,6 +78,7 @@ class TaskManager {
   void shutdownAgent(const std::string& message);
   void acknowledge(const internal::AgentEvent::AcknowledgeUpdate& ack);
 
+  void onContainerStarted(const std::string& frameworkId, const std::string& taskId);
   void watch(Framework& framework, Task& task);
   void onContainerEnded(const std::string& frameworkId, const std::string& taskId,
                         const Containerizer::Termination& termination);

@@ -33,17 +33,13 @@ struct ContainerSpec {
   mesos::v1::ContainerInfo info;  // linux_info, rlimit_info, hostname, network_infos, ...
   std::string sandbox;
   std::optional<std::string> user;
+  std::optional<uint32_t> uid;  // the task's uid; none: it runs as the agent (root)
 };
 
-// What the isolators plan for a launch; the containerizer turns it into a
-// launcher::LaunchRequest. Isolators only add to it.
-struct LaunchPlan {
-  uint64_t namespaces = 0;  // CLONE_NEW* flags
-  std::optional<std::string> hostname;
-  std::vector<launcher::RLimit> rlimits;
-  std::optional<std::string> cgroupV2Path;
-  std::vector<std::string> cgroupV1ProcsFiles;
-  std::optional<std::string> oomCounterFile;
+// What the isolators plan for a launch: the launcher's Isolation (namespaces, cgroups,
+// rlimits, filesystem view, init, capabilities, no_new_privs, seccomp) plus the
+// environment they add. Isolators only add to it.
+struct LaunchPlan : launcher::Isolation {
   std::vector<std::string> environment;  // "NAME=value"
 };
 

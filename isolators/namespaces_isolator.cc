@@ -18,6 +18,9 @@ Result<void> NamespacesIsolator::prepare(const ContainerSpec& spec, LaunchPlan* 
   if (kinds_.count("pid")) {
     // A fresh /proc for the new pid namespace needs a mount namespace of its own.
     plan->namespaces |= CLONE_NEWPID | CLONE_NEWNS;
+    // The task is not pid 1 itself: the kernel gives pid 1 no default signal actions
+    // (a `sleep` would ignore SIGTERM) and someone must reap its orphans.
+    plan->init = true;
     if (cgroupNamespace_) plan->namespaces |= CLONE_NEWCGROUP;
   }
   if (kinds_.count("ipc")) plan->namespaces |= CLONE_NEWIPC | CLONE_NEWNS;

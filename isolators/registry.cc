@@ -5,9 +5,13 @@
 #include <sstream>
 
 #include "isolators/cgroups_isolator.h"
+#include "isolators/filesystem_linux_isolator.h"
+#include "isolators/linux_capabilities_isolator.h"
+#include "isolators/linux_seccomp_isolator.h"
 #include "isolators/module_loader.h"
 #include "isolators/namespaces_isolator.h"
 #include "isolators/rlimits_isolator.h"
+#include "isolators/unhonoured_fields.h"
 
 namespace mesolite::isolation {
 
@@ -30,12 +34,10 @@ const std::set<std::string_view>& knownButUnbuilt() {
       "disk/du",
       "disk/xfs",
       "filesystem/posix",
-      "filesystem/linux",
       "filesystem/shared",
-      "linux/capabilities",
       "linux/devices",
-      "linux/nnp",
-      "linux/seccomp",
+      "namespaces/user",
+      "namespaces/net",
       "network/cni",
       "network/port_mapping",
       "network/ports",
@@ -87,6 +89,7 @@ Result<Isolators> createIsolators(std::string_view isolation, boost::asio::io_co
   std::set<std::string> cgroupSubsystems;
   std::set<std::string> namespaceKinds;
   bool rlimits = false;
+  std::set<std::string> hardening;  // filesystem/linux, linux/*
   std::vector<std::string> fromModules;
   std::vector<std::string> resolved;
   for (const std::string& name : names) {
@@ -101,6 +104,9 @@ Result<Isolators> createIsolators(std::string_view isolation, boost::asio::io_co
       namespaceKinds.insert(name.substr(11));
     } else if (name == "posix/rlimits") {
       rlimits = true;
+    } else if (name == "filesystem/linux" || name == "linux/capabilities" || name == "linux/nnp" ||
+               name == "linux/seccomp") {
+      hardening.insert(name);
     } else if (knownButUnbuilt().count(name)) {
       return Error("isolator '" + name +
                    "' is not implemented yet in Mesolite; remove it from --isolation");
@@ -113,6 +119,8 @@ Result<Isolators> createIsolators(std::string_view isolation, boost::asio::io_co
 
   Isolators out;
   out.names = resolved;
+  out.isolators.push_back(std::make_unique<UnhonouredFieldsCheck>(
+      std::set<std::string>(resolved.begin(), resolved.end())));
   if (!cgroupSubsystems.empty()) {
     auto cgroups = CgroupsIsolator::create(io, hierarchy, options, cgroupSubsystems);
     if (!cgroups) return cgroups.error();
@@ -122,7 +130,24 @@ Result<Isolators> createIsolators(std::string_view isolation, boost::asio::io_co
   // namespace, which must never be silently skipped.
   out.isolators.push_back(std::make_unique<NamespacesIsolator>(
       namespaceKinds, hierarchy.layout == cgroups::Layout::kV2));
+  if (hardening.count("filesystem/linux")) {
+    auto filesystem = FilesystemLinuxIsolator::create(options);
+    if (!filesystem) return filesystem.error();
+    out.isolators.push_back(std::move(*filesystem));
+  }
   if (rlimits) out.isolators.push_back(std::make_unique<RLimitsIsolator>());
+  // Capabilities before seccomp: the filter depends on the capabilities the task holds.
+  if (hardening.count("linux/capabilities")) {
+    auto capabilities = LinuxCapabilitiesIsolator::create(options);
+    if (!capabilities) return capabilities.error();
+    out.isolators.push_back(std::move(*capabilities));
+  }
+  if (hardening.count("linux/nnp")) out.isolators.push_back(std::make_unique<LinuxNnpIsolator>());
+  if (hardening.count("linux/seccomp")) {
+    auto seccomp = LinuxSeccompIsolator::create(options);
+    if (!seccomp) return seccomp.error();
+    out.isolators.push_back(std::move(*seccomp));
+  }
   for (const std::string& name : fromModules) {
     auto isolator = modules->create(name);
     if (!isolator) return isolator.error();

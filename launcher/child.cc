@@ -1,13 +1,16 @@
 #include "launcher/child.h"
 
-#include <grp.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <string>
 
+#include "launcher/capabilities.h"
+#include "launcher/init.h"
 #include "launcher/namespaces.h"
+#include "launcher/seccomp.h"
 
 extern char** environ;
 
@@ -24,6 +27,10 @@ namespace {
 
 [[noreturn]] void failErrno(const ChildContext& context, const std::string& what) {
   fail(context, Error::fromErrno(what));
+}
+
+void check(const ChildContext& context, const Result<void>& done) {
+  if (!done) fail(context, done.error());
 }
 
 void restoreSignals() {
@@ -68,31 +75,6 @@ void redirectStdio(const ChildContext& context) {
   }
 }
 
-void switchUser(const ChildContext& context) {
-  const LaunchRequest& request = *context.request;
-  if (request.gid) {
-    // Groups first: after setuid we could no longer drop root's supplementary groups.
-    const std::vector<gid_t> groups(request.supplementaryGroups.begin(),
-                                    request.supplementaryGroups.end());
-    if (::setgroups(groups.size(), groups.data()) != 0) failErrno(context, "setgroups");
-    if (::setgid(*request.gid) != 0) failErrno(context, "setgid " + std::to_string(*request.gid));
-    gid_t real, effective, saved;
-    if (::getresgid(&real, &effective, &saved) != 0 || real != *request.gid ||
-        effective != *request.gid || saved != *request.gid) {
-      fail(context, Error("setgid " + std::to_string(*request.gid) + " did not stick"));
-    }
-  }
-  if (request.uid) {
-    if (::setuid(*request.uid) != 0) failErrno(context, "setuid " + std::to_string(*request.uid));
-    uid_t real, effective, saved;
-    if (::getresuid(&real, &effective, &saved) != 0 || real != *request.uid ||
-        effective != *request.uid || saved != *request.uid ||
-        (*request.uid != 0 && ::setuid(0) == 0)) {
-      fail(context, Error("setuid " + std::to_string(*request.uid) + " did not stick"));
-    }
-  }
-}
-
 void closeOtherFds(const ChildContext& context) {
   // Everything above 2 except the error pipe, which exec closes (O_CLOEXEC).
   const unsigned keep = unsigned(context.errorWrite);
@@ -110,13 +92,27 @@ void runChild(const ChildContext& context) {
 
   const LaunchRequest& request = *context.request;
   if (auto done = setUpNamespaces(request); !done) fail(context, done.error());
+  if (request.init) {
+    // From here on this process is the task's init (pid 1) and the rest happens in its
+    // child; the init keeps nothing of the task's fds, so exec still closes the error pipe.
+    if (startInit(context.statusWrite) < 0) failErrno(context, "fork the task under its init");
+  }
   applyRlimits(context);
   redirectStdio(context);
   if (!request.workingDirectory.empty() && ::chdir(request.workingDirectory.c_str()) != 0) {
     failErrno(context, "chdir " + request.workingDirectory);
   }
-  switchUser(context);
+  // Without no_new_privs only a holder of CAP_SYS_ADMIN may install a filter: then it
+  // goes on before the capabilities are dropped (the filter allows what follows).
+  const bool filterEarly = context.seccompFilter && !request.noNewPrivileges;
+  if (filterEarly) check(context, installSeccompFilter(*context.seccompFilter));
+  check(context, switchUserAndCapabilities(request));
+  if (request.noNewPrivileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+    failErrno(context, "prctl(PR_SET_NO_NEW_PRIVS)");
+  }
   closeOtherFds(context);
+  if (context.seccompFilter && !filterEarly)
+    check(context, installSeccompFilter(*context.seccompFilter));
 
   // execvpe searches the caller's PATH; make that the task's own.
   environ = const_cast<char**>(context.envp.data());

@@ -42,6 +42,36 @@ Result<void> eachRecord(std::string_view data, char separator, std::string_view 
   return success();
 }
 
+bool flag(std::string_view text, bool* value) {
+  if (text != "0" && text != "1") return false;
+  *value = text == "1";
+  return true;
+}
+
+bool decodeFilesystem(std::string_view key, std::string_view value, LaunchRequest* request) {
+  if (!request->filesystem) request->filesystem.emplace();
+  FilesystemView& view = *request->filesystem;
+  const std::string text(value);
+  if (key == "fs_sandbox") {
+    view.sandbox = text;
+  } else if (key == "fs_sandbox_mount_point") {
+    view.sandboxMountPoint = text;
+  } else if (key == "fs_read_only_root") {
+    return flag(value, &view.readOnlyRoot);
+  } else if (key == "fs_private_tmp") {
+    return flag(value, &view.privateTmp);
+  } else if (key == "fs_hidden") {
+    view.hidden.push_back(text);
+  } else if (key == "fs_masked") {
+    view.masked.push_back(text);
+  } else if (key == "fs_read_only") {
+    view.readOnly.push_back(text);
+  } else {
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::string LaunchRequest::encode() const {
@@ -69,6 +99,25 @@ std::string LaunchRequest::encode() const {
   for (const std::string& file : cgroupV1ProcsFiles)
     put(out, "cgroup_v1_procs", file);
   if (oomCounterFile) put(out, "oom_counter", *oomCounterFile);
+  if (filesystem) {
+    put(out, "fs_sandbox", filesystem->sandbox);
+    put(out, "fs_sandbox_mount_point", filesystem->sandboxMountPoint);
+    put(out, "fs_read_only_root", filesystem->readOnlyRoot ? "1" : "0");
+    put(out, "fs_private_tmp", filesystem->privateTmp ? "1" : "0");
+    for (const std::string& path : filesystem->hidden)
+      put(out, "fs_hidden", path);
+    for (const std::string& path : filesystem->masked)
+      put(out, "fs_masked", path);
+    for (const std::string& path : filesystem->readOnly)
+      put(out, "fs_read_only", path);
+  }
+  if (init) put(out, "init", "1");
+  if (capabilities) {
+    put(out, "capabilities",
+        std::to_string(capabilities->bounding) + ":" + std::to_string(capabilities->effective));
+  }
+  if (noNewPrivileges) put(out, "no_new_privs", "1");
+  if (seccompFilterPath) put(out, "seccomp_filter", *seccompFilterPath);
   put(out, "pid_path", pidPath);
   put(out, "termination_path", terminationPath);
   return out;
@@ -123,6 +172,23 @@ Result<LaunchRequest> LaunchRequest::decode(std::string_view data) {
           request.cgroupV1ProcsFiles.push_back(text);
         } else if (key == "oom_counter") {
           request.oomCounterFile = text;
+        } else if (key.substr(0, 3) == "fs_") {
+          return decodeFilesystem(key, value, &request);
+        } else if (key == "init") {
+          return flag(value, &request.init);
+        } else if (key == "capabilities") {
+          Capabilities capabilities;
+          const size_t colon = value.find(':');
+          if (colon == std::string_view::npos ||
+              !number(value.substr(0, colon), &capabilities.bounding) ||
+              !number(value.substr(colon + 1), &capabilities.effective)) {
+            return false;
+          }
+          request.capabilities = capabilities;
+        } else if (key == "no_new_privs") {
+          return flag(value, &request.noNewPrivileges);
+        } else if (key == "seccomp_filter") {
+          request.seccompFilterPath = text;
         } else if (key == "pid_path") {
           request.pidPath = text;
         } else if (key == "termination_path") {

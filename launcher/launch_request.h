@@ -20,20 +20,28 @@ struct RLimit {
   uint64_t hard = 0;
 };
 
-struct LaunchRequest {
-  std::string containerId;
+// The task's capabilities, as CAP_* bit masks (bit n = capability n). The launcher
+// decides how to make them hold for the task's user (see launcher/capabilities.h).
+struct Capabilities {
+  uint64_t bounding = 0;   // the most the task (and anything it execs) may ever hold
+  uint64_t effective = 0;  // what it holds after exec (permitted = effective)
+};
 
-  // The task. argv[0] is looked up on PATH when it holds no '/'.
-  std::vector<std::string> argv;
-  std::vector<std::string> environment;  // "NAME=value"
-  std::string workingDirectory;          // the sandbox
-  std::string stdoutPath;                // opened O_APPEND|O_CREAT in the launcher
-  std::string stderrPath;
-  std::optional<uint32_t> uid;  // switch to this user before exec
-  std::optional<uint32_t> gid;
-  std::vector<uint32_t> supplementaryGroups;
+// What the task sees of the host's filesystem (filesystem/linux). Applied in the
+// task's own mount namespace; nothing of it reaches the host.
+struct FilesystemView {
+  std::string sandbox;                // also seen at its own path, read-write
+  std::string sandboxMountPoint;      // e.g. /mnt/mesos/sandbox (must exist)
+  bool readOnlyRoot = true;           // every host mount read-only
+  bool privateTmp = true;             // a fresh tmpfs on /tmp
+  std::vector<std::string> hidden;    // directories covered by an empty tmpfs
+  std::vector<std::string> masked;    // files: /dev/null over them; directories: empty tmpfs
+  std::vector<std::string> readOnly;  // bound read-only (under a fresh /proc too)
+};
 
-  // Isolation.
+// What the isolators plan for a task and the launcher carries out: shared by the
+// agent's LaunchPlan and the launcher's LaunchRequest, so a new step is one field.
+struct Isolation {
   uint64_t namespaces = 0;              // CLONE_NEW* flags for the task
   std::optional<std::string> hostname;  // with CLONE_NEWUTS
   std::vector<RLimit> rlimits;
@@ -44,6 +52,28 @@ struct LaunchRequest {
   // Where the OOM killer's count is read after the task ends (memory.events or
   // memory.oom_control), to tell an OOM death from another SIGKILL.
   std::optional<std::string> oomCounterFile;
+
+  // Hardening, in the order the task's process applies it.
+  std::optional<FilesystemView> filesystem;  // needs CLONE_NEWNS
+  bool init = false;  // a PID-1 init forwards signals and reaps (needs CLONE_NEWPID)
+  std::optional<Capabilities> capabilities;  // none: the user's usual capabilities
+  bool noNewPrivileges = false;
+  // A compiled seccomp filter (struct sock_filter[]), installed right before exec.
+  std::optional<std::string> seccompFilterPath;
+};
+
+struct LaunchRequest : Isolation {
+  std::string containerId;
+
+  // The task. argv[0] is looked up on PATH when it holds no '/'.
+  std::vector<std::string> argv;
+  std::vector<std::string> environment;  // "NAME=value"
+  std::string workingDirectory;          // the sandbox, as the task sees it
+  std::string stdoutPath;                // opened O_APPEND|O_CREAT in the launcher
+  std::string stderrPath;
+  std::optional<uint32_t> uid;  // switch to this user before exec
+  std::optional<uint32_t> gid;
+  std::vector<uint32_t> supplementaryGroups;
 
   // Bookkeeping for the agent: the task's pid (as the host sees it) and, when the
   // task has ended, its termination record; both written atomically.

@@ -29,6 +29,9 @@ namespace mesolite::launcher {
 namespace {
 
 constexpr int kRequestFd = 3;
+// Optional: one byte here once the task has exec'ed (the agent then reports it
+// running); closed without a byte if it never does.
+constexpr int kStartedFd = 4;
 constexpr size_t kMaxRequestBytes = 16 << 20;
 constexpr int kBadInput = 2;
 
@@ -57,6 +60,20 @@ Result<void> validate(const LaunchRequest& request) {
   if (!request.supplementaryGroups.empty() && !request.gid) {
     return Error("launch request: supplementary groups without a gid");
   }
+  if (request.filesystem && !(request.namespaces & CLONE_NEWNS)) {
+    return Error("launch request: a filesystem view without CLONE_NEWNS");
+  }
+  if (request.filesystem && request.filesystem->sandbox.empty()) {
+    return Error("launch request: a filesystem view without a sandbox");
+  }
+  if (request.init && !(request.namespaces & CLONE_NEWPID)) {
+    // Outside a pid namespace the task's processes are reaped by the supervisor.
+    return Error("launch request: an init without CLONE_NEWPID");
+  }
+  if (request.capabilities &&
+      (request.capabilities->effective & ~request.capabilities->bounding) != 0) {
+    return Error("launch request: effective capabilities outside the bounding set");
+  }
   for (const RLimit& limit : request.rlimits) {
     if (limit.resource < 0 || limit.resource >= RLIMIT_NLIMITS) {
       return Error("launch request: unknown rlimit resource " + std::to_string(limit.resource));
@@ -78,14 +95,19 @@ Result<LaunchRequest> readRequest() {
 // Nothing the agent forgot to mark O_CLOEXEC stays open in a supervisor that lives as
 // long as the task, and fds 0-2 are always open so that no file of ours lands there.
 void tidyFds() {
-  ::close_range(kRequestFd, ~0U, 0);
+  ::close_range(kStartedFd + 1, ~0U, 0);
   for (int fd = 0; fd < 3; ++fd) {
     if (::fcntl(fd, F_GETFD) < 0 && errno == EBADF) ::open("/dev/null", O_RDWR);
   }
 }
 
+struct Started {
+  pid_t pid = -1;
+  UniqueFd status;  // with an init: where it reports the task's wait status
+};
+
 // Starts the task: its pid once it has exec'ed; otherwise why not (it is gone then).
-Result<pid_t> start(const LaunchRequest& request) {
+Result<Started> start(const LaunchRequest& request) {
   auto stdio = openTaskStdio(request);
   if (!stdio) return stdio.error();
   auto task = spawnTask(request, *stdio);
@@ -101,9 +123,31 @@ Result<pid_t> start(const LaunchRequest& request) {
     abandonTask(*task);
     return ready.error();
   }
-  const pid_t pid = task->pid;
+  Started started{task->pid, std::move(task->status)};
   if (auto execed = releaseTask(*task); !execed) return execed.error();
-  return pid;
+  return started;
+}
+
+// Under an init the supervisor's child is the init: the task's own status comes
+// through the init's pipe. None there: the init itself was killed (by the agent through
+// the cgroup, or the OOM killer), and its status is the task's.
+int taskStatus(int waitedStatus, const UniqueFd& statusPipe) {
+  if (!statusPipe.valid()) return waitedStatus;
+  int status = 0;
+  ssize_t n;
+  do {
+    n = ::read(statusPipe.get(), &status, sizeof(status));
+  } while (n < 0 && errno == EINTR);
+  return n == sizeof(status) ? status : waitedStatus;
+}
+
+void reportStarted(bool started) {
+  if (::fcntl(kStartedFd, F_GETFD) < 0) return;  // nobody asked
+  if (started) {
+    const char byte = 1;
+    [[maybe_unused]] ssize_t ignored = ::write(kStartedFd, &byte, 1);
+  }
+  ::close(kStartedFd);
 }
 
 double now() {
@@ -125,7 +169,7 @@ int run(int argc, char** argv) {
   std::string terminationPath;
   std::optional<std::string> oomCounterFile;
   Termination termination;
-  Result<pid_t> task = Error("not started");
+  Result<Started> task = Error("not started");
   {
     auto request = readRequest();
     tidyFds();
@@ -142,10 +186,11 @@ int run(int argc, char** argv) {
   // may live for months.
   ::malloc_trim(0);
 
+  reportStarted(bool(task));
   if (task) {
-    auto status = waitForTask(*task);
+    auto status = waitForTask(task->pid);
     if (status) {
-      termination.waitStatus = *status;
+      termination.waitStatus = taskStatus(*status, task->status);
     } else {
       termination.message = status.error().message;
     }

@@ -5,35 +5,16 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstring>
 
 #include "launcher/fd.h"
+#include "launcher/mounts.h"
 
 namespace mesolite::launcher {
 
 namespace {
-
-Result<void> mountProc() {
-  // The task is pid 1 of its namespace; a proc of that namespace over the host's makes
-  // `ps` and /proc show the container only.
-  if (::mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) {
-    return Error::fromErrno("mount proc on /proc");
-  }
-  return success();
-}
-
-Result<void> mountShm() {
-  // POSIX shared memory lives in /dev/shm, which the ipc namespace does not cover.
-  struct stat info;
-  if (::stat("/dev/shm", &info) != 0 || !S_ISDIR(info.st_mode)) return success();  // none here
-  if (::mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") != 0) {
-    return Error::fromErrno("mount tmpfs on /dev/shm");
-  }
-  return success();
-}
 
 Result<void> loopbackUp() {
   // One ioctl does it; no need for netlink (libnl) on the hot path.
@@ -64,12 +45,7 @@ Result<void> setUpNamespaces(const LaunchRequest& request) {
     if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
       return Error::fromErrno("make / rprivate");
     }
-    if (ns & CLONE_NEWPID) {
-      if (auto mounted = mountProc(); !mounted) return mounted;
-    }
-    if (ns & CLONE_NEWIPC) {
-      if (auto mounted = mountShm(); !mounted) return mounted;
-    }
+    if (auto mounted = setUpMounts(request); !mounted) return mounted;
   }
   if ((ns & CLONE_NEWUTS) && request.hostname) {
     if (::sethostname(request.hostname->data(), request.hostname->size()) != 0) {

@@ -17,8 +17,8 @@ namespace mesolite::launcher {
 constexpr uint64_t kSupportedNamespaces =
     CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET | CLONE_NEWCGROUP;
 
-// In order: cgroup namespace, mounts private, /proc for a pid namespace, /dev/shm for
-// an ipc namespace, hostname, loopback up.
+// In order: cgroup namespace, mounts private, the task's mounts (launcher/mounts.h),
+// hostname, loopback up.
 Result<void> setUpNamespaces(const LaunchRequest& request);
 
 }  // namespace mesolite::launcher

@@ -9,8 +9,10 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <optional>
 
 #include "launcher/child.h"
+#include "launcher/seccomp.h"
 
 #ifndef CLONE_INTO_CGROUP
 #define CLONE_INTO_CGROUP 0x200000000ULL  // linux/sched.h, kernel >= 5.7
@@ -105,6 +107,19 @@ Result<Task> spawnTask(const LaunchRequest& request, const TaskStdio& stdio) {
   if (!sync) return sync.error();
   auto errors = makePipe("errors");
   if (!errors) return errors.error();
+  std::optional<Pipe> status;
+  if (request.init) {
+    auto made = makePipe("status");
+    if (!made) return made.error();
+    status = std::move(*made);
+  }
+  // Read here, once: the child only hands it to the kernel.
+  std::optional<std::string> seccompFilter;
+  if (request.seccompFilterPath) {
+    auto filter = readSeccompFilter(*request.seccompFilterPath);
+    if (!filter) return filter.error();
+    seccompFilter = std::move(*filter);
+  }
 
   ChildContext context;
   context.request = &request;
@@ -122,6 +137,8 @@ Result<Task> spawnTask(const LaunchRequest& request, const TaskStdio& stdio) {
   context.syncWrite = sync->write.get();
   context.errorRead = errors->read.get();
   context.errorWrite = errors->write.get();
+  if (status) context.statusWrite = status->write.get();
+  if (seccompFilter) context.seccompFilter = &*seccompFilter;
 
   UniqueFd cgroup;
   if (request.cgroupV2Path) {
@@ -159,6 +176,7 @@ Result<Task> spawnTask(const LaunchRequest& request, const TaskStdio& stdio) {
   task.pid = pid;
   task.release = std::move(sync->write);
   task.errors = std::move(errors->read);
+  if (status) task.status = std::move(status->read);
   return task;
 }
 

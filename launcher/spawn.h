@@ -27,6 +27,7 @@ struct Task {
   bool inCgroupV2 = false;  // CLONE_INTO_CGROUP placed it there
   UniqueFd release;         // one byte lets the child go on; EOF makes it exit
   UniqueFd errors;          // the child's error messages; EOF once exec succeeded
+  UniqueFd status;          // with an init: the task's wait status, once it has ended
 };
 
 Result<Task> spawnTask(const LaunchRequest& request, const TaskStdio& stdio);

@@ -108,7 +108,7 @@ std::optional<std::string> Subprocess::waitForLine(const std::string& needle,
       found = text->substr(begin, end == std::string::npos ? std::string::npos : end - begin);
       return true;
     }
-    return false;
+    return outClosed_ && errClosed_;  // it exited: the line will never come
   });
   return found;
 }

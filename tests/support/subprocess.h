@@ -27,7 +27,8 @@ class Subprocess {
 
   pid_t pid() const { return pid_; }
 
-  // Waits until a line of stderr or stdout contains `needle`; returns that line.
+  // Waits until a line of stderr or stdout contains `needle`; returns that line (none
+  // once both are closed without it).
   std::optional<std::string> waitForLine(const std::string& needle,
                                          std::chrono::milliseconds timeout);
   // Sends `signal`, then waits for the exit; returns the wait status (nullopt on timeout).

@@ -1,0 +1,43 @@
+#include "isolators/unhonoured_fields.h"
+
+namespace mesolite::isolation {
+
+Result<void> UnhonouredFieldsCheck::prepare(const ContainerSpec& spec, LaunchPlan* plan) {
+  const auto& info = spec.info;
+  const auto refuse = [&](const std::string& field, const std::string& why) -> Result<void> {
+    return Error("container " + spec.id + ": " + field + " " + why);
+  };
+  const auto needs = [&](const std::string& field, const char* isolator) -> Result<void> {
+    if (enabled_.count(isolator)) return success();
+    return refuse(field, std::string("needs the ") + isolator + " isolator (--isolation)");
+  };
+  if (info.volumes_size() > 0) return refuse("container.volumes", "are not supported yet");
+  if (info.has_docker())
+    return refuse("container.docker", "is not supported (Mesos containerizer only)");
+  if (info.mesos().has_image()) return refuse("container.mesos.image", "is not supported yet");
+  if (info.has_tty_info()) return refuse("container.tty_info", "is not supported yet");
+  if (info.has_linux_info()) {
+    const auto& linux = info.linux_info();
+    if (linux.has_capability_info() || linux.has_effective_capabilities() ||
+        linux.has_bounding_capabilities()) {
+      if (auto ok = needs("linux_info capabilities", "linux/capabilities"); !ok) return ok;
+    }
+    if (linux.has_seccomp()) {
+      if (auto ok = needs("linux_info.seccomp", "linux/seccomp"); !ok) return ok;
+    }
+    if (linux.share_pid_namespace()) {
+      return refuse("linux_info.share_pid_namespace",
+                    "is not supported (tasks never share the host's)");
+    }
+    if (linux.has_ipc_mode() && linux.ipc_mode() == mesos::v1::LinuxInfo::SHARE_PARENT) {
+      return refuse("linux_info.ipc_mode SHARE_PARENT", "is not supported");
+    }
+    if (linux.has_shm_size()) return refuse("linux_info.shm_size", "is not supported yet");
+    if (linux.has_share_cgroups() && !linux.share_cgroups()) {
+      return refuse("linux_info.share_cgroups=false", "is not supported (nested containers)");
+    }
+  }
+  return success();
+}
+
+}  // namespace mesolite::isolation

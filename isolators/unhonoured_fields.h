@@ -1,0 +1,24 @@
+// Nothing a task asks for is silently ignored: ContainerInfo fields that no enabled
+// isolator carries out are refused by name before anything else is prepared.
+#pragma once
+
+#include <set>
+#include <string>
+
+#include "isolators/isolator.h"
+
+namespace mesolite::isolation {
+
+class UnhonouredFieldsCheck : public Isolator {
+ public:
+  // `enabled`: the isolator names in use.
+  explicit UnhonouredFieldsCheck(std::set<std::string> enabled) : enabled_(std::move(enabled)) {}
+
+  std::string_view name() const override { return "container-info-check"; }
+  Result<void> prepare(const ContainerSpec& spec, LaunchPlan* plan) override;
+
+ private:
+  std::set<std::string> enabled_;
+};
+
+}  // namespace mesolite::isolation

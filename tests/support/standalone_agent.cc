@@ -1,0 +1,110 @@
+#include "tests/support/standalone_agent.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "tests/support/cgroup_sweep.h"
+
+namespace mesolite::testing {
+
+using json = nlohmann::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string readWhole(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+}  // namespace
+
+StandaloneAgent::StandaloneAgent(std::vector<std::string> flags) {
+  char dir[] = "/tmp/mesolite-agent-XXXXXX";
+  dir_ = ::mkdtemp(dir);
+  cgroupsRoot_ = "mesolite-test-" + std::to_string(::getpid()) + "-" +
+                 std::filesystem::path(dir_).filename().string();
+  std::vector<std::string> argv = {
+      std::getenv("MESOLITE_AGENT"),
+      "--work_dir=" + workDir(),
+      "--runtime_dir=" + runtimeDir(),
+      "--launcher_dir=" + std::string(std::getenv("MESOLITE_LAUNCHER_DIR")),
+      "--ip=127.0.0.1",
+      "--port=0",
+      "--cgroups_root=" + cgroupsRoot_};
+  argv.insert(argv.end(), flags.begin(), flags.end());
+  process_ = std::make_unique<Subprocess>(argv);
+  auto line = process_->waitForLine("agent listening on", 20s);
+  std::smatch match;
+  if (line && std::regex_search(*line, match, std::regex(R"(127\.0\.0\.1:(\d+))"))) {
+    endpoint_ = {"127.0.0.1", uint16_t(std::stoi(match[1]))};
+  }
+}
+
+StandaloneAgent::~StandaloneAgent() {
+  process_.reset();  // SIGKILL if still running
+  // Containers outlive the agent by design: end what this test left, by cgroup.
+  removeCgroupTree(cgroupsRoot_);
+  std::error_code ignored;
+  std::filesystem::remove_all(dir_, ignored);
+}
+
+http::Response StandaloneAgent::call(const json& body, std::chrono::milliseconds timeout) {
+  http::Request request{.method = "POST", .path = "/api/v1", .body = body.dump()};
+  request.headers["Content-Type"] = "application/json";
+  auto response = http::fetch(endpoint_, request, {.timeout = timeout});
+  if (!response) return http::Response{.status = 0, .body = response.error().message};
+  return *response;
+}
+
+http::Response StandaloneAgent::launch(const std::string& id, const std::string& command,
+                                       const std::string& resources, const json& container,
+                                       const std::string& user) {
+  json launch = {{"container_id", {{"value", id}}},
+                 {"command", {{"shell", true}, {"value", command}}},
+                 {"resources", json::array()}};
+  if (!user.empty()) launch["command"]["user"] = user;
+  std::stringstream list(resources);
+  for (std::string item; std::getline(list, item, ';');) {
+    const size_t colon = item.find(':');
+    launch["resources"].push_back({{"name", item.substr(0, colon)},
+                                   {"type", "SCALAR"},
+                                   {"scalar", {{"value", std::stod(item.substr(colon + 1))}}}});
+  }
+  if (!container.is_null()) launch["container"] = container;
+  return call({{"type", "LAUNCH_CONTAINER"}, {"launch_container", launch}});
+}
+
+json StandaloneAgent::wait(const std::string& id, std::chrono::milliseconds timeout) {
+  auto response =
+      call({{"type", "WAIT_CONTAINER"}, {"wait_container", {{"container_id", {{"value", id}}}}}},
+           timeout);
+  if (response.status != 200) return json{{"error", response.body}};
+  return json::parse(response.body)["wait_container"];
+}
+
+http::Response StandaloneAgent::kill(const std::string& id, int signal) {
+  return call({{"type", "KILL_CONTAINER"},
+               {"kill_container", {{"container_id", {{"value", id}}}, {"signal", signal}}}});
+}
+
+std::string StandaloneAgent::out(const std::string& id) const {
+  return readWhole(sandbox(id) + "/stdout");
+}
+
+std::string StandaloneAgent::err(const std::string& id) const {
+  return readWhole(sandbox(id) + "/stderr");
+}
+
+pid_t StandaloneAgent::supervisorPid(const std::string& id) const {
+  std::istringstream text(readWhole(runtimeDir() + "/containers/" + id + "/supervisor.pid"));
+  pid_t pid = 0;
+  text >> pid;
+  return pid;
+}
+
+}  // namespace mesolite::testing

@@ -1,0 +1,57 @@
+// A real mesos-agent without a master, in a temporary directory, driven through its v1
+// operator API as an operator would: for root tests of containers. Everything it made
+// (cgroups, directories) goes when the object does, even when a test fails.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "common/http.h"
+#include "common/http_client.h"
+#include "tests/support/subprocess.h"
+
+namespace mesolite::testing {
+
+class StandaloneAgent {
+ public:
+  // Starts the agent (MESOLITE_AGENT, MESOLITE_LAUNCHER_DIR from the environment) with
+  // `flags` added to the test's own; `ok()` says whether it is up.
+  explicit StandaloneAgent(std::vector<std::string> flags = {});
+  ~StandaloneAgent();
+
+  bool ok() const { return endpoint_.port != 0; }
+  std::string startError() const { return process_ ? process_->err() : "not started"; }
+  pid_t pid() const { return process_ ? process_->pid() : -1; }
+  const http::Endpoint& endpoint() const { return endpoint_; }
+  const std::string& directory() const { return dir_; }
+  std::string workDir() const { return dir_ + "/work"; }
+  std::string runtimeDir() const { return dir_ + "/run"; }
+  std::string sandbox(const std::string& id) const { return workDir() + "/containers/" + id; }
+
+  http::Response call(const nlohmann::json& body,
+                      std::chrono::milliseconds timeout = std::chrono::seconds(30));
+  // LAUNCH_CONTAINER of a shell command with "cpus:0.1;mem:32"-style scalar resources;
+  // `container` (a ContainerInfo) and `user` when given.
+  http::Response launch(const std::string& id, const std::string& command,
+                        const std::string& resources = "cpus:0.1;mem:32",
+                        const nlohmann::json& container = nullptr, const std::string& user = "");
+  // WAIT_CONTAINER's answer (its "wait_container" object).
+  nlohmann::json wait(const std::string& id,
+                      std::chrono::milliseconds timeout = std::chrono::seconds(60));
+  http::Response kill(const std::string& id, int signal);
+  std::string out(const std::string& id) const;  // the sandbox's stdout
+  std::string err(const std::string& id) const;
+  // The container's supervisor (mesos-containerizer), from the runtime directory.
+  pid_t supervisorPid(const std::string& id) const;
+
+ private:
+  std::string dir_;
+  std::string cgroupsRoot_;
+  std::unique_ptr<Subprocess> process_;
+  http::Endpoint endpoint_;
+};
+
+}  // namespace mesolite::testing
