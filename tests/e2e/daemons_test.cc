@@ -110,10 +110,10 @@ TEST(AgentFlags, NamespacesNeedTheLinuxLauncher) {
 
 TEST(AgentFlags, UnbuiltIsolatorsStopTheAgentByName) {
   WorkDir dir;
-  auto seccomp = run({agentPath(), "--work_dir=" + dir.path(), "--isolation=linux/seccomp"});
-  EXPECT_EQ(seccomp.exitCode(), 1);
-  EXPECT_NE(seccomp.err.find("'linux/seccomp' is not implemented yet"), std::string::npos)
-      << seccomp.err;
+  auto userns = run({agentPath(), "--work_dir=" + dir.path(), "--isolation=namespaces/user"});
+  EXPECT_EQ(userns.exitCode(), 1);
+  EXPECT_NE(userns.err.find("'namespaces/user' is not implemented yet"), std::string::npos)
+      << userns.err;
   auto unknown = run({agentPath(), "--work_dir=" + dir.path(), "--isolation=cgroups/cpu,bogus/x"});
   EXPECT_EQ(unknown.exitCode(), 1);
   EXPECT_NE(unknown.err.find("unknown isolator 'bogus/x'"), std::string::npos) << unknown.err;
@@ -167,7 +167,8 @@ TEST(Agent, ServesHealthFlagsVersionAndTheCommonOperatorCalls) {
   // Its own runtime dir and no cgroups: nothing of the host's is recovered or touched.
   auto agent = RunningDaemon::start(
       {agentPath(), "--work_dir=" + dir.path(), "--runtime_dir=" + dir.path() + "/run",
-       "--isolation=posix/rlimits", "--ip=127.0.0.1", "--port=0", "--resources=cpus:2;mem:1024"},
+       "--isolation=posix/rlimits", "--ip=127.0.0.1", "--port=0", "--resources=cpus:2;mem:1024",
+       "--launcher_dir=" + std::string(std::getenv("MESOLITE_LAUNCHER_DIR"))},
       "agent listening on");
   ASSERT_NE(agent.endpoint.port, 0);
 

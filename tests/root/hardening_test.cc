@@ -235,7 +235,7 @@ TEST_F(Hardening, OtherSandboxesTheAgentAndItsStateAreInvisible) {
                       " 2>/dev/null; echo kill=$?");
   EXPECT_THAT(thief.out, Not(HasSubstr("hunter2"))) << thief.out;
   // Of the agent's work directory the task sees its own sandbox's path alone.
-  EXPECT_THAT(thief.out, HasSubstr("seen=attack-" + std::to_string(count_) + " \n")) << thief.out;
+  EXPECT_THAT(thief.out, HasSubstr("seen=attack-" + std::to_string(count_) + "\n")) << thief.out;
   EXPECT_THAT(thief.out, Not(HasSubstr("MESOS"))) << thief.out;
   EXPECT_THAT(thief.out, Not(HasSubstr("kill=0"))) << thief.out;
   agent_->kill(victim, SIGKILL);

@@ -130,7 +130,8 @@ TEST_F(ModuleLoader, IsolationUsesModulesAfterTheBuiltIns) {
   auto isolators =
       createIsolators("namespaces/uts,org_example_Marker", io, hierarchy, {}, &*modules);
   ASSERT_TRUE(isolators) << isolators.error().message;
-  ASSERT_EQ(isolators->isolators.size(), 2u);
+  // The container-info check, the namespaces isolator, the module.
+  ASSERT_EQ(isolators->isolators.size(), 3u);
   EXPECT_EQ(isolators->isolators.back()->name(), "org_example_Marker");
 
   auto unknown = createIsolators("org_example_Other", io, hierarchy, {}, &*modules);
@@ -176,7 +177,7 @@ TEST_F(ModuleLoader, SharedObjectWithoutTheEntryPointIsNotAModule) {
 TEST_F(ModuleLoader, OtherAbiVersionIsRefused) {
   std::string error = loadError(modulesJson(brokenModule("wrong_abi"), "test_Broken"));
   EXPECT_THAT(error, HasSubstr(brokenModule("wrong_abi")));
-  EXPECT_THAT(error, HasSubstr("module built for ABI 999, agent speaks 1"));
+  EXPECT_THAT(error, HasSubstr("module built for ABI 999, agent speaks 2"));
 }
 
 TEST_F(ModuleLoader, OtherStandardLibraryIsRefused) {
