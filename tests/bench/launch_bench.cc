@@ -1,8 +1,11 @@
 // Launch latency: a /bin/true container from LAUNCH_CONTAINER to WAIT_CONTAINER's
 // answer, through a real mesos-agent, next to `runc run` of an equivalent bundle in
-// the same run. Both with cpu/memory/pids cgroup limits and pid, ipc, uts and mount
-// namespaces; sequential and 8 at a time. Also the agent's RSS, idle and with 200
-// running containers. Root only; prints a table and the ratios.
+// the same run; sequential and 8 at a time. The agent runs twice: with the isolation
+// core (cpu/memory/pids cgroups; pid, ipc, uts and mount namespaces) and with the
+// hardened default (plus the devices cgroup, the read-only filesystem view, the init,
+// capabilities, no_new_privs and seccomp). runc gets its default capabilities and our
+// default seccomp profile in OCI form. Also the agent's RSS, idle and with 200 running
+// containers. Root only; prints a table and the ratios.
 //
 //   launch_bench AGENT LAUNCHER_DIR [--runs=100] [--parallel=8] [--hold=200]
 #include <signal.h>
@@ -20,6 +23,8 @@
 #include <thread>
 
 #include "common/http_client.h"
+#include "isolators/linux_capabilities_isolator.h"
+#include "isolators/seccomp/profile.h"
 #include "tests/support/subprocess.h"
 
 using namespace std::chrono_literals;
@@ -88,6 +93,54 @@ double mesoliteOnce(const Endpoint& agent, const std::string& id) {
   return ms;
 }
 
+// Our default seccomp profile as runc takes it (OCI has no includes/excludes): the
+// rules a root task with the default capabilities gets.
+json ociSeccompProfile() {
+  json docker = json::parse(mesolite::isolation::seccomp::defaultProfileJson());
+  const uint64_t held = mesolite::isolation::defaultTaskCapabilities();
+  const auto capabilities = [](const json& names) {
+    uint64_t set = 0;
+    for (const auto& name : names) {
+      const std::string text = name.get<std::string>().substr(4);  // CAP_
+      mesos::v1::CapabilityInfo::Capability value;
+      if (mesos::v1::CapabilityInfo::Capability_Parse(text, &value))
+        set |= uint64_t(1) << (int(value) - 1000);
+    }
+    return set;
+  };
+  json oci = {{"defaultAction", docker["defaultAction"]}, {"syscalls", json::array()}};
+  if (docker.contains("defaultErrnoRet")) oci["defaultErrnoRet"] = docker["defaultErrnoRet"];
+  oci["architectures"] = json::array();
+  for (const auto& entry : docker.value("archMap", json::array())) {
+    // This host's architecture only: runc refuses names its libseccomp lacks.
+    if (entry["architecture"] != "SCMP_ARCH_X86_64" &&
+        entry["architecture"] != "SCMP_ARCH_AARCH64") {
+      continue;
+    }
+    oci["architectures"].push_back(entry["architecture"]);
+    for (const auto& sub : entry.value("subArchitectures", json::array()))
+      oci["architectures"].push_back(sub);
+  }
+  for (const auto& rule : docker["syscalls"]) {
+    const json includes = rule.value("includes", json::object());
+    const json excludes = rule.value("excludes", json::object());
+    const uint64_t required = capabilities(includes.value("caps", json::array()));
+    const uint64_t excluded = capabilities(excludes.value("caps", json::array()));
+    if ((held & required) != required || (held & excluded) != 0) continue;
+    const auto namesNative = [](const json& object) {
+      const json arches = object.value("arches", json::array());
+      return std::find(arches.begin(), arches.end(), json("amd64")) != arches.end();
+    };
+    if (includes.contains("arches") && !namesNative(includes)) continue;
+    if (excludes.contains("arches") && namesNative(excludes)) continue;
+    json copy = {{"names", rule["names"]}, {"action", rule["action"]}};
+    for (const char* key : {"args", "errnoRet"})
+      if (rule.contains(key)) copy[key] = rule[key];
+    oci["syscalls"].push_back(copy);
+  }
+  return oci;
+}
+
 // A bundle whose rootfs is busybox, with the same limits and namespaces.
 bool makeRuncBundle(const std::string& bundle) {
   std::filesystem::create_directories(bundle + "/rootfs/bin");
@@ -109,6 +162,7 @@ bool makeRuncBundle(const std::string& bundle) {
   config["linux"]["resources"]["memory"] = {{"limit", 32 << 20}};
   config["linux"]["resources"]["cpu"] = {{"shares", 102}};
   config["linux"]["resources"]["pids"] = {{"limit", 4096}};
+  config["linux"]["seccomp"] = ociSeccompProfile();
   std::ofstream(bundle + "/config.json") << config.dump(2);
   return true;
 }
@@ -171,50 +225,73 @@ int main(int argc, char** argv) {
   // --runtime_dir is /var/run/mesos on a real host: tmpfs, like /dev/shm here.
   const std::string runtimeDir = "/dev/shm/" + cgroupsRoot;
 
-  mesolite::testing::Subprocess agent(
-      {argv[1], "--work_dir=" + dir + "/work", "--runtime_dir=" + runtimeDir,
-       "--launcher_dir=" + std::string(argv[2]), "--ip=127.0.0.1", "--port=0",
-       "--cgroups_root=" + cgroupsRoot,
-       "--isolation=cgroups/cpu,cgroups/mem,cgroups/pids,namespaces/pid,namespaces/ipc,"
-       "namespaces/uts"});
-  auto line = agent.waitForLine("agent listening on", 20s);
-  if (!line) {
-    std::cerr << "agent did not start: " << agent.err() << "\n";
-    return 1;
-  }
-  std::smatch match;
-  std::regex_search(*line, match, std::regex(R"(127\.0\.0\.1:(\d+))"));
-  Endpoint endpoint{"127.0.0.1", uint16_t(std::stoi(match[1]))};
-  std::this_thread::sleep_for(500ms);
-  const long idleRss = rssKiB(agent.pid());
+  struct AgentRun {
+    Stats seq, par;
+    long idleRss = 0, busyRss = 0;
+  };
+  // `isolation` empty: the agent's default.
+  const auto measureAgent = [&](const std::string& isolation,
+                                bool holdMany) -> std::optional<AgentRun> {
+    std::vector<std::string> args = {argv[1],
+                                     "--work_dir=" + dir + "/work",
+                                     "--runtime_dir=" + runtimeDir,
+                                     "--launcher_dir=" + std::string(argv[2]),
+                                     "--ip=127.0.0.1",
+                                     "--port=0",
+                                     "--cgroups_root=" + cgroupsRoot};
+    if (!isolation.empty()) args.push_back("--isolation=" + isolation);
+    mesolite::testing::Subprocess agent(args);
+    auto line = agent.waitForLine("agent listening on", 20s);
+    if (!line) {
+      std::cerr << "agent did not start: " << agent.err() << "\n";
+      return std::nullopt;
+    }
+    std::smatch match;
+    std::regex_search(*line, match, std::regex(R"(127\.0\.0\.1:(\d+))"));
+    Endpoint endpoint{"127.0.0.1", uint16_t(std::stoi(match[1]))};
+    std::this_thread::sleep_for(500ms);
+    AgentRun result;
+    result.idleRss = rssKiB(agent.pid());
+    const std::string tag = isolation.empty() ? "h" : "c";
 
-  // Warm up (page cache, first cgroup creation), then measure.
-  for (int i = 0; i < 5; ++i)
-    mesoliteOnce(endpoint, "warm-" + std::to_string(i));
-  auto seq = summarize(
-      measure(runs, 1, [&](int i) { return mesoliteOnce(endpoint, "s" + std::to_string(i)); }));
-  auto par = summarize(measure(
-      runs, parallel, [&](int i) { return mesoliteOnce(endpoint, "p" + std::to_string(i)); }));
+    // Warm up (page cache, first cgroup creation), then measure.
+    for (int i = 0; i < 5; ++i)
+      mesoliteOnce(endpoint, tag + "warm-" + std::to_string(i));
+    result.seq = summarize(measure(
+        runs, 1, [&](int i) { return mesoliteOnce(endpoint, tag + "s" + std::to_string(i)); }));
+    result.par = summarize(measure(runs, parallel, [&](int i) {
+      return mesoliteOnce(endpoint, tag + "p" + std::to_string(i));
+    }));
 
-  // The agent's RSS with `hold` running containers.
-  int status = 0;
-  for (int i = 0; i < hold; ++i) {
-    post(endpoint,
-         launchCall("hold" + std::to_string(i), {{"shell", true}, {"value", "sleep 1000"}}),
-         &status, nullptr);
-  }
-  std::this_thread::sleep_for(1s);
-  const long busyRss = rssKiB(agent.pid());
-  for (int i = 0; i < hold; ++i) {
-    const std::string id = "hold" + std::to_string(i);
-    post(endpoint, idCall("KILL_CONTAINER", "kill_container", id), &status, nullptr);
-  }
-  for (int i = 0; i < hold; ++i) {
-    const std::string id = "hold" + std::to_string(i);
-    post(endpoint, idCall("WAIT_CONTAINER", "wait_container", id), &status, nullptr);
-    post(endpoint, idCall("REMOVE_CONTAINER", "remove_container", id), &status, nullptr);
-  }
-  agent.stop(SIGTERM, 10s);
+    // The agent's RSS with `hold` running containers.
+    int status = 0;
+    const int held = holdMany ? hold : 0;
+    for (int i = 0; i < held; ++i) {
+      post(endpoint,
+           launchCall("hold" + std::to_string(i), {{"shell", true}, {"value", "sleep 1000"}}),
+           &status, nullptr);
+    }
+    std::this_thread::sleep_for(1s);
+    result.busyRss = rssKiB(agent.pid());
+    for (int i = 0; i < held; ++i) {
+      const std::string id = "hold" + std::to_string(i);
+      post(endpoint, idCall("KILL_CONTAINER", "kill_container", id), &status, nullptr);
+    }
+    for (int i = 0; i < held; ++i) {
+      const std::string id = "hold" + std::to_string(i);
+      post(endpoint, idCall("WAIT_CONTAINER", "wait_container", id), &status, nullptr);
+      post(endpoint, idCall("REMOVE_CONTAINER", "remove_container", id), &status, nullptr);
+    }
+    agent.stop(SIGTERM, 10s);
+    return result;
+  };
+  const auto core = measureAgent(
+      "cgroups/cpu,cgroups/mem,cgroups/pids,namespaces/pid,namespaces/ipc,namespaces/uts", false);
+  const auto hardened = measureAgent("", true);
+  if (!core || !hardened) return 1;
+  const Stats& seq = hardened->seq;
+  const Stats& par = hardened->par;
+  const long idleRss = hardened->idleRss, busyRss = hardened->busyRss;
 
   Stats runcSeq, runcPar;
   bool runc = std::filesystem::exists("/usr/sbin/runc") && std::filesystem::exists("/bin/busybox");
@@ -242,17 +319,24 @@ int main(int argc, char** argv) {
 
   std::printf("launch -> exec -> exit of /bin/true, %d runs (ms)\n", runs);
   std::printf("%-28s %9s %9s %9s\n", "", "median", "p99", "mean");
-  std::printf("%-28s %9.2f %9.2f %9.2f\n", "mesolite sequential", seq.median, seq.p99, seq.mean);
+  std::printf("%-28s %9.2f %9.2f %9.2f\n", "core sequential", core->seq.median, core->seq.p99,
+              core->seq.mean);
   std::printf("%-28s %9.2f %9.2f %9.2f\n",
-              ("mesolite " + std::to_string(parallel) + " parallel").c_str(), par.median, par.p99,
+              ("core " + std::to_string(parallel) + " parallel").c_str(), core->par.median,
+              core->par.p99, core->par.mean);
+  std::printf("%-28s %9.2f %9.2f %9.2f\n", "hardened sequential", seq.median, seq.p99, seq.mean);
+  std::printf("%-28s %9.2f %9.2f %9.2f\n",
+              ("hardened " + std::to_string(parallel) + " parallel").c_str(), par.median, par.p99,
               par.mean);
+  std::printf("ratio hardened/core (median): sequential %.2fx, parallel %.2fx\n",
+              seq.median / core->seq.median, par.median / core->par.median);
   if (runc) {
     std::printf("%-28s %9.2f %9.2f %9.2f\n", "runc sequential", runcSeq.median, runcSeq.p99,
                 runcSeq.mean);
     std::printf("%-28s %9.2f %9.2f %9.2f\n",
                 ("runc " + std::to_string(parallel) + " parallel").c_str(), runcPar.median,
                 runcPar.p99, runcPar.mean);
-    std::printf("ratio runc/mesolite (median): sequential %.1fx, parallel %.1fx\n",
+    std::printf("ratio runc/hardened (median): sequential %.1fx, parallel %.1fx\n",
                 runcSeq.median / seq.median, runcPar.median / par.median);
   } else {
     std::printf("runc: not measured (needs /usr/sbin/runc and /bin/busybox)\n");
