@@ -37,6 +37,7 @@ struct Containerizer::Container {
   std::unique_ptr<asio::posix::stream_descriptor> supervisorExit;  // a pidfd
   std::optional<isolation::Limitation> limitation;
   bool killed = false;
+  bool ending = false;  // its supervisor is gone; the isolators are cleaning up
   std::optional<Termination> termination;
   std::vector<std::function<void(const Termination&)>> waiters;
   // The launcher says once the task has exec'ed; only then does it run.
@@ -325,7 +326,7 @@ void Containerizer::watchSupervisor(Container& container) {
 
 void Containerizer::onSupervisorExit(const std::string& id) {
   auto it = containers_.find(id);
-  if (it == containers_.end() || it->second->termination) return;
+  if (it == containers_.end() || it->second->termination || it->second->ending) return;
   Container& container = *it->second;
   // Only a supervisor that is really gone counts: a wake-up while it runs (which should
   // not happen, but would otherwise block the agent in waitpid) re-arms the watch.
@@ -391,8 +392,27 @@ void Containerizer::onSupervisorExit(const std::string& id) {
     termination.set_state(exitedZero ? mesos::v1::TASK_FINISHED : mesos::v1::TASK_FAILED);
     termination.set_message("the command " + describeWaitStatus(*ended->waitStatus));
   }
-  cleanupIsolators(id);
-  finish(container, std::move(termination));
+  // The isolators clean up off the loop (cgroups wait for their processes to be gone);
+  // the container ends for its waiters once they have.
+  container.ending = true;
+  cleanupIsolatorsAsync(id, isolators_.size(), [this, id, termination = std::move(termination)] {
+    auto it = containers_.find(id);
+    if (it != containers_.end()) finish(*it->second, termination);
+  });
+}
+
+void Containerizer::cleanupIsolatorsAsync(const std::string& id, size_t remaining,
+                                          std::function<void()> done) {
+  if (remaining == 0) return done();
+  // In reverse order of preparation, one after another.
+  isolators_[remaining - 1]->cleanupAsync(
+      id, [this, id, remaining, done = std::move(done)](Result<void> cleaned) mutable {
+        if (!cleaned) {
+          log::warn("container {}: cleanup by {}: {}", id, isolators_[remaining - 1]->name(),
+                    cleaned.error().message);
+        }
+        cleanupIsolatorsAsync(id, remaining - 1, std::move(done));
+      });
 }
 
 void Containerizer::finish(Container& container, Termination termination) {

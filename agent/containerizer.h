@@ -107,6 +107,8 @@ class Containerizer {
   void killEverything(Container& container);
   void finish(Container& container, Termination termination);
   void cleanupIsolators(const std::string& id);
+  // Cleans up with the last `remaining` isolators, last first, then calls `done`.
+  void cleanupIsolatorsAsync(const std::string& id, size_t remaining, std::function<void()> done);
 
   boost::asio::io_context& io_;
   ContainerizerOptions options_;

@@ -10,6 +10,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <chrono>
 #include <cmath>
 #include <sstream>
@@ -298,12 +299,16 @@ class CgroupsIsolator::OomWatch : public std::enable_shared_from_this<OomWatch> 
 
 CgroupsIsolator::CgroupsIsolator(boost::asio::io_context& io, cgroups::Hierarchy hierarchy,
                                  IsolatorOptions options, std::set<std::string> subsystems)
-    : io_(io), hierarchy_(std::move(hierarchy)), options_(std::move(options)) {
+    : io_(io),
+      hierarchy_(std::move(hierarchy)),
+      options_(std::move(options)),
+      teardown_(std::make_unique<boost::asio::thread_pool>(4)) {
   for (const std::string& subsystem : subsystems)
     subsystems_.insert(canonicalSubsystem(subsystem));
 }
 
 CgroupsIsolator::~CgroupsIsolator() {
+  teardown_->join();  // teardowns under way finish: no cgroup is left half removed
   for (auto& [id, container] : containers_)
     if (container.oomWatch) container.oomWatch->stop();
 }
@@ -694,8 +699,24 @@ Result<void> CgroupsIsolator::usage(const std::string& containerId,
 Result<bool> CgroupsIsolator::kill(const std::string& containerId) {
   auto container = find(containerId);
   if (!container) return container.error();
-  if (auto killed = (*container)->cgroup.kill(); !killed) return killed.error();
+  if (auto killed = (*container)->cgroup.signalAll(); !killed) return killed.error();
   return true;
+}
+
+void CgroupsIsolator::cleanupAsync(const std::string& containerId,
+                                   std::function<void(Result<void>)> done) {
+  auto it = containers_.find(containerId);
+  if (it == containers_.end()) return done(cleanup(containerId));
+  if (it->second.oomWatch) {
+    it->second.oomWatch->stop();
+    it->second.oomWatch.reset();
+  }
+  cgroups::ContainerCgroup cgroup = it->second.cgroup;
+  containers_.erase(it);
+  boost::asio::post(*teardown_, [this, cgroup = std::move(cgroup), done = std::move(done)] {
+    Result<void> destroyed = cgroup.destroy();
+    boost::asio::post(io_, [done, destroyed = std::move(destroyed)] { done(destroyed); });
+  });
 }
 
 Result<void> CgroupsIsolator::cleanup(const std::string& containerId) {

@@ -11,6 +11,11 @@
 #include <vector>
 
 #include "isolators/cgroups/cgroups.h"
+
+namespace boost::asio {
+class thread_pool;
+}
+
 #include "isolators/isolator.h"
 #include "isolators/options.h"
 
@@ -56,6 +61,8 @@ class CgroupsIsolator : public Isolator {
                        std::map<std::string, double>* metrics) override;
   Result<bool> kill(const std::string& containerId) override;
   Result<void> cleanup(const std::string& containerId) override;
+  void cleanupAsync(const std::string& containerId,
+                    std::function<void(Result<void>)> done) override;
 
  private:
   class OomWatch;  // OOM notifications for one container, on the io_context
@@ -78,6 +85,9 @@ class CgroupsIsolator : public Isolator {
   IsolatorOptions options_;
   std::set<std::string> subsystems_;  // "blkio" stands for blkio and io
   std::map<std::string, Container> containers_;
+  // Where cgroups are emptied and removed, off the event loop: a container whose
+  // processes are stuck (uninterruptible sleep) delays only its own teardown.
+  std::unique_ptr<boost::asio::thread_pool> teardown_;
 };
 
 }  // namespace mesolite::isolation

@@ -78,10 +78,18 @@ class Isolator {
     return success();
   }
   // Kills every process of the container if this isolator can (the cgroups isolator
-  // can, double-forked daemons included); false when it cannot.
+  // can, double-forked daemons included); false when it cannot. Never waits: the
+  // signals go out, cleanup waits for the processes to be gone.
   virtual Result<bool> kill(const std::string& containerId) { return false; }
   // Every process of the container is gone; undo what prepare did.
   virtual Result<void> cleanup(const std::string& containerId) { return success(); }
+  // The same for the agent's event loop: `done` is called on it once cleaned up. An
+  // isolator whose cleanup may wait (for processes to die, cgroups to empty) does the
+  // waiting off the loop.
+  virtual void cleanupAsync(const std::string& containerId,
+                            std::function<void(Result<void>)> done) {
+    done(cleanup(containerId));
+  }
 };
 
 }  // namespace mesolite::isolation

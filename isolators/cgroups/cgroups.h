@@ -90,6 +90,10 @@ class ContainerCgroup {
   // the cgroups are empty: cgroup.kill on v2 (kernel >= 5.14); freezer + SIGKILL +
   // thaw on v1, repeated until empty. Errors name the path and errno.
   Result<void> kill() const;
+  // One SIGKILL of everything in the container's cgroups, without waiting for anything
+  // (cgroup.kill on v2; on v1 freeze, signal, thaw): for the agent's event loop. kill()
+  // or destroy() then wait for the cgroups to empty, off the loop.
+  Result<void> signalAll() const;
   // kill(), then removes every cgroup of the container (not the parent).
   Result<void> destroy() const;
 

@@ -530,6 +530,32 @@ Result<void> ContainerCgroup::kill() const {
   }
 }
 
+Result<void> ContainerCgroup::signalAll() const {
+  std::vector<std::string> dirs;
+  if (v2Path_) dirs.push_back(*v2Path_);
+  for (const std::string& procs : v1ProcsFiles())
+    dirs.push_back(procs.substr(0, procs.rfind('/')));
+  if (v2Path_ && fs::exists(*v2Path_ + "/cgroup.kill")) {
+    if (auto killed = fs::writeFile(*v2Path_ + "/cgroup.kill", "1"); !killed) return killed.error();
+  }
+  // Frozen, nothing forks between the listing and the signals; thawed, they die. Not
+  // waiting for FROZEN: a task in uninterruptible sleep may hold it off for long.
+  auto freezer = v1Paths_.find("freezer");
+  const bool freeze = freezer != v1Paths_.end() && fs::isDirectory(freezer->second);
+  if (freeze) (void)fs::writeFile(freezer->second + "/freezer.state", "FROZEN");
+  std::set<pid_t> pids;
+  for (const std::string& dir : dirs) {
+    if (fs::isDirectory(dir)) (void)collectPids(dir, &pids);
+  }
+  killAll(pids);
+  if (freeze) {
+    if (auto thawed = fs::writeFile(freezer->second + "/freezer.state", "THAWED"); !thawed) {
+      return thawed.error();
+    }
+  }
+  return success();
+}
+
 Result<void> ContainerCgroup::destroy() const {
   if (auto killed = kill(); !killed) return killed.error();
   std::vector<std::string> dirs;
