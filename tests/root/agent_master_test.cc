@@ -384,6 +384,13 @@ TEST_F(AgentWithMaster, FinishedTaskUpdatesComeInOrderEachUntilAcknowledged) {
   const std::string containerId = status.container_status().container_id().value();
   EXPECT_FALSE(containerId.empty());
 
+  // Let the command run and end first (the launcher records its end), so that newer
+  // states exist behind the unacknowledged STARTING.
+  const std::string termination = dir_ + "/run/containers/" + containerId + "/termination";
+  for (int i = 0; i < 400 && !std::filesystem::exists(termination); ++i)
+    std::this_thread::sleep_for(50ms);
+  ASSERT_TRUE(std::filesystem::exists(termination)) << agent_->err();
+
   // Nothing else goes while STARTING waits. Cut the stream instead of acknowledging:
   // the agent subscribes again, listing the task, and re-sends STARTING at once.
   master_->cutStream();
@@ -640,6 +647,24 @@ TEST_F(AgentWithMaster, LaunchFailureIsTaskFailedFromTheAgent) {
   EXPECT_EQ(failed->status().reason(), mesos::v1::TaskStatus::REASON_CONTAINER_LAUNCH_FAILED);
   EXPECT_NE(failed->status().message().find("no-such-user-mesolite"), std::string::npos)
       << failed->status().message();
+}
+
+TEST_F(AgentWithMaster, ExecFailureIsTaskFailedWithoutEverRunning) {
+  startAgent();
+  ASSERT_TRUE(master_->waitForSubscription(1, 20s)) << agent_->err();
+  auto info = task("t-noexec", "");
+  info.mutable_command()->set_shell(false);
+  info.mutable_command()->set_value("/nonexistent/mesolite-program");
+  info.mutable_command()->add_arguments("mesolite-program");
+  master_->runTask(framework("F1", false), info);
+  auto failed = master_->waitForUpdate("t-noexec", mesos::v1::TASK_FAILED, 20s);
+  ASSERT_TRUE(failed) << agent_->err();
+  EXPECT_EQ(failed->status().reason(), mesos::v1::TaskStatus::REASON_CONTAINER_LAUNCH_FAILED);
+  EXPECT_NE(failed->status().message().find("cannot exec '/nonexistent/mesolite-program'"),
+            std::string::npos)
+      << failed->status().message();
+  // Running is said only once the command has exec'ed: here, never.
+  EXPECT_FALSE(master_->waitForUpdate("t-noexec", mesos::v1::TASK_RUNNING, 0ms));
 }
 
 TEST_F(AgentWithMaster, SilentMasterIsDroppedAndSubscribedAgain) {
