@@ -75,7 +75,23 @@ class Hardening : public ::testing::Test {
     return result;
   }
 
-  static std::string escapeAttempts() { return std::getenv("MESOLITE_ESCAPE_ATTEMPTS"); }
+  // Runs tests/root/escape_attempts with `attempts` in a new container. The binary is
+  // copied into the sandbox once the container exists: the build directory itself may
+  // be hidden from tasks (under /tmp, or under the agent's own directories).
+  static TaskRun runEscapeAttempts(const std::string& attempts) {
+    const std::string id = nextId();
+    auto launched =
+        agent_->launch(id,
+                       "i=0; while [ ! -x ./escape_attempts ] && [ $i -lt 1000 ]; do sleep 0.01; "
+                       "i=$((i+1)); done; exec ./escape_attempts " +
+                           attempts,
+                       "cpus:0.1;mem:64");
+    EXPECT_EQ(launched.status, 200) << launched.body;
+    const std::string target = agent_->sandbox(id) + "/escape_attempts";
+    std::filesystem::copy_file(std::getenv("MESOLITE_ESCAPE_ATTEMPTS"), target + ".part");
+    std::filesystem::rename(target + ".part", target);
+    return TaskRun{agent_->wait(id), agent_->out(id), agent_->err(id)};
+  }
 
   static std::unique_ptr<StandaloneAgent> agent_;
   static int count_;
@@ -136,12 +152,11 @@ TEST_F(Hardening, AskedCapabilitiesStayWithinTheBoundingSet) {
 }
 
 TEST_F(Hardening, DangerousSystemCallsAreRefused) {
-  TaskRun task =
-      run(escapeAttempts() +
-          " getpid fork keyctl add_key request_key unshare_user unshare_mount unshare_net "
-          "clone_newuser clone_newns clone3 mount umount_proc pivot_root setns bpf "
-          "perf_event_open kexec_load finit_module userfaultfd open_by_handle_at "
-          "ptrace_init mknod_block open_init_exe_write");
+  TaskRun task = runEscapeAttempts(
+      "getpid fork keyctl add_key request_key unshare_user unshare_mount unshare_net "
+      "clone_newuser clone_newns clone3 mount umount_proc pivot_root setns bpf "
+      "perf_event_open kexec_load finit_module userfaultfd open_by_handle_at "
+      "ptrace_init mknod_block open_init_exe_write");
   EXPECT_EQ(task.end["state"], "TASK_FINISHED") << task.end.dump() << task.err;
   EXPECT_THAT(task.out, HasSubstr("getpid=OK\n"));
   EXPECT_THAT(task.out, HasSubstr("fork=OK\n"));
