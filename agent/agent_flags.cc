@@ -44,7 +44,7 @@ AgentFlags::AgentFlags()
   set.add(&hostname, "hostname",
           "Hostname the agent reports to the master (default: the system's).");
   set.add(&hostname_lookup, "hostname_lookup",
-          "Whether to find the hostname by reverse DNS when --hostname is not given.", true);
+          "Without --hostname: advertise the system's hostname (true) or the IP (false).", true);
   set.add(&resources, "resources",
           "Total consumable resources, as text (cpus:24;mem:24576;disk:409600;ports:[31000-32000]) "
           "or JSON (an array of Resource objects). Anything not given is detected from the host.")
@@ -98,7 +98,8 @@ AgentFlags::AgentFlags()
           "Limit memory and swap together (memory.memsw / memory.swap.max).", false);
   set.add(&systemd_enable_support, "systemd_enable_support",
           "On hosts run by systemd, keep containers in a delegated unit systemd leaves alone. "
-          "Ignored where PID 1 is not systemd.",
+          "Not built yet: on a systemd host the agent says so at start (containers stay in "
+          "its cgroup tree).",
           true);
   set.add(&systemd_runtime_directory, "systemd_runtime_directory",
           "systemd's runtime directory, whose presence says the host runs systemd.",
@@ -139,25 +140,35 @@ AgentFlags::AgentFlags()
       });
   set.add(&strict, "strict", "Whether an error while recovering state is fatal.", true);
   set.add(&recovery_timeout, "recovery_timeout",
-          "How long executors have to reconnect after an agent restart.",
+          "How long executors have to reconnect after an agent restart. Not supported yet: "
+          "only the default is accepted.",
           *Duration::parse("15mins"));
   set.add(&registration_backoff_factor, "registration_backoff_factor",
           "Upper bound of the first random delay before (re-)registering with the master.",
           *Duration::parse("1secs"));
   set.add(&executor_registration_timeout, "executor_registration_timeout",
-          "How long an executor has to register before it is killed.", *Duration::parse("1mins"));
+          "How long a task's command has to start (exec) before its container is killed "
+          "(TASK_FAILED, REASON_EXECUTOR_REGISTRATION_TIMEOUT).",
+          *Duration::parse("1mins"));
   set.add(&executor_shutdown_grace_period, "executor_shutdown_grace_period",
           "How long an executor has to end its tasks after SHUTDOWN before it is killed.",
           *Duration::parse("5secs"));
-  set.add(&gc_delay, "gc_delay", "How long a finished sandbox is kept before removal.",
+  set.add(&gc_delay, "gc_delay",
+          "How long a finished sandbox is kept before removal. Not supported yet: only the "
+          "default is accepted.",
           *Duration::parse("1weeks"));
-  set.add(&disk_watch_interval, "disk_watch_interval", "How often disk usage is checked.",
+  set.add(&disk_watch_interval, "disk_watch_interval",
+          "How often disk usage is checked. Not supported yet (no disk/du): only the default "
+          "is accepted.",
           *Duration::parse("1mins"));
   set.add(&container_disk_watch_interval, "container_disk_watch_interval",
-          "How often each container's disk usage is measured (disk/du).",
+          "How often each container's disk usage is measured (disk/du). Not supported yet: only "
+          "the default is accepted.",
           *Duration::parse("15secs"));
   set.add(&enforce_container_disk_quota, "enforce_container_disk_quota",
-          "Kill a container that exceeds its disk resources (disk/du).", false);
+          "Kill a container that exceeds its disk resources (disk/du). Not supported yet: only "
+          "the default (false) is accepted.",
+          false);
 
   set.add(&logging_level, "logging_level", "Lowest level logged: INFO, WARNING or ERROR.",
           std::string("INFO"));

@@ -11,6 +11,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <filesystem>
 #include <sstream>
@@ -42,6 +43,7 @@ struct Containerizer::Container {
   std::vector<std::function<void(const Termination&)>> waiters;
   // The launcher says once the task has exec'ed; only then does it run.
   std::unique_ptr<asio::posix::stream_descriptor> startedPipe;
+  std::unique_ptr<asio::steady_timer> startDeadline;
   char startedByte = 0;
   bool started = false;
   std::vector<std::function<void()>> startWaiters;
@@ -112,6 +114,16 @@ Result<void> Containerizer::sealLauncher() {
 }
 
 void Containerizer::watchStarted(Container& container, launcher::UniqueFd started) {
+  container.startDeadline = std::make_unique<asio::steady_timer>(io_, options_.startTimeout);
+  container.startDeadline->async_wait(
+      [this, id = container.id](const boost::system::error_code& ec) {
+        auto it = containers_.find(id);
+        if (ec || it == containers_.end() || it->second->started) return;
+        onLimitation(id, {.reason = TaskStatus::REASON_EXECUTOR_REGISTRATION_TIMEOUT,
+                          .message = "the command did not start within " +
+                                     std::to_string(options_.startTimeout.count()) +
+                                     " ms (--executor_registration_timeout)"});
+      });
   container.startedPipe = std::make_unique<asio::posix::stream_descriptor>(io_, started.release());
   container.startedPipe->async_read_some(
       asio::buffer(&container.startedByte, 1),
@@ -128,6 +140,7 @@ void Containerizer::watchStarted(Container& container, launcher::UniqueFd starte
 
 void Containerizer::markStarted(Container& container) {
   container.started = true;
+  container.startDeadline.reset();
   auto waiters = std::move(container.startWaiters);
   for (auto& waiter : waiters)
     waiter();

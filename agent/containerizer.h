@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -32,6 +33,8 @@ struct ContainerizerOptions {
   std::string launcherPath;  // mesos-containerizer
   bool switchUser = true;
   bool recoverByCleanup = false;  // --recover=cleanup: kill what survives a restart
+  // --executor_registration_timeout: a command that has not exec'ed by then is killed.
+  std::chrono::milliseconds startTimeout = std::chrono::minutes(1);
 };
 
 // A failure with the HTTP status it maps to (400 bad request, 404 unknown, 409 ...).

@@ -7,6 +7,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <csignal>
+#include <filesystem>
 #include <iostream>
 
 #include "agent/agent_flags.h"
@@ -48,6 +49,20 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  // Mesos flags whose machinery is not built here: refused unless left at their default.
+  if (auto refused = refuseUnhonouredFlags(
+          flags.set,
+          {{&flags.disk_watch_interval, "disk usage is not watched (no disk/du isolator yet)"},
+           {&flags.container_disk_watch_interval,
+            "container disk usage is not watched (no disk/du isolator yet)"},
+           {&flags.enforce_container_disk_quota, "disk quotas are not enforced (no disk/du yet)"},
+           {&flags.gc_delay, "sandboxes are not garbage-collected yet"},
+           {&flags.recovery_timeout,
+            "recovery has no timeout: the agent recovers its containers at start, at once"}});
+      !refused) {
+    log::error("{}", refused.error().message);
+    return 1;
+  }
   std::optional<http::Endpoint> master;
   if (flags.master) {
     auto parsed = agent::parseMasterFlag(*flags.master);
@@ -128,15 +143,28 @@ int main(int argc, char** argv) {
   std::string names;
   for (const auto& name : isolators->names)
     names += (names.empty() ? "" : ",") + name;
-  log::info("cgroups layout {}; isolation {}", cgroups::layoutName(hierarchy->layout), names);
+  log::info("cgroups layout {}; isolation {}; containerizers {}",
+            cgroups::layoutName(hierarchy->layout), names, flags.containerizers);
+  if (flags.systemd_enable_support && std::filesystem::exists(flags.systemd_runtime_directory)) {
+    // Said at every start on a systemd host until containers get a delegated unit of
+    // their own (sd-bus): the unit's KillMode decides whether they outlive the agent.
+    log::warn(
+        "systemd host ({} exists): containers stay in the agent's own cgroup tree, not in a "
+        "delegated systemd unit (not built yet); run the agent's unit with KillMode=process "
+        "so that restarting it keeps the tasks",
+        flags.systemd_runtime_directory);
+  }
 
-  agent::Containerizer containerizer(io,
-                                     {.workDir = flags.work_dir,
-                                      .runtimeDir = flags.runtime_dir,
-                                      .launcherPath = flags.launcher_dir + "/mesos-containerizer",
-                                      .switchUser = flags.switch_user,
-                                      .recoverByCleanup = flags.recover == "cleanup"},
-                                     std::move(isolators->isolators));
+  agent::Containerizer containerizer(
+      io,
+      {.workDir = flags.work_dir,
+       .runtimeDir = flags.runtime_dir,
+       .launcherPath = flags.launcher_dir + "/mesos-containerizer",
+       .switchUser = flags.switch_user,
+       .recoverByCleanup = flags.recover == "cleanup",
+       .startTimeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+           flags.executor_registration_timeout.value)},
+      std::move(isolators->isolators));
   if (auto sealed = containerizer.sealLauncher(); !sealed) {
     log::error("cannot start containers: {}", sealed.error().message);
     return 1;
@@ -160,7 +188,10 @@ int main(int argc, char** argv) {
         flags.executor_shutdown_grace_period.value);
     char hostname[256] = {};
     gethostname(hostname, sizeof(hostname) - 1);
-    options.agentInfo.set_hostname(flags.hostname.value_or(hostname));
+    // Mesos: without --hostname, the system's name, or the IP with --no-hostname_lookup.
+    options.agentInfo.set_hostname(flags.hostname.value_or(
+        flags.hostname_lookup ? std::string(hostname)
+                              : flags.advertise_ip.value_or(flags.ip.value_or(hostname))));
     options.agentInfo.set_port(int32_t(flags.advertise_port.value_or(flags.port)));
     *options.agentInfo.mutable_resources() = given.toProtos();
     if (flags.attributes) {

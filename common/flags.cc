@@ -140,6 +140,27 @@ Flag& FlagSet::define(std::string name, std::string help, bool isBool) {
   return flag;
 }
 
+const Flag* FlagSet::flagOf(const void* target) const {
+  for (const Flag& flag : flags_) {
+    if (flag.target == target) return &flag;
+  }
+  return nullptr;
+}
+
+Result<void> refuseUnhonouredFlags(const FlagSet& set,
+                                   std::initializer_list<UnhonouredFlag> flags) {
+  for (const UnhonouredFlag& unhonoured : flags) {
+    const Flag* flag = set.flagOf(unhonoured.target);
+    if (flag == nullptr) return Error("refuseUnhonouredFlags: a member that is no flag");
+    const std::optional<std::string> value = flag->current();
+    if (value == flag->defaultText) continue;
+    return Error("--" + flag->name + "=" + value.value_or("") +
+                 " is not supported by this build: " + std::string(unhonoured.why) +
+                 "; remove the flag");
+  }
+  return success();
+}
+
 Flag* FlagSet::find(std::string_view name) {
   for (Flag& flag : flags_) {
     if (flag.name == name) return &flag;

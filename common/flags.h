@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <string>
@@ -49,6 +50,7 @@ struct Flag {
   std::optional<std::string> defaultText;  // shown by --help; nullopt: no default
   bool isBool = false;
   bool isRequired = false;
+  const void* target = nullptr;  // the variable it sets, to find it by member
 
   // Parses the text; the returned action stores it (so a bad flag stores nothing).
   std::function<Result<std::function<void()>>(std::string_view)> parse;
@@ -78,6 +80,7 @@ class FlagSet {
   Flag& add(T* target, std::string name, std::string help, T defaultValue) {
     *target = defaultValue;
     Flag& flag = define(std::move(name), std::move(help), std::is_same_v<T, bool>);
+    flag.target = target;
     flag.defaultText = formatFlagValue(defaultValue);
     flag.parse = [target](std::string_view text) -> Result<std::function<void()>> {
       auto value = parseFlagValue(text, target);
@@ -92,6 +95,7 @@ class FlagSet {
   template <typename T>
   Flag& add(std::optional<T>* target, std::string name, std::string help) {
     Flag& flag = define(std::move(name), std::move(help), std::is_same_v<T, bool>);
+    flag.target = target;
     flag.parse = [target](std::string_view text) -> Result<std::function<void()>> {
       auto value = parseFlagValue(text, static_cast<T*>(nullptr));
       if (!value) return value.error();
@@ -118,6 +122,8 @@ class FlagSet {
   // name -> current value, for /flags and GET_FLAGS (unset flags are left out).
   std::map<std::string, std::string> values() const;
   const std::string& program() const { return program_; }
+  // The flag that sets `target` (a member of the flags struct); null if none does.
+  const Flag* flagOf(const void* target) const;
 
  private:
   Flag& define(std::string name, std::string help, bool isBool);
@@ -129,5 +135,13 @@ class FlagSet {
   bool helpRequested_ = false;
   bool versionRequested_ = false;
 };
+
+// A Mesos flag this build does not carry out yet. Given anything but its default, it
+// stops the daemon at start, naming it and why: never parsed and silently ignored.
+struct UnhonouredFlag {
+  const void* target;  // &flags.member
+  std::string_view why;
+};
+Result<void> refuseUnhonouredFlags(const FlagSet& set, std::initializer_list<UnhonouredFlag> flags);
 
 }  // namespace mesolite

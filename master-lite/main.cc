@@ -24,6 +24,21 @@ int main(int argc, char** argv) {
     std::cerr << "mesos-master: --quorum is needed with --zk\n";
     return 1;
   }
+  // Mesos flags whose machinery is not built here: refused unless left at their default.
+  if (auto refused = refuseUnhonouredFlags(
+          flags.set,
+          {{&flags.authenticate_frameworks, "authentication is not built yet"},
+           {&flags.authenticate_agents, "authentication is not built yet"},
+           {&flags.authenticate_http_readonly, "HTTP authentication is not built yet"},
+           {&flags.authenticate_http_readwrite, "HTTP authentication is not built yet"},
+           {&flags.credentials, "authentication is not built yet"},
+           {&flags.zk_session_timeout, "ZooKeeper (--zk) is not built yet"},
+           {&flags.agent_reregister_timeout,
+            "there is no registry to hold agents for re-registration after a failover"}});
+      !refused) {
+    std::cerr << "mesos-master: " << refused.error().message << "\n";
+    return 1;
+  }
   if (flags.zk) {
     // Better to refuse than to run as a leader that other masters do not know about.
     std::cerr << "mesos-master: --zk: leader election in ZooKeeper is not built yet; run one "

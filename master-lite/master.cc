@@ -66,7 +66,9 @@ Master::Master(asio::io_context& io, const MasterFlags& flags, Options options)
   info_.set_port(options_.port);
   char host[256] = {};
   gethostname(host, sizeof host - 1);
-  info_.set_hostname(flags_.hostname.value_or(host));
+  // Mesos: without --hostname, the system's name, or the IP with --no-hostname_lookup.
+  info_.set_hostname(
+      flags_.hostname.value_or(flags_.hostname_lookup ? std::string(host) : options_.listenIp));
   info_.set_pid("master@" + options_.listenIp + ":" + std::to_string(options_.port));
   info_.set_version(std::string(kMesosApiVersion));
   auto* address = info_.mutable_address();

@@ -38,7 +38,7 @@ MasterFlags::MasterFlags()
       .validate(validatePort);
   set.add(&hostname, "hostname", "Hostname the master advertises (default: the system's).");
   set.add(&hostname_lookup, "hostname_lookup",
-          "Whether to find the hostname by reverse DNS when --hostname is not given.", true);
+          "Without --hostname: advertise the system's hostname (true) or the IP (false).", true);
   set.add(&work_dir, "work_dir",
           "Directory of the registry (e.g. /var/lib/mesos); needed unless "
           "--registry=in_memory.");
@@ -54,7 +54,8 @@ MasterFlags::MasterFlags()
           "ZooKeeper URL for leader election among masters: zk://host1:port1,host2:port2,.../path "
           "or file:///path holding one.");
   set.add(&quorum, "quorum", "Size of the masters' quorum; needed with --zk.");
-  set.add(&zk_session_timeout, "zk_session_timeout", "ZooKeeper session timeout.",
+  set.add(&zk_session_timeout, "zk_session_timeout",
+          "ZooKeeper session timeout. Not supported yet (no --zk): only the default is accepted.",
           *Duration::parse("10secs"));
   set.add(&cluster, "cluster", "Human-readable name of the cluster, shown in the web UI.");
 
@@ -73,7 +74,8 @@ MasterFlags::MasterFlags()
           "Missed pings after which an agent is unreachable.", uint32_t(5))
       .alias("max_slave_ping_timeouts");
   set.add(&agent_reregister_timeout, "agent_reregister_timeout",
-          "How long agents have to re-register after a master failover.",
+          "How long agents have to re-register after a master failover. Not supported yet: only "
+          "the default is accepted.",
           *Duration::parse("10mins"))
       .alias("slave_reregister_timeout");
   set.add(&max_completed_frameworks, "max_completed_frameworks",
@@ -82,18 +84,27 @@ MasterFlags::MasterFlags()
           "Completed tasks kept per framework for the state endpoints.", uint32_t(1000));
 
   set.add(&authenticate_frameworks, "authenticate_frameworks",
-          "Only authenticated frameworks may register.", false)
-      .alias("authenticate");
-  set.add(&authenticate_agents, "authenticate_agents", "Only authenticated agents may register.",
+          "Only authenticated frameworks may register. Not supported yet: only the default is "
+          "accepted.",
           false)
+      .alias("authenticate");
+  set.add(
+         &authenticate_agents, "authenticate_agents",
+         "Only authenticated agents may register. Not supported yet: only the default is accepted.",
+         false)
       .alias("authenticate_slaves");
   set.add(&authenticate_http_readonly, "authenticate_http_readonly",
-          "Read-only HTTP endpoints need authentication.", false);
+          "Read-only HTTP endpoints need authentication. Not supported yet: only the default is "
+          "accepted.",
+          false);
   set.add(&authenticate_http_readwrite, "authenticate_http_readwrite",
-          "Read-write HTTP endpoints need authentication.", false);
-  set.add(&credentials, "credentials",
-          "Path (or file:// URL) of a JSON file of credentials: "
-          "{\"credentials\":[{\"principal\":\"p\",\"secret\":\"s\"}]}.");
+          "Read-write HTTP endpoints need authentication. Not supported yet: only the default is "
+          "accepted.",
+          false);
+  set.add(
+      &credentials, "credentials",
+      "Path (or file:// URL) of a JSON file of credentials: "
+      "{\"credentials\":[{\"principal\":\"p\",\"secret\":\"s\"}]}. Not supported yet: refused.");
 
   set.add(&logging_level, "logging_level", "Lowest level logged: INFO, WARNING or ERROR.",
           std::string("INFO"));

@@ -108,6 +108,26 @@ TEST(AgentFlags, NamespacesNeedTheLinuxLauncher) {
       << posix.err;
 }
 
+TEST(AgentFlags, FlagsThisBuildDoesNotHonourAreRefusedUnlessDefault) {
+  WorkDir dir;
+  auto gc = run({agentPath(), "--work_dir=" + dir.path(), "--gc_delay=2days"});
+  EXPECT_EQ(gc.exitCode(), 1);
+  EXPECT_NE(gc.err.find("--gc_delay=2days is not supported"), std::string::npos) << gc.err;
+  auto quota = run({agentPath(), "--work_dir=" + dir.path(), "--enforce_container_disk_quota"});
+  EXPECT_EQ(quota.exitCode(), 1);
+  EXPECT_NE(quota.err.find("--enforce_container_disk_quota=true"), std::string::npos) << quota.err;
+
+  auto authenticate = run({masterPath(), "--registry=in_memory", "--authenticate_frameworks"});
+  EXPECT_EQ(authenticate.exitCode(), 1);
+  EXPECT_NE(authenticate.err.find("--authenticate_frameworks=true is not supported"),
+            std::string::npos)
+      << authenticate.err;
+  auto credentials =
+      run({masterPath(), "--registry=in_memory", "--credentials=/etc/mesos/credentials"});
+  EXPECT_EQ(credentials.exitCode(), 1);
+  EXPECT_NE(credentials.err.find("--credentials="), std::string::npos) << credentials.err;
+}
+
 TEST(AgentFlags, UnbuiltIsolatorsStopTheAgentByName) {
   WorkDir dir;
   auto userns = run({agentPath(), "--work_dir=" + dir.path(), "--isolation=namespaces/user"});

@@ -164,6 +164,16 @@ TEST_F(AgentContainers, ExitCodeAndOutputComeBack) {
   EXPECT_EQ(readFile(sandbox("exits") + "/stderr"), "err\n");
 }
 
+TEST_F(AgentContainers, CommandThatDoesNotStartInTimeIsKilled) {
+  // No launch execs within a nanosecond: the deadline always wins.
+  startAgent({"--executor_registration_timeout=1ns"});
+  launch("late", "true", "cpus:0.1;mem:32");
+  json end = wait("late");
+  EXPECT_EQ(end["state"], "TASK_FAILED") << end.dump();
+  EXPECT_EQ(end["reason"], "REASON_EXECUTOR_REGISTRATION_TIMEOUT") << end.dump();
+  EXPECT_NE(end.value("message", "").find("--executor_registration_timeout"), std::string::npos);
+}
+
 TEST_F(AgentContainers, MemoryHogIsOomKilledAndWaitSaysMemoryLimitation) {
   startAgent();
   launch("hog", "python3 -c 'b=[]\nwhile True: b.append(b\"x\" * (1 << 20))'", "cpus:0.5;mem:64");
