@@ -291,11 +291,9 @@ Result<void> Containerizer::start(Container& container, const mesos::v1::Command
           : container.spec.sandbox;
   request.environment.push_back("MESOS_SANDBOX=" + sandboxInContainer);
 
-  if (!launcher_) {
-    if (auto sealed = sealLauncher(); !sealed) {
-      cleanupIsolators(container.id);
-      return sealed.error();
-    }
+  if (!launcher_) {  // sealLauncher() runs once at start
+    cleanupIsolators(container.id);
+    return Error("the launcher " + options_.launcherPath + " was not copied and sealed at start");
   }
   auto spawned = spawnLauncher(*launcher_, request, container.path("launcher.log"));
   if (!spawned) {

@@ -15,6 +15,7 @@
 #include "common/http_client.h"
 #include "isolators/cgroups/cgroups.h"
 #include "tests/support/cgroup_sweep.h"
+#include "tests/support/standalone_agent.h"
 #include "tests/support/subprocess.h"
 
 namespace mesolite {
@@ -79,19 +80,8 @@ class AgentContainers : public ::testing::Test {
 
   int launch(const std::string& id, const std::string& command, const std::string& resources,
              json container = nullptr) {
-    json launch = {{"container_id", {{"value", id}}},
-                   {"command", {{"shell", true}, {"value", command}}},
-                   {"resources", json::array()}};
-    std::stringstream list(resources);
-    for (std::string item; std::getline(list, item, ';');) {
-      const size_t colon = item.find(':');
-      launch["resources"].push_back({{"name", item.substr(0, colon)},
-                                     {"type", "SCALAR"},
-                                     {"scalar", {{"value", std::stod(item.substr(colon + 1))}}}});
-    }
-    if (!container.is_null()) launch["container"] = container;
     launched_.push_back(id);
-    auto response = call({{"type", "LAUNCH_CONTAINER"}, {"launch_container", launch}});
+    auto response = call(testing::launchContainerCall(id, command, resources, container));
     EXPECT_TRUE(response.status == 200 || response.status == 202) << response.body;
     return response.status;
   }

@@ -61,9 +61,9 @@ http::Response StandaloneAgent::call(const json& body, std::chrono::milliseconds
   return *response;
 }
 
-http::Response StandaloneAgent::launch(const std::string& id, const std::string& command,
-                                       const std::string& resources, const json& container,
-                                       const std::string& user) {
+json launchContainerCall(const std::string& id, const std::string& command,
+                         const std::string& resources, const json& container,
+                         const std::string& user) {
   json launch = {{"container_id", {{"value", id}}},
                  {"command", {{"shell", true}, {"value", command}}},
                  {"resources", json::array()}};
@@ -76,7 +76,13 @@ http::Response StandaloneAgent::launch(const std::string& id, const std::string&
                                    {"scalar", {{"value", std::stod(item.substr(colon + 1))}}}});
   }
   if (!container.is_null()) launch["container"] = container;
-  return call({{"type", "LAUNCH_CONTAINER"}, {"launch_container", launch}});
+  return {{"type", "LAUNCH_CONTAINER"}, {"launch_container", launch}};
+}
+
+http::Response StandaloneAgent::launch(const std::string& id, const std::string& command,
+                                       const std::string& resources, const json& container,
+                                       const std::string& user) {
+  return call(launchContainerCall(id, command, resources, container, user));
 }
 
 json StandaloneAgent::wait(const std::string& id, std::chrono::milliseconds timeout) {

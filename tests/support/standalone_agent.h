@@ -15,6 +15,13 @@
 
 namespace mesolite::testing {
 
+// A LAUNCH_CONTAINER call of a shell command with "cpus:0.1;mem:32"-style scalar
+// resources; `container` (a ContainerInfo) and `user` when given.
+nlohmann::json launchContainerCall(const std::string& id, const std::string& command,
+                                   const std::string& resources,
+                                   const nlohmann::json& container = nullptr,
+                                   const std::string& user = "");
+
 class StandaloneAgent {
  public:
   // Starts the agent (MESOLITE_AGENT, MESOLITE_LAUNCHER_DIR from the environment) with
@@ -33,8 +40,7 @@ class StandaloneAgent {
 
   http::Response call(const nlohmann::json& body,
                       std::chrono::milliseconds timeout = std::chrono::seconds(30));
-  // LAUNCH_CONTAINER of a shell command with "cpus:0.1;mem:32"-style scalar resources;
-  // `container` (a ContainerInfo) and `user` when given.
+  // LAUNCH_CONTAINER (see launchContainerCall).
   http::Response launch(const std::string& id, const std::string& command,
                         const std::string& resources = "cpus:0.1;mem:32",
                         const nlohmann::json& container = nullptr, const std::string& user = "");
