@@ -2,6 +2,8 @@
 
 #include "common/attributes.h"
 #include "common/resources.h"
+#include "isolators/options.h"
+#include "isolators/user_namespace_isolator.h"
 
 namespace mesolite::agent {
 
@@ -72,7 +74,8 @@ AgentFlags::AgentFlags()
           "Docker's default capabilities without NET_RAW for root tasks, none for others "
           "(linux/capabilities); no_new_privs (linux/nnp); a seccomp allow-list "
           "(linux/seccomp); rlimits. The agent refuses to start where the host lacks one of "
-          "them, unless it is removed from this list.",
+          "them, unless it is removed from this list. Add namespaces/user to map each "
+          "container's root to unprivileged host ids (--user_namespace_id_range).",
           std::string(kDefaultIsolation));
   set.add(&containerizers, "containerizers", "Containerizers to use, in order of preference.",
           std::string("mesos"))
@@ -131,6 +134,16 @@ AgentFlags::AgentFlags()
   set.add(&sandbox_directory, "sandbox_directory",
           "Path at which the sandbox appears inside a container with its own root filesystem.",
           std::string("/mnt/mesos/sandbox"));
+  set.add(&user_namespace_id_range, "user_namespace_id_range",
+          "Host uids and gids for namespaces/user, as [first-last]: each container maps its "
+          "ids 0-65535 onto a block of 65536 of them no other running container holds. No "
+          "user or group of the host may have an id in it.",
+          isolation::IsolatorOptions().userNamespaceIdRange)
+      .validate([](const std::string& text) -> Result<void> {
+        auto parsed = isolation::parseIdRange(text);
+        if (!parsed) return parsed.error();
+        return success();
+      });
 
   set.add(&recover, "recover",
           "After a restart: reconnect to the running containers, or cleanup (kill them).",

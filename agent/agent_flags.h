@@ -53,6 +53,7 @@ struct AgentFlags {
   std::optional<std::string> filesystem_writable_roles;
   bool switch_user = true;
   std::string sandbox_directory;
+  std::string user_namespace_id_range;
 
   std::string recover;
   bool strict = true;

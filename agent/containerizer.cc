@@ -263,6 +263,7 @@ Result<void> Containerizer::start(Container& container, const mesos::v1::Command
     request.uid = found->pw_uid;
     request.gid = found->pw_gid;
     container.spec.uid = found->pw_uid;
+    container.spec.gid = found->pw_gid;
     int count = 64;
     std::vector<gid_t> groups(static_cast<size_t>(count));
     if (getgrouplist(found->pw_name, found->pw_gid, groups.data(), &count) >= 0) {

@@ -114,6 +114,7 @@ int main(int argc, char** argv) {
   for (std::string& role : splitList(flags.filesystem_writable_roles.value_or("")))
     isolatorOptions.hostWritableRoles.insert(std::move(role));
   isolatorOptions.sandboxMountPoint = flags.sandbox_directory;
+  isolatorOptions.userNamespaceIdRange = flags.user_namespace_id_range;
   // Out-of-tree isolators; their libraries stay loaded while the agent runs.
   isolation::ModuleRegistry modules;
   if (flags.modules) {

@@ -34,6 +34,7 @@ struct ContainerSpec {
   std::string sandbox;
   std::optional<std::string> user;
   std::optional<uint32_t> uid;  // the task's uid; none: it runs as the agent (root)
+  std::optional<uint32_t> gid;  // its primary group, with uid
 };
 
 // What the isolators plan for a launch: the launcher's Isolation (namespaces, cgroups,

@@ -30,7 +30,7 @@
 // Bump on any change to isolator.h's types or to mesolite_module below, except that
 // abi_version stays the descriptor's first field forever: it is all an agent reads of a
 // descriptor of another version.
-#define MESOLITE_MODULE_ABI_VERSION 2u
+#define MESOLITE_MODULE_ABI_VERSION 3u
 
 #define MESOLITE_MODULE_STR_(x) #x
 #define MESOLITE_MODULE_STR(x) MESOLITE_MODULE_STR_(x)

@@ -9,6 +9,12 @@
 
 namespace mesolite::isolation {
 
+// A range of host uids and gids, both ends included.
+struct IdRange {
+  uint32_t first = 0;
+  uint32_t last = 0;
+};
+
 struct IsolatorOptions {
   std::string cgroupsHierarchy = "/sys/fs/cgroup";
   std::string cgroupsRoot = "mesos";
@@ -35,6 +41,11 @@ struct IsolatorOptions {
   std::vector<std::string> maskedPaths;     // beyond the built-in list
   std::set<std::string> hostWritableRoles;  // their tasks see the host root writable
   std::string sandboxMountPoint = "/mnt/mesos/sandbox";
+
+  // namespaces/user: the host ids containers' user namespaces are mapped to. Above
+  // what systemd hands out to users and its own containers (up to 1879048191), below
+  // 2^31 (which some tools take for negative).
+  std::string userNamespaceIdRange = "[1879048192-2147352575]";
 };
 
 }  // namespace mesolite::isolation

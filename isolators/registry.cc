@@ -12,6 +12,7 @@
 #include "isolators/namespaces_isolator.h"
 #include "isolators/rlimits_isolator.h"
 #include "isolators/unhonoured_fields.h"
+#include "isolators/user_namespace_isolator.h"
 
 namespace mesolite::isolation {
 
@@ -36,7 +37,6 @@ const std::set<std::string_view>& knownButUnbuilt() {
       "filesystem/posix",
       "filesystem/shared",
       "linux/devices",
-      "namespaces/user",
       "namespaces/net",
       "network/cni",
       "network/port_mapping",
@@ -89,6 +89,7 @@ Result<Isolators> createIsolators(std::string_view isolation, boost::asio::io_co
   std::set<std::string> cgroupSubsystems;
   std::set<std::string> namespaceKinds;
   bool rlimits = false;
+  bool userNamespace = false;
   std::set<std::string> hardening;  // filesystem/linux, linux/*
   std::vector<std::string> fromModules;
   std::vector<std::string> resolved;
@@ -102,6 +103,8 @@ Result<Isolators> createIsolators(std::string_view isolation, boost::asio::io_co
       cgroupSubsystems.insert(name.substr(8));
     } else if (name == "namespaces/pid" || name == "namespaces/ipc" || name == "namespaces/uts") {
       namespaceKinds.insert(name.substr(11));
+    } else if (name == "namespaces/user") {
+      userNamespace = true;
     } else if (name == "posix/rlimits") {
       rlimits = true;
     } else if (name == "filesystem/linux" || name == "linux/capabilities" || name == "linux/nnp" ||
@@ -130,6 +133,16 @@ Result<Isolators> createIsolators(std::string_view isolation, boost::asio::io_co
   // namespace, which must never be silently skipped.
   out.isolators.push_back(std::make_unique<NamespacesIsolator>(
       namespaceKinds, hierarchy.layout == cgroups::Layout::kV2));
+  if (!userNamespace && options.userNamespaceIdRange != IsolatorOptions().userNamespaceIdRange) {
+    return Error(
+        "--user_namespace_id_range is given but namespaces/user is not in --isolation: "
+        "containers would not get user namespaces");
+  }
+  if (userNamespace) {
+    auto users = UserNamespaceIsolator::create(options);
+    if (!users) return users.error().wrap("namespaces/user");
+    out.isolators.push_back(std::move(*users));
+  }
   if (hardening.count("filesystem/linux")) {
     auto filesystem = FilesystemLinuxIsolator::create(options);
     if (!filesystem) return filesystem.error();

@@ -88,6 +88,15 @@ Result<void> switchUid(uint32_t uid) {
 
 }  // namespace
 
+Result<void> becomeNamespaceRoot() {
+  if (::setgroups(0, nullptr) != 0) return Error::fromErrno("setgroups() in the user namespace");
+  if (::setresgid(0, 0, 0) != 0) return Error::fromErrno("setresgid 0 in the user namespace");
+  // Not root of the namespace before (the host's root is unmapped there), so the
+  // kernel keeps our capabilities across this one.
+  if (::setresuid(0, 0, 0) != 0) return Error::fromErrno("setresuid 0 in the user namespace");
+  return success();
+}
+
 Result<void> switchUserAndCapabilities(const LaunchRequest& request) {
   const Capabilities* caps = request.capabilities ? &*request.capabilities : nullptr;
   if (caps) {

@@ -91,13 +91,18 @@ void runChild(const ChildContext& context) {
   waitForSupervisor(context);
 
   const LaunchRequest& request = *context.request;
+  // The supervisor has written our id maps: nothing of the container, its init
+  // included, keeps the host root's ids past this point.
+  if (request.userNamespace) check(context, becomeNamespaceRoot());
   if (auto done = setUpNamespaces(request); !done) fail(context, done.error());
   if (request.init) {
     // From here on this process is the task's init (pid 1) and the rest happens in its
     // child; the init keeps nothing of the task's fds, so exec still closes the error pipe.
     if (startInit(context.statusWrite) < 0) failErrno(context, "fork the task under its init");
   }
-  applyRlimits(context);
+  // In a user namespace the supervisor set them (prlimit): raising a hard limit takes
+  // the host's CAP_SYS_RESOURCE.
+  if (!request.userNamespace) applyRlimits(context);
   redirectStdio(context);
   if (!request.workingDirectory.empty() && ::chdir(request.workingDirectory.c_str()) != 0) {
     failErrno(context, "chdir " + request.workingDirectory);

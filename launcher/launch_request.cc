@@ -42,6 +42,18 @@ Result<void> eachRecord(std::string_view data, char separator, std::string_view 
   return success();
 }
 
+// "a:b:c", each a number.
+template <typename A, typename B, typename C>
+bool threeNumbers(std::string_view text, A* a, B* b, C* c) {
+  const size_t first = text.find(':');
+  if (first == std::string_view::npos) return false;
+  const size_t second = text.find(':', first + 1);
+  if (second == std::string_view::npos) return false;
+  return number(text.substr(0, first), a) &&
+         number(text.substr(first + 1, second - first - 1), b) &&
+         number(text.substr(second + 1), c);
+}
+
 bool flag(std::string_view text, bool* value) {
   if (text != "0" && text != "1") return false;
   *value = text == "1";
@@ -99,6 +111,11 @@ std::string LaunchRequest::encode() const {
   for (const std::string& file : cgroupV1ProcsFiles)
     put(out, "cgroup_v1_procs", file);
   if (oomCounterFile) put(out, "oom_counter", *oomCounterFile);
+  if (userNamespace) {
+    put(out, "userns",
+        std::to_string(userNamespace->hostUid) + ":" + std::to_string(userNamespace->hostGid) +
+            ":" + std::to_string(userNamespace->count));
+  }
   if (filesystem) {
     put(out, "fs_sandbox", filesystem->sandbox);
     put(out, "fs_sandbox_mount_point", filesystem->sandboxMountPoint);
@@ -156,15 +173,7 @@ Result<LaunchRequest> LaunchRequest::decode(std::string_view data) {
           request.hostname = text;
         } else if (key == "rlimit") {
           RLimit limit;
-          const size_t first = value.find(':');
-          const size_t second =
-              value.find(':', first == std::string_view::npos ? first : first + 1);
-          if (second == std::string_view::npos) return false;
-          if (!number(value.substr(0, first), &limit.resource) ||
-              !number(value.substr(first + 1, second - first - 1), &limit.soft) ||
-              !number(value.substr(second + 1), &limit.hard)) {
-            return false;
-          }
+          if (!threeNumbers(value, &limit.resource, &limit.soft, &limit.hard)) return false;
           request.rlimits.push_back(limit);
         } else if (key == "cgroup_v2") {
           request.cgroupV2Path = text;
@@ -172,6 +181,12 @@ Result<LaunchRequest> LaunchRequest::decode(std::string_view data) {
           request.cgroupV1ProcsFiles.push_back(text);
         } else if (key == "oom_counter") {
           request.oomCounterFile = text;
+        } else if (key == "userns") {
+          UserNamespace ids;
+          if (!threeNumbers(value, &ids.hostUid, &ids.hostGid, &ids.count) || ids.count == 0) {
+            return false;
+          }
+          request.userNamespace = ids;
         } else if (key.substr(0, 3) == "fs_") {
           return decodeFilesystem(key, value, &request);
         } else if (key == "init") {

@@ -39,6 +39,14 @@ struct FilesystemView {
   std::vector<std::string> readOnly;  // bound read-only (under a fresh /proc too)
 };
 
+// namespaces/user: the task's ids 0..count-1 are the host's hostUid.. and hostGid..;
+// the launcher writes the maps, and the task switches to its ids inside.
+struct UserNamespace {
+  uint32_t hostUid = 0;
+  uint32_t hostGid = 0;
+  uint32_t count = 0;
+};
+
 // What the isolators plan for a task and the launcher carries out: shared by the
 // agent's LaunchPlan and the launcher's LaunchRequest, so a new step is one field.
 struct Isolation {
@@ -52,6 +60,9 @@ struct Isolation {
   // Where the OOM killer's count is read after the task ends (memory.events or
   // memory.oom_control), to tell an OOM death from another SIGKILL.
   std::optional<std::string> oomCounterFile;
+
+  // With CLONE_NEWUSER: the id maps (every other namespace then belongs to it).
+  std::optional<UserNamespace> userNamespace;
 
   // Hardening, in the order the task's process applies it.
   std::optional<FilesystemView> filesystem;  // needs CLONE_NEWNS

@@ -23,6 +23,7 @@
 #include "launcher/namespaces.h"
 #include "launcher/spawn.h"
 #include "launcher/supervisor.h"
+#include "launcher/user_namespace.h"
 
 namespace mesolite::launcher {
 
@@ -74,6 +75,13 @@ Result<void> validate(const LaunchRequest& request) {
       (request.capabilities->effective & ~request.capabilities->bounding) != 0) {
     return Error("launch request: effective capabilities outside the bounding set");
   }
+  if (bool(request.userNamespace) != bool(request.namespaces & CLONE_NEWUSER)) {
+    return Error("launch request: CLONE_NEWUSER and an id map (userns) go together");
+  }
+  if (request.userNamespace &&
+      uint64_t(request.userNamespace->hostUid) + request.userNamespace->count > (1ULL << 32) - 1) {
+    return Error("launch request: the user namespace's ids run past the last uid");
+  }
   for (const RLimit& limit : request.rlimits) {
     if (limit.resource < 0 || limit.resource >= RLIMIT_NLIMITS) {
       return Error("launch request: unknown rlimit resource " + std::to_string(limit.resource));
@@ -89,6 +97,7 @@ Result<LaunchRequest> readRequest() {
   auto request = LaunchRequest::decode(*data);
   if (!request) return request.error();
   if (auto valid = validate(*request); !valid) return valid.error();
+  if (request->userNamespace) useIdsInsideUserNamespace(&*request);
   return request;
 }
 
@@ -115,6 +124,7 @@ Result<Started> start(const LaunchRequest& request) {
   *stdio = TaskStdio();  // the child has its copies
 
   Result<void> ready = attachToCgroups(request, *task);
+  if (ready && request.userNamespace) ready = setUpUserNamespace(request, task->pid);
   if (ready && !request.pidPath.empty()) {
     // Before the release: once the task runs, the agent can always find it.
     ready = writeFileAtomically(request.pidPath, std::to_string(task->pid) + "\n", false);

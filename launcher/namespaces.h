@@ -14,8 +14,8 @@ namespace mesolite::launcher {
 
 // The namespaces a request may ask for. CLONE_NEWCGROUP is not passed to clone: the
 // child unshares it itself once it is in its cgroups (see setUpNamespaces).
-constexpr uint64_t kSupportedNamespaces =
-    CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET | CLONE_NEWCGROUP;
+constexpr uint64_t kSupportedNamespaces = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS |
+                                          CLONE_NEWNET | CLONE_NEWCGROUP | CLONE_NEWUSER;
 
 // In order: cgroup namespace, mounts private, the task's mounts (launcher/mounts.h),
 // hostname, loopback up.

@@ -141,7 +141,10 @@ Result<Task> spawnTask(const LaunchRequest& request, const TaskStdio& stdio) {
   if (seccompFilter) context.seccompFilter = &*seccompFilter;
 
   UniqueFd cgroup;
-  if (request.cgroupV2Path) {
+  // Not with a user namespace: the kernel checks CLONE_INTO_CGROUP against the new
+  // task's credentials, which belong to a namespace that owns no cgroup (EPERM). The
+  // cgroup.procs write in attachToCgroups places it before it runs all the same.
+  if (request.cgroupV2Path && !(request.namespaces & CLONE_NEWUSER)) {
     cgroup.reset(::open(request.cgroupV2Path->c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!cgroup.valid()) return Error::fromErrno("open " + *request.cgroupV2Path);
   }

@@ -130,10 +130,9 @@ TEST(AgentFlags, FlagsThisBuildDoesNotHonourAreRefusedUnlessDefault) {
 
 TEST(AgentFlags, UnbuiltIsolatorsStopTheAgentByName) {
   WorkDir dir;
-  auto userns = run({agentPath(), "--work_dir=" + dir.path(), "--isolation=namespaces/user"});
-  EXPECT_EQ(userns.exitCode(), 1);
-  EXPECT_NE(userns.err.find("'namespaces/user' is not implemented yet"), std::string::npos)
-      << userns.err;
+  auto cni = run({agentPath(), "--work_dir=" + dir.path(), "--isolation=network/cni"});
+  EXPECT_EQ(cni.exitCode(), 1);
+  EXPECT_NE(cni.err.find("'network/cni' is not implemented yet"), std::string::npos) << cni.err;
   auto unknown = run({agentPath(), "--work_dir=" + dir.path(), "--isolation=cgroups/cpu,bogus/x"});
   EXPECT_EQ(unknown.exitCode(), 1);
   EXPECT_NE(unknown.err.find("unknown isolator 'bogus/x'"), std::string::npos) << unknown.err;

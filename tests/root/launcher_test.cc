@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <linux/audit.h>
+#include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <poll.h>
@@ -497,6 +498,101 @@ TEST_F(LauncherTest, SwitchesUser) {
   EXPECT_EQ(output[4], "CapEff:\t0000000000000000");
 }
 
+// namespaces/user: ids far from any host user's, as the agent's pool hands them out.
+constexpr uint32_t kMappedRoot = 1879048192;
+
+TEST_F(LauncherTest, UserNamespaceMakesTheTaskRootOfItsOwnIdsOnly) {
+  request.namespaces = kContainerNamespaces | CLONE_NEWUSER;
+  request.init = true;
+  request.userNamespace = UserNamespace{kMappedRoot, kMappedRoot, 65536};
+  ASSERT_EQ(::chown(dir.path().c_str(), kMappedRoot, kMappedRoot), 0);
+  const std::string probe = "/etc/mesolite-userns-probe-" + std::to_string(::getpid());
+  // Root of its namespace, with every capability there, yet the host's files are not
+  // its own: /etc/shadow (0640 root) is unreadable with no mask in the way, and /etc
+  // is not writable although no mount is read-only.
+  shell(
+      "id -u; id -g; cat /proc/self/uid_map /proc/self/gid_map | tr -s ' '; "
+      "grep CapEff /proc/self/status; "
+      "cat /etc/shadow >/dev/null 2>&1 && echo read-shadow || echo no-shadow; "
+      "touch " +
+      probe +
+      " 2>/dev/null && echo wrote-etc || echo no-etc; "
+      "touch mine && chown 1000:1000 mine && echo chowned");
+  const Termination termination = run();
+  const bool leaked = fs::exists(probe);
+  if (leaked) fs::remove(probe);
+  ASSERT_EQ(termination.waitStatus, std::optional<int>(0)) << termination.message << err();
+  const auto output = lines(out());
+  ASSERT_EQ(output.size(), 8u) << out() << err();
+  EXPECT_EQ(output[0], "0");
+  EXPECT_EQ(output[1], "0");
+  EXPECT_EQ(output[2], " 0 " + std::to_string(kMappedRoot) + " 65536");
+  EXPECT_EQ(output[3], " 0 " + std::to_string(kMappedRoot) + " 65536");
+  EXPECT_NE(output[4], "CapEff:\t0000000000000000");  // root inside, with its capabilities
+  EXPECT_EQ(output[5], "no-shadow");
+  EXPECT_EQ(output[6], "no-etc");
+  EXPECT_FALSE(leaked) << probe << " was created on the host";
+  EXPECT_EQ(output[7], "chowned");
+  struct stat mine {};
+  ASSERT_EQ(::stat((dir / "mine").c_str(), &mine), 0);
+  EXPECT_EQ(mine.st_uid, kMappedRoot + 1000);  // its uid 1000 is the host's root + 1000
+  EXPECT_EQ(mine.st_gid, kMappedRoot + 1000);
+}
+
+bool holdsCapability(int capability) {
+  for (const std::string& line : lines(readFile("/proc/self/status"))) {
+    if (line.rfind("CapEff:", 0) == 0)
+      return (std::stoull(line.substr(7), nullptr, 16) >> capability) & 1;
+  }
+  return false;
+}
+
+TEST_F(LauncherTest, UserNamespaceTaskGetsItsRlimits) {
+  request.namespaces = CLONE_NEWUSER;
+  request.userNamespace = UserNamespace{kMappedRoot, kMappedRoot, 65536};
+  ASSERT_EQ(::chown(dir.path().c_str(), kMappedRoot, kMappedRoot), 0);
+  request.rlimits = {RLimit{RLIMIT_NOFILE, 64, 64}, RLimit{RLIMIT_CORE, 0, 0}};
+  shell("ulimit -n; ulimit -c");
+  const Termination termination = run();
+  ASSERT_EQ(termination.waitStatus, std::optional<int>(0)) << termination.message << err();
+  EXPECT_EQ(out(), "64\n0\n");
+}
+
+TEST_F(LauncherTest, UserNamespaceTaskGetsItsRlimitsRaisedFromOutside) {
+  // Raising a hard limit takes CAP_SYS_RESOURCE in the host's namespace: the supervisor
+  // sets them, the task only sees them.
+  if (!holdsCapability(CAP_SYS_RESOURCE)) {
+    GTEST_SKIP() << "this root has no CAP_SYS_RESOURCE: nothing here may raise a hard limit";
+  }
+  rlimit current{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &current), 0);
+  const uint64_t raised = std::stoull(readFile("/proc/sys/fs/nr_open"));
+  if (current.rlim_max >= raised) GTEST_SKIP() << "the hard NOFILE limit is at nr_open already";
+  request.namespaces = CLONE_NEWUSER;
+  request.userNamespace = UserNamespace{kMappedRoot, kMappedRoot, 65536};
+  ASSERT_EQ(::chown(dir.path().c_str(), kMappedRoot, kMappedRoot), 0);
+  request.rlimits = {RLimit{RLIMIT_NOFILE, 64, raised}};
+  shell("ulimit -Sn; ulimit -Hn");
+  const Termination termination = run();
+  ASSERT_EQ(termination.waitStatus, std::optional<int>(0)) << termination.message << err();
+  EXPECT_EQ(out(), "64\n" + std::to_string(raised) + "\n");
+}
+
+TEST_F(LauncherTest, UserNamespaceTaskSwitchesToItsUserInside) {
+  request.namespaces = kContainerNamespaces | CLONE_NEWUSER;
+  request.init = true;
+  request.userNamespace = UserNamespace{kMappedRoot, kMappedRoot, 65536};
+  request.uid = 65534;
+  request.gid = 65534;
+  request.supplementaryGroups = {65534, 4000000};
+  ASSERT_EQ(::chown(dir.path().c_str(), kMappedRoot, kMappedRoot),
+            0);  // the second has no id inside: dropped
+  shell("id -u; id -G; grep CapEff /proc/self/status");
+  const Termination termination = run();
+  ASSERT_EQ(termination.waitStatus, std::optional<int>(0)) << termination.message << err();
+  EXPECT_EQ(out(), "65534\n65534\nCapEff:\t0000000000000000\n");
+}
+
 TEST_F(LauncherTest, AttachesToV1CgroupBeforeRunning) {
   if (!v1Memory()) GTEST_SKIP() << "no cgroup v1 memory hierarchy at /sys/fs/cgroup/memory";
   TempCgroup cgroup("/sys/fs/cgroup/memory/" + testCgroupName());
@@ -713,6 +809,12 @@ TEST_F(LauncherTest, RejectsBadInvocationAndBadRequests) {
     request.uid = 65534;
     Launcher uidWithoutGid(request.encode(), stderrFile);
     exitsWith2(uidWithoutGid, "without a gid");
+  }
+  {
+    request.uid.reset();
+    request.namespaces = CLONE_NEWUSER;
+    Launcher userNamespaceWithoutMap(request.encode(), stderrFile);
+    exitsWith2(userNamespaceWithoutMap, "id map");
   }
   EXPECT_FALSE(fs::exists(request.terminationPath));
 }

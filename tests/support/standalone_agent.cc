@@ -1,5 +1,6 @@
 #include "tests/support/standalone_agent.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -26,6 +27,9 @@ std::string readWhole(const std::string& path) {
 StandaloneAgent::StandaloneAgent(std::vector<std::string> flags) {
   char dir[] = "/tmp/mesolite-agent-XXXXXX";
   dir_ = ::mkdtemp(dir);
+  // Searchable, as /var/lib/mesos is: a task in its own user namespace has none of
+  // root's ids and must still reach its sandbox below.
+  ::chmod(dir_.c_str(), 0711);
   cgroupsRoot_ = "mesolite-test-" + std::to_string(::getpid()) + "-" +
                  std::filesystem::path(dir_).filename().string();
   std::vector<std::string> argv = {
@@ -37,12 +41,24 @@ StandaloneAgent::StandaloneAgent(std::vector<std::string> flags) {
       "--port=0",
       "--cgroups_root=" + cgroupsRoot_};
   argv.insert(argv.end(), flags.begin(), flags.end());
-  process_ = std::make_unique<Subprocess>(argv);
+  argv_ = std::move(argv);
+  start();
+}
+
+void StandaloneAgent::start() {
+  endpoint_ = {};
+  process_ = std::make_unique<Subprocess>(argv_);
   auto line = process_->waitForLine("agent listening on", 20s);
   std::smatch match;
   if (line && std::regex_search(*line, match, std::regex(R"(127\.0\.0\.1:(\d+))"))) {
     endpoint_ = {"127.0.0.1", uint16_t(std::stoi(match[1]))};
   }
+}
+
+bool StandaloneAgent::restart() {
+  process_.reset();  // SIGKILL: the containers stay, as after a crash
+  start();
+  return ok();
 }
 
 StandaloneAgent::~StandaloneAgent() {

@@ -30,6 +30,9 @@ class StandaloneAgent {
   ~StandaloneAgent();
 
   bool ok() const { return endpoint_.port != 0; }
+  // Kills the agent (SIGKILL, as a crash would) and starts it again over the same
+  // directories and flags; it recovers its containers. Whether it is up again.
+  bool restart();
   std::string startError() const { return process_ ? process_->err() : "not started"; }
   pid_t pid() const { return process_ ? process_->pid() : -1; }
   const http::Endpoint& endpoint() const { return endpoint_; }
@@ -54,6 +57,9 @@ class StandaloneAgent {
   pid_t supervisorPid(const std::string& id) const;
 
  private:
+  void start();
+
+  std::vector<std::string> argv_;
   std::string dir_;
   std::string cgroupsRoot_;
   std::unique_ptr<Subprocess> process_;

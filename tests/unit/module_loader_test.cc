@@ -177,7 +177,7 @@ TEST_F(ModuleLoader, SharedObjectWithoutTheEntryPointIsNotAModule) {
 TEST_F(ModuleLoader, OtherAbiVersionIsRefused) {
   std::string error = loadError(modulesJson(brokenModule("wrong_abi"), "test_Broken"));
   EXPECT_THAT(error, HasSubstr(brokenModule("wrong_abi")));
-  EXPECT_THAT(error, HasSubstr("module built for ABI 999, agent speaks 2"));
+  EXPECT_THAT(error, HasSubstr("module built for ABI 999, agent speaks 3"));
 }
 
 TEST_F(ModuleLoader, OtherStandardLibraryIsRefused) {
