@@ -392,5 +392,91 @@ TEST_F(Hardening, ForkAndMemoryBombsLeaveTheAgentAnswering) {
   agent_->wait(memory);
 }
 
+// A cgroup v1 freezer of the test's own: a task frozen there cannot die, even of a
+// SIGKILL, until it is thawed -- as a task stuck in uninterruptible sleep on a dead
+// NFS server. Thawed, emptied and removed when the test ends, however it ends.
+class StuckTasks {
+ public:
+  StuckTasks() : dir_("/sys/fs/cgroup/freezer/mesolite-stuck-" + std::to_string(getpid())) {
+    std::filesystem::create_directory(dir_);
+  }
+  ~StuckTasks() {
+    thaw();
+    std::ifstream procs(dir_ + "/cgroup.procs");
+    for (pid_t pid; procs >> pid;)
+      std::ofstream("/sys/fs/cgroup/freezer/cgroup.procs") << pid;
+    for (int i = 0; i < 100 && ::rmdir(dir_.c_str()) != 0 && errno == EBUSY; ++i)
+      std::this_thread::sleep_for(10ms);
+  }
+  bool freeze(pid_t pid) {
+    std::ofstream(dir_ + "/cgroup.procs") << pid;
+    std::ofstream(dir_ + "/freezer.state") << "FROZEN";
+    for (int i = 0; i < 200; ++i) {
+      std::ifstream state(dir_ + "/freezer.state");
+      std::string value;
+      state >> value;
+      if (value == "FROZEN") return true;
+      std::this_thread::sleep_for(10ms);
+    }
+    return false;
+  }
+  void thaw() { std::ofstream(dir_ + "/freezer.state") << "THAWED"; }
+
+ private:
+  std::string dir_;
+};
+
+// A process that cannot die holds up its own container's teardown (its cgroups cannot
+// be removed) and nothing else: the agent answers, and other containers start and end.
+// Without a pid namespace the launcher ends as soon as its command has, so the stuck
+// process is left to the cgroup teardown, which must run off the agent's loop.
+TEST_F(Hardening, AProcessThatCannotDieDelaysOnlyItsOwnContainer) {
+  if (!std::filesystem::exists("/sys/fs/cgroup/freezer/cgroup.procs")) {
+    GTEST_SKIP() << "needs a cgroup v1 freezer to hold a process that cannot die (a task "
+                    "frozen by cgroup v2 still dies of SIGKILL)";
+  }
+  StandaloneAgent agent({"--isolation=cgroups/cpu,cgroups/mem,cgroups/pids"});
+  ASSERT_TRUE(agent.ok()) << agent.startError();
+  ASSERT_EQ(agent.launch("stuck", "sleep 1000 & wait").status, 200);
+  const std::string procs = "/sys/fs/cgroup/memory/" + agent.cgroupsRoot() + "/stuck/cgroup.procs";
+  pid_t sleeper = -1;
+  for (int i = 0; i < 500 && sleeper < 0; ++i) {
+    std::ifstream list(procs);
+    for (pid_t pid; list >> pid;) {
+      std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
+      std::string name;
+      comm >> name;
+      if (name == "sleep") sleeper = pid;
+    }
+    if (sleeper < 0) std::this_thread::sleep_for(10ms);
+  }
+  ASSERT_GT(sleeper, 0) << "no sleep in " << procs;
+  StuckTasks stuck;
+  ASSERT_TRUE(stuck.freeze(sleeper));
+  ASSERT_EQ(agent.kill("stuck", SIGKILL).status, 200);
+
+  // Its teardown now waits for a process that cannot die; meanwhile the agent answers
+  // at once and another container runs from start to end.
+  auto slowest = std::chrono::milliseconds(0);
+  for (int i = 0; i < 10; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    auto answer = http::fetch(agent.endpoint(), http::Request{.method = "GET", .path = "/health"},
+                              {.timeout = 5s});
+    ASSERT_TRUE(answer) << answer.error().message;
+    slowest = std::max(slowest, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    std::chrono::steady_clock::now() - start));
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_LT(slowest, 1s) << "the agent's /health took " << slowest.count() << " ms";
+  ASSERT_EQ(agent.launch("bystander", "echo fine").status, 200);
+  EXPECT_EQ(agent.wait("bystander", 5s)["state"], "TASK_FINISHED");
+  EXPECT_EQ(agent.out("bystander"), "fine\n");
+  // The stuck container has not ended: its waiters are still waiting.
+  EXPECT_TRUE(agent.wait("stuck", 500ms).contains("error")) << "it ended while a process lived";
+
+  stuck.thaw();  // the pending SIGKILL takes it
+  EXPECT_EQ(agent.wait("stuck", 15s)["state"], "TASK_KILLED");
+}
+
 }  // namespace
 }  // namespace mesolite

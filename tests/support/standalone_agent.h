@@ -37,6 +37,8 @@ class StandaloneAgent {
   pid_t pid() const { return process_ ? process_->pid() : -1; }
   const http::Endpoint& endpoint() const { return endpoint_; }
   const std::string& directory() const { return dir_; }
+  // --cgroups_root: containers' cgroups are <hierarchy>/<this>/<container id>.
+  const std::string& cgroupsRoot() const { return cgroupsRoot_; }
   std::string workDir() const { return dir_ + "/work"; }
   std::string runtimeDir() const { return dir_ + "/run"; }
   std::string sandbox(const std::string& id) const { return workDir() + "/containers/" + id; }
