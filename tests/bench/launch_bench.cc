@@ -1,13 +1,14 @@
 // Launch latency: a /bin/true container from LAUNCH_CONTAINER to WAIT_CONTAINER's
 // answer, through a real mesos-agent, next to `runc run` of an equivalent bundle in
-// the same run; sequential and 8 at a time. The agent runs twice: with the isolation
-// core (cpu/memory/pids cgroups; pid, ipc, uts and mount namespaces) and with the
-// hardened default (plus the devices cgroup, the read-only filesystem view, the init,
+// the same run; sequential and 8 at a time. Two agents run side by side, taking
+// turns: one with the isolation core (cpu/memory/pids cgroups; pid, ipc, uts and mount namespaces)
+// and with the hardened default (plus the devices cgroup, the read-only filesystem view, the init,
 // capabilities, no_new_privs and seccomp). runc gets its default capabilities and our
 // default seccomp profile in OCI form. Also the agent's RSS, idle and with 200 running
 // containers. Root only; prints a table and the ratios.
 //
 //   launch_bench AGENT LAUNCHER_DIR [--runs=100] [--parallel=8] [--hold=200]
+//                [--hardened=ISOLATION] [--no-runc]
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -205,7 +206,8 @@ long rssKiB(pid_t pid) {
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::cerr << "usage: launch_bench AGENT LAUNCHER_DIR [--runs=N] [--parallel=N] [--hold=N]\n";
+    std::cerr << "usage: launch_bench AGENT LAUNCHER_DIR [--runs=N] [--parallel=N] [--hold=N]\n"
+                 "                    [--hardened=ISOLATION] [--no-runc]\n";
     return 2;
   }
   if (geteuid() != 0) {
@@ -213,11 +215,16 @@ int main(int argc, char** argv) {
     return 77;
   }
   int runs = 100, parallel = 8, hold = 200;
+  std::string hardenedIsolation;  // empty: the agent's default
+  bool withRunc = true;
   for (int i = 3; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg.rfind("--runs=", 0) == 0) runs = std::stoi(arg.substr(7));
     if (arg.rfind("--parallel=", 0) == 0) parallel = std::stoi(arg.substr(11));
     if (arg.rfind("--hold=", 0) == 0) hold = std::stoi(arg.substr(7));
+    // To find what a step of the default costs: measure a list without it.
+    if (arg.rfind("--hardened=", 0) == 0) hardenedIsolation = arg.substr(11);
+    if (arg == "--no-runc") withRunc = false;
   }
   char dirTemplate[] = "/tmp/mesolite-bench-XXXXXX";
   const std::string dir = mkdtemp(dirTemplate);
@@ -225,76 +232,94 @@ int main(int argc, char** argv) {
   // --runtime_dir is /var/run/mesos on a real host: tmpfs, like /dev/shm here.
   const std::string runtimeDir = "/dev/shm/" + cgroupsRoot;
 
-  struct AgentRun {
-    Stats seq, par;
-    long idleRss = 0, busyRss = 0;
+  // Both agents run side by side and take turns, one launch (or one batch of
+  // `parallel`) each: the machine's drift (other load, page cache, CPU frequency) falls
+  // on both alike, and the ratio compares like with like.
+  struct Agent {
+    std::unique_ptr<mesolite::testing::Subprocess> process;
+    Endpoint endpoint;
+    std::string tag;
+    std::vector<double> seq, par;
   };
   // `isolation` empty: the agent's default.
-  const auto measureAgent = [&](const std::string& isolation,
-                                bool holdMany) -> std::optional<AgentRun> {
+  const auto startAgent = [&](const std::string& name,
+                              const std::string& isolation) -> std::optional<Agent> {
     std::vector<std::string> args = {argv[1],
-                                     "--work_dir=" + dir + "/work",
-                                     "--runtime_dir=" + runtimeDir,
+                                     "--work_dir=" + dir + "/work-" + name,
+                                     "--runtime_dir=" + runtimeDir + "-" + name,
                                      "--launcher_dir=" + std::string(argv[2]),
                                      "--ip=127.0.0.1",
                                      "--port=0",
-                                     "--cgroups_root=" + cgroupsRoot};
+                                     "--cgroups_root=" + cgroupsRoot + "-" + name};
     if (!isolation.empty()) args.push_back("--isolation=" + isolation);
-    mesolite::testing::Subprocess agent(args);
-    auto line = agent.waitForLine("agent listening on", 20s);
+    Agent agent;
+    agent.process = std::make_unique<mesolite::testing::Subprocess>(args);
+    auto line = agent.process->waitForLine("agent listening on", 20s);
     if (!line) {
-      std::cerr << "agent did not start: " << agent.err() << "\n";
+      std::cerr << name << " agent did not start: " << agent.process->err() << "\n";
       return std::nullopt;
     }
     std::smatch match;
     std::regex_search(*line, match, std::regex(R"(127\.0\.0\.1:(\d+))"));
-    Endpoint endpoint{"127.0.0.1", uint16_t(std::stoi(match[1]))};
-    std::this_thread::sleep_for(500ms);
-    AgentRun result;
-    result.idleRss = rssKiB(agent.pid());
-    const std::string tag = isolation.empty() ? "h" : "c";
-
-    // Warm up (page cache, first cgroup creation), then measure.
-    for (int i = 0; i < 5; ++i)
-      mesoliteOnce(endpoint, tag + "warm-" + std::to_string(i));
-    result.seq = summarize(measure(
-        runs, 1, [&](int i) { return mesoliteOnce(endpoint, tag + "s" + std::to_string(i)); }));
-    result.par = summarize(measure(runs, parallel, [&](int i) {
-      return mesoliteOnce(endpoint, tag + "p" + std::to_string(i));
-    }));
-
-    // The agent's RSS with `hold` running containers.
-    int status = 0;
-    const int held = holdMany ? hold : 0;
-    for (int i = 0; i < held; ++i) {
-      post(endpoint,
-           launchCall("hold" + std::to_string(i), {{"shell", true}, {"value", "sleep 1000"}}),
-           &status, nullptr);
-    }
-    std::this_thread::sleep_for(1s);
-    result.busyRss = rssKiB(agent.pid());
-    for (int i = 0; i < held; ++i) {
-      const std::string id = "hold" + std::to_string(i);
-      post(endpoint, idCall("KILL_CONTAINER", "kill_container", id), &status, nullptr);
-    }
-    for (int i = 0; i < held; ++i) {
-      const std::string id = "hold" + std::to_string(i);
-      post(endpoint, idCall("WAIT_CONTAINER", "wait_container", id), &status, nullptr);
-      post(endpoint, idCall("REMOVE_CONTAINER", "remove_container", id), &status, nullptr);
-    }
-    agent.stop(SIGTERM, 10s);
-    return result;
+    agent.endpoint = Endpoint{"127.0.0.1", uint16_t(std::stoi(match[1]))};
+    agent.tag = name;
+    return agent;
   };
-  const auto core = measureAgent(
-      "cgroups/cpu,cgroups/mem,cgroups/pids,namespaces/pid,namespaces/ipc,namespaces/uts", false);
-  const auto hardened = measureAgent("", true);
+  auto core = startAgent(
+      "core", "cgroups/cpu,cgroups/mem,cgroups/pids,namespaces/pid,namespaces/ipc,namespaces/uts");
+  auto hardened = startAgent("hardened", hardenedIsolation);
   if (!core || !hardened) return 1;
-  const Stats& seq = hardened->seq;
-  const Stats& par = hardened->par;
-  const long idleRss = hardened->idleRss, busyRss = hardened->busyRss;
+  std::this_thread::sleep_for(500ms);
+  const long idleRss = rssKiB(hardened->process->pid());
+
+  // Warm up (page cache, first cgroup creation), then take turns.
+  for (Agent* agent : {&*core, &*hardened}) {
+    for (int i = 0; i < 5; ++i)
+      mesoliteOnce(agent->endpoint, agent->tag + "-warm-" + std::to_string(i));
+  }
+  for (int i = 0; i < runs; ++i) {
+    for (Agent* agent : {&*core, &*hardened}) {
+      const double ms = mesoliteOnce(agent->endpoint, agent->tag + "-s" + std::to_string(i));
+      if (ms >= 0) agent->seq.push_back(ms);
+    }
+  }
+  for (int batch = 0; batch * parallel < runs; ++batch) {
+    for (Agent* agent : {&*core, &*hardened}) {
+      auto samples = measure(parallel, parallel, [&](int i) {
+        return mesoliteOnce(agent->endpoint,
+                            agent->tag + "-p" + std::to_string(batch) + "-" + std::to_string(i));
+      });
+      agent->par.insert(agent->par.end(), samples.begin(), samples.end());
+    }
+  }
+  core->process->stop(SIGTERM, 10s);
+
+  // The hardened agent's RSS with `hold` running containers.
+  int status = 0;
+  const Endpoint& endpoint = hardened->endpoint;
+  for (int i = 0; i < hold; ++i) {
+    post(endpoint,
+         launchCall("hold" + std::to_string(i), {{"shell", true}, {"value", "sleep 1000"}}),
+         &status, nullptr);
+  }
+  std::this_thread::sleep_for(1s);
+  const long busyRss = rssKiB(hardened->process->pid());
+  for (int i = 0; i < hold; ++i) {
+    post(endpoint, idCall("KILL_CONTAINER", "kill_container", "hold" + std::to_string(i)), &status,
+         nullptr);
+  }
+  for (int i = 0; i < hold; ++i) {
+    const std::string id = "hold" + std::to_string(i);
+    post(endpoint, idCall("WAIT_CONTAINER", "wait_container", id), &status, nullptr);
+    post(endpoint, idCall("REMOVE_CONTAINER", "remove_container", id), &status, nullptr);
+  }
+  hardened->process->stop(SIGTERM, 10s);
+  const Stats coreSeq = summarize(core->seq), corePar = summarize(core->par);
+  const Stats seq = summarize(hardened->seq), par = summarize(hardened->par);
 
   Stats runcSeq, runcPar;
-  bool runc = std::filesystem::exists("/usr/sbin/runc") && std::filesystem::exists("/bin/busybox");
+  bool runc = withRunc && std::filesystem::exists("/usr/sbin/runc") &&
+              std::filesystem::exists("/bin/busybox");
   if (runc && makeRuncBundle(dir + "/bundle")) {
     for (int i = 0; i < 3; ++i)
       runcOnce(dir + "/bundle", "mesolite-bench-warm-" + std::to_string(i));
@@ -310,26 +335,28 @@ int main(int argc, char** argv) {
     runc = false;
   }
   std::filesystem::remove_all(dir);
-  std::filesystem::remove_all(runtimeDir);
-  for (const char* controller :
-       {"cpu", "memory", "pids", "cpuacct", "cpuset", "freezer", "blkio", "devices", "unified"}) {
-    rmdir(("/sys/fs/cgroup/" + std::string(controller) + "/" + cgroupsRoot).c_str());
+  for (const std::string name : {"-core", "-hardened"}) {
+    std::filesystem::remove_all(runtimeDir + name);
+    for (const char* controller :
+         {"cpu", "memory", "pids", "cpuacct", "cpuset", "freezer", "blkio", "devices", "unified"}) {
+      rmdir(("/sys/fs/cgroup/" + std::string(controller) + "/" + cgroupsRoot + name).c_str());
+    }
+    rmdir(("/sys/fs/cgroup/" + cgroupsRoot + name).c_str());
   }
-  rmdir(("/sys/fs/cgroup/" + cgroupsRoot).c_str());
 
   std::printf("launch -> exec -> exit of /bin/true, %d runs (ms)\n", runs);
   std::printf("%-28s %9s %9s %9s\n", "", "median", "p99", "mean");
-  std::printf("%-28s %9.2f %9.2f %9.2f\n", "core sequential", core->seq.median, core->seq.p99,
-              core->seq.mean);
+  std::printf("%-28s %9.2f %9.2f %9.2f\n", "core sequential", coreSeq.median, coreSeq.p99,
+              coreSeq.mean);
   std::printf("%-28s %9.2f %9.2f %9.2f\n",
-              ("core " + std::to_string(parallel) + " parallel").c_str(), core->par.median,
-              core->par.p99, core->par.mean);
+              ("core " + std::to_string(parallel) + " parallel").c_str(), corePar.median,
+              corePar.p99, corePar.mean);
   std::printf("%-28s %9.2f %9.2f %9.2f\n", "hardened sequential", seq.median, seq.p99, seq.mean);
   std::printf("%-28s %9.2f %9.2f %9.2f\n",
               ("hardened " + std::to_string(parallel) + " parallel").c_str(), par.median, par.p99,
               par.mean);
   std::printf("ratio hardened/core (median): sequential %.2fx, parallel %.2fx\n",
-              seq.median / core->seq.median, par.median / core->par.median);
+              seq.median / coreSeq.median, par.median / corePar.median);
   if (runc) {
     std::printf("%-28s %9.2f %9.2f %9.2f\n", "runc sequential", runcSeq.median, runcSeq.p99,
                 runcSeq.mean);
