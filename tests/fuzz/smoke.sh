@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang (a separate build directory) and runs each
-# one for FUZZ_SECONDS (default 10) from its seed corpus. Any crash, sanitizer report
+# one for FUZZ_SECONDS (default 6) from its seed corpus. Any crash, sanitizer report
 # or round-trip failure fails the test.
 set -euo pipefail
 source_root=$1
 build_dir=$2
-seconds=${FUZZ_SECONDS:-10}
+seconds=${FUZZ_SECONDS:-6}
 
 if [ ! -f "$build_dir/build.ninja" ]; then
   CXX=${CXX:-clang++} meson setup "$build_dir" "$source_root" -Dfuzzing=true \
