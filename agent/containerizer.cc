@@ -170,7 +170,11 @@ std::variant<Containerizer::Launched, ContainerError> Containerizer::launch(
     return ContainerError{400, "LAUNCH_CONTAINER of " + id + " needs a command"};
   }
   if (call.container().has_type() && call.container().type() != mesos::v1::ContainerInfo::MESOS) {
-    return ContainerError{400, "container " + id + ": only ContainerInfo type MESOS is supported"};
+    return ContainerError{
+        400, "container " + id + ": of type " +
+                 mesos::v1::ContainerInfo::Type_Name(call.container().type()) +
+                 " cannot run: this agent has no Docker containerizer, and the Mesos "
+                 "containerizer does not run images yet; run the command without an image"};
   }
   auto resources = Resources::fromProtos(call.resources());
   if (!resources) return ContainerError{400, "container " + id + ": " + resources.error().message};

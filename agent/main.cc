@@ -77,7 +77,7 @@ int main(int argc, char** argv) {
   if (flags.resources) {
     auto parsed = Resources::parse(*flags.resources, flags.default_role);
     if (!parsed) {  // validated with the flags already; kept for safety
-      log::error("--resources: {}", parsed.error().message);
+      log::error("{}: {}", flags.set.describe(&flags.resources), parsed.error().message);
       return 1;
     }
     given = std::move(*parsed);
@@ -120,7 +120,7 @@ int main(int argc, char** argv) {
   if (flags.modules) {
     auto loaded = isolation::ModuleRegistry::load(*flags.modules);
     if (!loaded) {
-      log::error("--modules: {}", loaded.error().message);
+      log::error("{}: {}", flags.set.describe(&flags.modules), loaded.error().message);
       return 1;
     }
     modules = std::move(*loaded);
@@ -128,7 +128,7 @@ int main(int argc, char** argv) {
   auto isolators =
       isolation::createIsolators(flags.isolation, io, *hierarchy, isolatorOptions, &modules);
   if (!isolators) {
-    log::error("--isolation: {}", isolators.error().message);
+    log::error("{}: {}", flags.set.describe(&flags.isolation), isolators.error().message);
     return 1;
   }
   if (flags.launcher == "posix") {
@@ -144,6 +144,12 @@ int main(int argc, char** argv) {
   std::string names;
   for (const auto& name : isolators->names)
     names += (names.empty() ? "" : ",") + name;
+  if (flags.containerizers.find("docker") != std::string::npos) {
+    log::warn(
+        "--containerizers={}: the docker containerizer is not built; tasks asking for "
+        "a Docker container will fail (TASK_FAILED) saying so",
+        flags.containerizers);
+  }
   log::info("cgroups layout {}; isolation {}; containerizers {}",
             cgroups::layoutName(hierarchy->layout), names, flags.containerizers);
   if (flags.systemd_enable_support && std::filesystem::exists(flags.systemd_runtime_directory)) {

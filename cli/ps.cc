@@ -7,6 +7,16 @@
 
 namespace mesolite::cli {
 
+PsFlags::PsFlags()
+    : set("mesos-ps",
+          "Lists the running tasks of a cluster: their user, framework, name, agent, memory "
+          "(used/limit), CPU time and CPUs.") {
+  set.add(&master, "master", "The master: HOST:PORT or http://HOST:PORT").required();
+  set.add(&timeout, "timeout",
+          "How long to wait for the master and each agent, in seconds or as a duration",
+          std::string("5"));
+}
+
 namespace {
 
 using nlohmann::json;

@@ -9,11 +9,21 @@
 #include <string>
 #include <vector>
 
+#include "common/flags.h"
 #include "common/http_client.h"
 #include "common/result.h"
 #include "common/units.h"
 
 namespace mesolite::cli {
+
+// The flags of mesos-ps (`mesos ps`); the definitions drive parsing, --help and mesos(1).
+struct PsFlags {
+  PsFlags();
+
+  FlagSet set;
+  std::optional<std::string> master;
+  std::string timeout;
+};
 
 // Where an agent of /master/state serves HTTP: its pid "slave(1)@IP:PORT", else
 // hostname and port (5051 when absent).

@@ -39,16 +39,10 @@ Result<http::Response> get(http::Endpoint endpoint, const std::string& path,
 }  // namespace
 
 int main(int argc, char** argv) {
-  FlagSet flags("mesos-ps",
-                "Lists the running tasks of a cluster: their user, framework, name, agent, "
-                "memory (used/limit), CPU time and CPUs.");
-  std::optional<std::string> master;
-  std::string timeout;
-  flags.add(&master, "master", "The master: HOST:PORT or http://HOST:PORT").required();
-  flags.add(&timeout, "timeout",
-            "How long to wait for the master and each agent, in seconds or as a duration",
-            std::string("5"));
-  if (auto exit = loadDaemonFlags(flags, argc, argv)) return *exit;
+  cli::PsFlags flags;
+  if (auto exit = loadDaemonFlags(flags.set, argc, argv)) return *exit;
+  std::optional<std::string>& master = flags.master;
+  const std::string& timeout = flags.timeout;
 
   if (master->rfind("zk://", 0) == 0) {
     std::cerr << "mesos-ps: --master: zk:// URLs are not supported yet; give the leading "

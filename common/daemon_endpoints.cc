@@ -9,6 +9,7 @@
 
 #include "common/logging.h"
 #include "common/protobuf_json.h"
+#include "common/systemd_notify.h"
 #include "common/version.h"
 
 namespace mesolite {
@@ -41,6 +42,9 @@ int serveUntilSignalled(boost::asio::io_context& io, http::Server& server, const
     return 1;
   }
   log::info("{} listening on {}:{}", role, ip, server.port());
+  // Ready only now that it serves: `systemctl start` returns when clients can connect.
+  systemd::Notifier notifier(io,
+                             role + " listening on " + ip + ":" + std::to_string(server.port()));
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code&, int signal) {
     log::info("received signal {}, stopping", signal);

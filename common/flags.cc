@@ -45,6 +45,14 @@ Result<std::string> resolveFileValue(const std::string& value) {
   return text;
 }
 
+// How an error names where a value came from: "--name", or "--name (from /path)" for a
+// file:// value, so that mesos-init-wrapper's flag files are named by the messages.
+std::string describeSource(std::string source, const std::string& value) {
+  constexpr std::string_view kPrefix = "file://";
+  if (value.rfind(kPrefix, 0) == 0) source += " (from " + value.substr(kPrefix.size()) + ")";
+  return source;
+}
+
 // Wraps `text` to `width` columns, each line indented by `indent`.
 std::string wrap(const std::string& text, size_t indent, size_t width) {
   std::string out;
@@ -154,7 +162,10 @@ Result<void> refuseUnhonouredFlags(const FlagSet& set,
     if (flag == nullptr) return Error("refuseUnhonouredFlags: a member that is no flag");
     const std::optional<std::string> value = flag->current();
     if (value == flag->defaultText) continue;
-    return Error("--" + flag->name + "=" + value.value_or("") +
+    // Named by where it came from too, when that was a file or the environment.
+    const std::string source = set.describe(unhonoured.target);
+    const std::string where = source == "--" + flag->name ? "" : source + ": ";
+    return Error(where + "--" + flag->name + "=" + value.value_or("") +
                  " is not supported by this build: " + std::string(unhonoured.why) +
                  "; remove the flag");
   }
@@ -187,7 +198,7 @@ Result<void> FlagSet::load(const std::vector<std::string>& args,
       c = char(std::tolower(uint8_t(c)));
     // Unknown MESOS_* variables are ignored, as in Mesos: they may be meant for
     // another program sharing the environment.
-    if (Flag* flag = find(normalise(name))) given[flag] = {value, variable};
+    if (Flag* flag = find(normalise(name))) given[flag] = {value, describeSource(variable, value)};
   }
 
   std::map<Flag*, std::string> fromCommandLine;
@@ -214,7 +225,10 @@ Result<void> FlagSet::load(const std::vector<std::string>& args,
         value = "false";
       }
     }
-    if (flag == nullptr) return Error("unknown flag '" + arg.substr(0, eq) + "'");
+    if (flag == nullptr) {
+      return Error("unknown flag " +
+                   describeSource("'" + arg.substr(0, eq) + "'", value.value_or("")));
+    }
     if (!value) {
       if (!flag->isBool)
         return Error("flag '--" + flag->name + "' needs a value (--" + flag->name + "=VALUE)");
@@ -224,7 +238,7 @@ Result<void> FlagSet::load(const std::vector<std::string>& args,
       return Error("flag '--" + flag->name + "' is given more than once");
     }
     fromCommandLine[flag] = arg;
-    given[flag] = {*value, "--" + flag->name};
+    given[flag] = {*value, describeSource("--" + flag->name, *value)};
   }
   if (helpRequested_ || versionRequested_) return success();
 
@@ -256,7 +270,17 @@ Result<void> FlagSet::load(const std::vector<std::string>& args,
   }
   for (auto& store : stores)
     store();
+  sources_.clear();
+  for (const auto& [flag, g] : given)
+    sources_[flag] = g.source;
   return success();
+}
+
+std::string FlagSet::describe(const void* target) const {
+  const Flag* flag = flagOf(target);
+  if (flag == nullptr) return "(not a flag)";
+  auto source = sources_.find(flag);
+  return source == sources_.end() ? "--" + flag->name : source->second;
 }
 
 Result<void> FlagSet::load(int argc, const char* const* argv, const char* const* envp) {

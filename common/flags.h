@@ -124,6 +124,10 @@ class FlagSet {
   const std::string& program() const { return program_; }
   // The flag that sets `target` (a member of the flags struct); null if none does.
   const Flag* flagOf(const void* target) const;
+  // How messages name the flag that sets `target` and where its value came from:
+  // "--isolation", "--isolation (from /etc/mesos-slave/isolation)" for a file:// value,
+  // or "MESOS_ISOLATION".
+  std::string describe(const void* target) const;
 
  private:
   Flag& define(std::string name, std::string help, bool isBool);
@@ -131,7 +135,8 @@ class FlagSet {
 
   std::string program_;
   std::string summary_;
-  std::deque<Flag> flags_;  // deque: references handed out by add() stay valid
+  std::deque<Flag> flags_;                      // deque: references handed out by add() stay valid
+  std::map<const Flag*, std::string> sources_;  // of the flags given, as describe() says
   bool helpRequested_ = false;
   bool versionRequested_ = false;
 };

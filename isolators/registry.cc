@@ -30,28 +30,13 @@ const std::map<std::string_view, std::vector<std::string_view>>& aliases() {
 // Names Mesos has that we do not (yet): refused by name rather than as unknown.
 const std::set<std::string_view>& knownButUnbuilt() {
   static const std::set<std::string_view> names{
-      "posix/cpu",
-      "posix/mem",
-      "disk/du",
-      "disk/xfs",
-      "filesystem/posix",
-      "filesystem/shared",
-      "linux/devices",
-      "namespaces/net",
-      "network/cni",
-      "network/port_mapping",
-      "network/ports",
-      "volume/host_path",
-      "volume/sandbox_path",
-      "volume/secret",
-      "volume/image",
-      "volume/csi",
-      "environment_secret",
-      "gpu/nvidia",
-      "docker/runtime",
-      "docker/volume",
-      "appc/runtime",
-      "windows/cpu",
+      "posix/cpu",          "posix/mem",         "disk/du",
+      "disk/xfs",           "filesystem/shared", "linux/devices",
+      "namespaces/net",     "network/cni",       "network/port_mapping",
+      "network/ports",      "volume/host_path",  "volume/sandbox_path",
+      "volume/secret",      "volume/image",      "volume/csi",
+      "environment_secret", "gpu/nvidia",        "docker/runtime",
+      "docker/volume",      "appc/runtime",      "windows/cpu",
       "windows/mem",
   };
   return names;
@@ -107,6 +92,10 @@ Result<Isolators> createIsolators(std::string_view isolation, boost::asio::io_co
       userNamespace = true;
     } else if (name == "posix/rlimits") {
       rlimits = true;
+    } else if (name == "filesystem/posix") {
+      // Mesos's default for tasks without an image: the sandbox, and the host's
+      // filesystem shared. That is what a task gets without filesystem/linux.
+      hardening.insert(name);
     } else if (name == "filesystem/linux" || name == "linux/capabilities" || name == "linux/nnp" ||
                name == "linux/seccomp") {
       hardening.insert(name);
@@ -120,6 +109,11 @@ Result<Isolators> createIsolators(std::string_view isolation, boost::asio::io_co
     }
   }
 
+  if (hardening.count("filesystem/posix") && hardening.count("filesystem/linux")) {
+    return Error(
+        "filesystem/posix and filesystem/linux exclude each other: filesystem/posix "
+        "shares the host's filesystem, filesystem/linux confines it");
+  }
   Isolators out;
   out.names = resolved;
   out.isolators.push_back(std::make_unique<UnhonouredFieldsCheck>(

@@ -12,8 +12,12 @@ Result<void> UnhonouredFieldsCheck::prepare(const ContainerSpec& spec, LaunchPla
     return refuse(field, std::string("needs the ") + isolator + " isolator (--isolation)");
   };
   if (info.volumes_size() > 0) return refuse("container.volumes", "are not supported yet");
-  if (info.has_docker())
-    return refuse("container.docker", "is not supported (Mesos containerizer only)");
+  // has_type: an unset type reads as DOCKER, the enum's first value.
+  if ((info.has_type() && info.type() == mesos::v1::ContainerInfo::DOCKER) || info.has_docker()) {
+    return refuse("of type DOCKER",
+                  "cannot run: this agent has no Docker containerizer, and the Mesos "
+                  "containerizer does not run images yet; run the command without an image");
+  }
   if (info.mesos().has_image()) return refuse("container.mesos.image", "is not supported yet");
   if (info.has_tty_info()) return refuse("container.tty_info", "is not supported yet");
   if (info.has_linux_info()) {

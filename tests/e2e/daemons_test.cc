@@ -1,8 +1,12 @@
 // The daemons as an operator meets them: --help, flag errors, and the endpoints every
 // daemon serves, over real HTTP on 127.0.0.1.
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -126,6 +130,16 @@ TEST(AgentFlags, FlagsThisBuildDoesNotHonourAreRefusedUnlessDefault) {
       run({masterPath(), "--registry=in_memory", "--credentials=/etc/mesos/credentials"});
   EXPECT_EQ(credentials.exitCode(), 1);
   EXPECT_NE(credentials.err.find("--credentials="), std::string::npos) << credentials.err;
+}
+
+TEST(AgentFlags, DockerBesideMesosStartsWithAWarningAndAloneIsRefused) {
+  WorkDir dir;
+  auto alone = run({agentPath(), "--work_dir=" + dir.path(), "--containerizers=docker"});
+  EXPECT_EQ(alone.exitCode(), 1);
+  EXPECT_NE(alone.err.find("no mesos containerizer"), std::string::npos) << alone.err;
+  auto typo = run({agentPath(), "--work_dir=" + dir.path(), "--containerizers=mesos,dokcer"});
+  EXPECT_EQ(typo.exitCode(), 1);
+  EXPECT_NE(typo.err.find("unknown containerizer 'dokcer'"), std::string::npos) << typo.err;
 }
 
 TEST(AgentFlags, UnbuiltIsolatorsStopTheAgentByName) {
@@ -263,6 +277,63 @@ TEST(Master, ServesHealthVersionAndTheCommonOperatorCalls) {
   auto status = master.process->stop(SIGTERM, 10s);
   ASSERT_TRUE(status);
   EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << master.process->err();
+}
+
+// systemd's side of sd_notify: a datagram socket the daemon is told about in
+// $NOTIFY_SOCKET, as a Type=notify unit has.
+class NotifySocket {
+ public:
+  explicit NotifySocket(const std::string& path) : path_(path) {
+    fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::snprintf(address.sun_path, sizeof(address.sun_path), "%s", path.c_str());
+    bound_ = ::bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
+  }
+  ~NotifySocket() { ::close(fd_); }
+  bool ok() const { return fd_ >= 0 && bound_; }
+  // The next message, or "" after `timeout`.
+  std::string next(std::chrono::milliseconds timeout) {
+    pollfd ready{fd_, POLLIN, 0};
+    if (::poll(&ready, 1, int(timeout.count())) != 1) return "";
+    char buffer[4096];
+    const ssize_t n = ::recv(fd_, buffer, sizeof(buffer), 0);
+    return n > 0 ? std::string(buffer, size_t(n)) : "";
+  }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+  bool bound_ = false;
+};
+
+TEST(Daemons, TellSystemdTheyAreReadyOnceTheyServeAndPingTheWatchdogFromTheirLoop) {
+  WorkDir dir;
+  NotifySocket systemd(dir.path() + "/notify");
+  ASSERT_TRUE(systemd.ok());
+  Subprocess master({masterPath(), "--ip=127.0.0.1", "--port=0", "--registry=in_memory"},
+                    {{"NOTIFY_SOCKET", dir.path() + "/notify"}, {"WATCHDOG_USEC", "200000"}});
+  const std::string ready = systemd.next(10s);
+  ASSERT_NE(ready.find("READY=1"), std::string::npos) << "got '" << ready << "'";
+  std::smatch port;
+  ASSERT_TRUE(std::regex_search(ready, port, std::regex(R"(127\.0\.0\.1:(\d+))"))) << ready;
+  // Ready means serving: the port the status names answers at once.
+  http::Endpoint endpoint{"127.0.0.1", uint16_t(std::stoi(port[1]))};
+  auto health = http::fetch(endpoint, http::Request{.method = "GET", .path = "/health"});
+  ASSERT_TRUE(health) << health.error().message;
+  EXPECT_EQ(health->status, 200);
+  // WatchdogSec=0.2s: pings every 100 ms from the event loop.
+  int pings = 0;
+  const auto until = std::chrono::steady_clock::now() + 1s;
+  while (std::chrono::steady_clock::now() < until) {
+    if (systemd.next(300ms).find("WATCHDOG=1") != std::string::npos) ++pings;
+  }
+  EXPECT_GE(pings, 5) << "watchdog pings in 1 s";
+  master.stop(SIGTERM, 10s);
+  std::string last;
+  for (std::string message = systemd.next(2s); !message.empty(); message = systemd.next(500ms))
+    last = message;
+  EXPECT_NE(last.find("STOPPING=1"), std::string::npos) << "last message '" << last << "'";
 }
 
 }  // namespace

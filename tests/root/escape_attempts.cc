@@ -69,6 +69,15 @@ long perfEventOpen() {
 const std::map<std::string, std::function<long()>>& attempts() {
   static const std::map<std::string, std::function<long()>> table{
       {"getpid", [] { return long(::getpid()); }},
+      // The lowest fd above 2 this process holds; EBADF when none. Ask for it first:
+      // other attempts may leave fds open.
+      {"fd_above_2",
+       [] {
+         for (int fd = 3; fd < 65536; ++fd)
+           if (::fcntl(fd, F_GETFD) >= 0) return long(fd);
+         errno = EBADF;
+         return -1L;
+       }},
       {"fork", [] { return forked(::fork()); }},
       {"keyctl",
        [] { return ::syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 1); }},
