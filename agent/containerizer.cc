@@ -134,6 +134,11 @@ void Containerizer::watchStarted(Container& container, launcher::UniqueFd starte
         Container& found = *it->second;
         found.startedPipe.reset();
         if (ec || bytes != 1) return;  // it never exec'ed: its end reports why
+        // Seen only after the deadline (both ready in one turn of a busy loop): the
+        // deadline wins, as its timer is about to say.
+        if (found.startDeadline &&
+            found.startDeadline->expiry() <= asio::steady_timer::clock_type::now())
+          return;
         markStarted(found);
       });
 }

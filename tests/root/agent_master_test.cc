@@ -451,7 +451,12 @@ TEST_F(AgentWithMaster, FinishedTaskUpdatesComeInOrderEachUntilAcknowledged) {
   ASSERT_EQ(state["completed_frameworks"].size(), 1u) << state.dump();
   EXPECT_TRUE(state["frameworks"].empty()) << state.dump();
   EXPECT_TRUE(std::filesystem::exists(sandbox + "/stdout"));
-  EXPECT_FALSE(std::filesystem::exists(dir_ + "/run/containers/" + containerId));
+  // Its runtime state goes once the acknowledgement is processed (on the next turn of
+  // the agent's loop).
+  const std::string runtime = dir_ + "/run/containers/" + containerId;
+  while (std::filesystem::exists(runtime) && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(50ms);
+  EXPECT_FALSE(std::filesystem::exists(runtime)) << agent_->err();
 }
 
 TEST_F(AgentWithMaster, NonZeroExitIsTaskFailed) {
