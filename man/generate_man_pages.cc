@@ -258,7 +258,8 @@ int main(int argc, char** argv) {
                   write(out, executePage(), &execute.set) && write(out, mesosPage(), &ps.set) &&
                   write(out, initWrapperPage(), nullptr) && write(out, isolatorsPage(), nullptr);
   if (!ok) return 1;
-  // mesos-slave is the agent under its old name.
+  // mesos-slave is the agent under its old name; mesos-ps is `mesos ps`.
   std::ofstream(out + "/mesos-slave.8") << ".so man8/mesos-agent.8\n";
+  std::ofstream(out + "/mesos-ps.1") << ".so man1/mesos.1\n";
   return 0;
 }

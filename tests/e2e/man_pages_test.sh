@@ -44,12 +44,15 @@ check_page mesos-execute.1 "$4"
 check_page mesos.1 "$5"
 check_page mesos-init-wrapper.8 ""
 check_page mesolite-isolators.7 ""
-# mesos-slave(8) is the agent's page under its old name.
-if [ "$(cat "$mandir/mesos-slave.8")" = ".so man8/mesos-agent.8" ]; then
-  echo "ok   - mesos-slave.8 points to mesos-agent.8"
-else
-  echo "FAIL - mesos-slave.8 is not a link to mesos-agent.8"
-  failures=$((failures + 1))
-fi
+# mesos-slave(8) is the agent's page under its old name; mesos-ps(1) is mesos(1).
+for link in "mesos-slave.8 man8/mesos-agent.8" "mesos-ps.1 man1/mesos.1"; do
+  set -- $link
+  if [ "$(cat "$mandir/$1")" = ".so $2" ]; then
+    echo "ok   - $1 points to $2"
+  else
+    echo "FAIL - $1 is not a link to $2"
+    failures=$((failures + 1))
+  fi
+done
 [ "$failures" -eq 0 ] || { echo "$failures check(s) failed"; exit 1; }
 echo "all checks passed"

