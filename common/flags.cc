@@ -296,14 +296,18 @@ Result<void> FlagSet::load(int argc, const char* const* argv, const char* const*
   return load(args, environment);
 }
 
-std::string FlagSet::usage() const {
-  std::ostringstream out;
-  out << "Usage: " << program_ << " [options]\n\n" << wrap(summary_, 0, 80) << "\n\n";
+std::vector<const Flag*> FlagSet::sortedFlags() const {
   std::vector<const Flag*> sorted;
   for (const Flag& flag : flags_)
     sorted.push_back(&flag);
   std::sort(sorted.begin(), sorted.end(),
             [](const Flag* a, const Flag* b) { return a->name < b->name; });
+  return sorted;
+}
+
+std::string FlagSet::usage() const {
+  std::ostringstream out;
+  out << "Usage: " << program_ << " [options]\n\n" << wrap(summary_, 0, 80) << "\n\n";
   auto describe = [&](const std::string& left, const std::string& help) {
     constexpr size_t kColumn = 34;
     out << "  " << left;
@@ -316,7 +320,7 @@ std::string FlagSet::usage() const {
   };
   describe("--[no-]help", "Prints this help message (default: false)");
   describe("--[no-]version", "Prints the version and exits (default: false)");
-  for (const Flag* flag : sorted) {
+  for (const Flag* flag : sortedFlags()) {
     std::string left = flag->isBool ? "--[no-]" + flag->name : "--" + flag->name + "=VALUE";
     std::string help = flag->help;
     if (flag->isRequired) help += " (required)";

@@ -119,6 +119,8 @@ class FlagSet {
   bool versionRequested() const { return versionRequested_; }
   std::string usage() const;
   const std::deque<Flag>& flags() const { return flags_; }
+  // The flags by name, as --help and the man pages list them.
+  std::vector<const Flag*> sortedFlags() const;
   // name -> current value, for /flags and GET_FLAGS (unset flags are left out).
   std::map<std::string, std::string> values() const;
   const std::string& program() const { return program_; }

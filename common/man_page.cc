@@ -26,13 +26,8 @@ void paragraph(std::ostringstream& out, const std::string& text) {
 }
 
 void options(std::ostringstream& out, const FlagSet& flags) {
-  std::vector<const Flag*> sorted;
-  for (const Flag& flag : flags.flags())
-    sorted.push_back(&flag);
-  std::sort(sorted.begin(), sorted.end(),
-            [](const Flag* a, const Flag* b) { return a->name < b->name; });
   out << ".SH OPTIONS\n";
-  for (const Flag* flag : sorted) {
+  for (const Flag* flag : flags.sortedFlags()) {
     out << ".TP\n";
     if (flag->isBool) {
       out << ".BR \\-\\-" << troffEscape(flag->name) << " \", \" \\-\\-no\\-"

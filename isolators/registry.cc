@@ -75,6 +75,7 @@ Result<Isolators> createIsolators(std::string_view isolation, boost::asio::io_co
   std::set<std::string> namespaceKinds;
   bool rlimits = false;
   bool userNamespace = false;
+  bool posixFilesystem = false;
   std::set<std::string> hardening;  // filesystem/linux, linux/*
   std::vector<std::string> fromModules;
   std::vector<std::string> resolved;
@@ -95,7 +96,7 @@ Result<Isolators> createIsolators(std::string_view isolation, boost::asio::io_co
     } else if (name == "filesystem/posix") {
       // Mesos's default for tasks without an image: the sandbox, and the host's
       // filesystem shared. That is what a task gets without filesystem/linux.
-      hardening.insert(name);
+      posixFilesystem = true;
     } else if (name == "filesystem/linux" || name == "linux/capabilities" || name == "linux/nnp" ||
                name == "linux/seccomp") {
       hardening.insert(name);
@@ -109,7 +110,7 @@ Result<Isolators> createIsolators(std::string_view isolation, boost::asio::io_co
     }
   }
 
-  if (hardening.count("filesystem/posix") && hardening.count("filesystem/linux")) {
+  if (posixFilesystem && hardening.count("filesystem/linux")) {
     return Error(
         "filesystem/posix and filesystem/linux exclude each other: filesystem/posix "
         "shares the host's filesystem, filesystem/linux confines it");

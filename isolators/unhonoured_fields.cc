@@ -12,11 +12,10 @@ Result<void> UnhonouredFieldsCheck::prepare(const ContainerSpec& spec, LaunchPla
     return refuse(field, std::string("needs the ") + isolator + " isolator (--isolation)");
   };
   if (info.volumes_size() > 0) return refuse("container.volumes", "are not supported yet");
-  // has_type: an unset type reads as DOCKER, the enum's first value.
-  if ((info.has_type() && info.type() == mesos::v1::ContainerInfo::DOCKER) || info.has_docker()) {
-    return refuse("of type DOCKER",
-                  "cannot run: this agent has no Docker containerizer, and the Mesos "
-                  "containerizer does not run images yet; run the command without an image");
+  // A DOCKER type is refused by the containerizer; this catches docker options on a
+  // MESOS container.
+  if (info.has_docker()) {
+    return refuse("container.docker", "needs a Docker containerizer, which this agent has not");
   }
   if (info.mesos().has_image()) return refuse("container.mesos.image", "is not supported yet");
   if (info.has_tty_info()) return refuse("container.tty_info", "is not supported yet");
