@@ -117,9 +117,11 @@ AgentFlags::AgentFlags()
   set.add(&cgroups_limit_swap, "cgroups_limit_swap",
           "Limit memory and swap together (memory.memsw / memory.swap.max).", false);
   set.add(&systemd_enable_support, "systemd_enable_support",
-          "On hosts run by systemd, keep containers in a delegated unit systemd leaves alone. "
-          "Not built yet: on a systemd host the agent says so at start (containers stay in "
-          "its cgroup tree).",
+          "On hosts run by systemd (cgroup v2 or hybrid), put the containers in a scope of "
+          "their own, mesos-containers.scope in mesos_executors.slice, that systemd delegates "
+          "to the agent (asked for over sd-bus; a helper process keeps it while no container "
+          "runs). Restarting or stopping the agent's unit then leaves the tasks running; "
+          "`systemctl stop mesos_executors.slice` stops them.",
           true);
   set.add(&systemd_runtime_directory, "systemd_runtime_directory",
           "systemd's runtime directory, whose presence says the host runs systemd.",
@@ -192,12 +194,12 @@ AgentFlags::AgentFlags()
           "is accepted.",
           *Duration::parse("1mins"));
   set.add(&container_disk_watch_interval, "container_disk_watch_interval",
-          "How often each container's disk usage is measured (disk/du). Not supported yet: only "
-          "the default is accepted.",
+          "How often disk/du measures each container's sandbox (reported as "
+          "disk_used_bytes in /monitor/statistics). Needs disk/du in --isolation.",
           *Duration::parse("15secs"));
   set.add(&enforce_container_disk_quota, "enforce_container_disk_quota",
-          "Kill a container that exceeds its disk resources (disk/du). Not supported yet: only "
-          "the default (false) is accepted.",
+          "With disk/du, end a container whose sandbox outgrows its disk resource "
+          "(TASK_FAILED, REASON_CONTAINER_LIMITATION_DISK). Needs disk/du in --isolation.",
           false);
 
   set.add(&logging_level, "logging_level", "Lowest level logged: INFO, WARNING or ERROR.",

@@ -21,6 +21,8 @@
 #include "common/http_server.h"
 #include "common/logging.h"
 #include "common/resources.h"
+#include "isolators/cgroups/cgroups.h"
+#include "isolators/cgroups/systemd_scope.h"
 #include "isolators/module_loader.h"
 #include "isolators/registry.h"
 
@@ -39,6 +41,31 @@ std::vector<std::string> splitList(const std::string& text) {
   return items;
 }
 
+// On a systemd host the containers get a unit of their own, delegated to the agent, so
+// that restarting or stopping the agent's unit leaves them alone.
+Result<void> delegateToSystemdScope(const agent::AgentFlags& flags, cgroups::Hierarchy* hierarchy) {
+  if (!flags.systemd_enable_support || !std::filesystem::exists(flags.systemd_runtime_directory))
+    return success();
+  if (!hierarchy->v2Mount) {
+    // systemd tracks processes in a name=systemd hierarchy there, which we leave alone.
+    log::warn(
+        "systemd host with cgroup v1 only: containers stay in the agent's unit; run it with "
+        "KillMode=process so that restarting it keeps the tasks");
+    return success();
+  }
+  cgroups::systemd::ScopeRequest request;
+  request.holder = {flags.launcher_dir + "/mesos-containerizer", "--hold-scope"};
+  request.cgroup2Mount = *hierarchy->v2Mount;
+  request.privateSocket =
+      std::filesystem::path(flags.systemd_runtime_directory).parent_path() / "private";
+  auto cgroup = cgroups::systemd::ensureDelegatedScope(request);
+  if (!cgroup)
+    return Error("--systemd_enable_support: cannot get a delegated scope for the containers: " +
+                 cgroup.error().message +
+                 " (--no-systemd_enable_support keeps them in the agent's own cgroup tree)");
+  return cgroups::delegateTo(hierarchy, *cgroup);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -53,9 +80,6 @@ int main(int argc, char** argv) {
   if (auto refused = refuseUnhonouredFlags(
           flags.set,
           {{&flags.disk_watch_interval, "disk usage is not watched (no disk/du isolator yet)"},
-           {&flags.container_disk_watch_interval,
-            "container disk usage is not watched (no disk/du isolator yet)"},
-           {&flags.enforce_container_disk_quota, "disk quotas are not enforced (no disk/du yet)"},
            {&flags.gc_delay, "sandboxes are not garbage-collected yet"},
            {&flags.recovery_timeout,
             "recovery has no timeout: the agent recovers its containers at start, at once"}});
@@ -98,6 +122,10 @@ int main(int argc, char** argv) {
     log::error("cannot find the cgroup hierarchies: {}", hierarchy.error().message);
     return 1;
   }
+  if (auto delegated = delegateToSystemdScope(flags, &*hierarchy); !delegated) {
+    log::error("{}", delegated.error().message);
+    return 1;
+  }
   isolation::IsolatorOptions isolatorOptions;
   isolatorOptions.cgroupsHierarchy = flags.cgroups_hierarchy;
   isolatorOptions.cgroupsRoot = flags.cgroups_root;
@@ -115,6 +143,10 @@ int main(int argc, char** argv) {
     isolatorOptions.hostWritableRoles.insert(std::move(role));
   isolatorOptions.sandboxMountPoint = flags.sandbox_directory;
   isolatorOptions.userNamespaceIdRange = flags.user_namespace_id_range;
+  isolatorOptions.containerDiskWatchInterval =
+      std::chrono::duration_cast<std::chrono::milliseconds>(
+          flags.container_disk_watch_interval.value);
+  isolatorOptions.enforceContainerDiskQuota = flags.enforce_container_disk_quota;
   // Out-of-tree isolators; their libraries stay loaded while the agent runs.
   isolation::ModuleRegistry modules;
   if (flags.modules) {
@@ -129,6 +161,14 @@ int main(int argc, char** argv) {
       isolation::createIsolators(flags.isolation, io, *hierarchy, isolatorOptions, &modules);
   if (!isolators) {
     log::error("{}: {}", flags.set.describe(&flags.isolation), isolators.error().message);
+    return 1;
+  }
+  if (const Flag* interval = flags.set.flagOf(&flags.container_disk_watch_interval);
+      interval->current() != interval->defaultText &&
+      std::find(isolators->names.begin(), isolators->names.end(), "disk/du") ==
+          isolators->names.end()) {
+    log::error("{}: only disk/du measures containers' disk usage; add it to --isolation",
+               flags.set.describe(&flags.container_disk_watch_interval));
     return 1;
   }
   if (flags.launcher == "posix") {
@@ -152,16 +192,6 @@ int main(int argc, char** argv) {
   }
   log::info("cgroups layout {}; isolation {}; containerizers {}",
             cgroups::layoutName(hierarchy->layout), names, flags.containerizers);
-  if (flags.systemd_enable_support && std::filesystem::exists(flags.systemd_runtime_directory)) {
-    // Said at every start on a systemd host until containers get a delegated unit of
-    // their own (sd-bus): the unit's KillMode decides whether they outlive the agent.
-    log::warn(
-        "systemd host ({} exists): containers stay in the agent's own cgroup tree, not in a "
-        "delegated systemd unit (not built yet); run the agent's unit with KillMode=process "
-        "so that restarting it keeps the tasks",
-        flags.systemd_runtime_directory);
-  }
-
   agent::Containerizer containerizer(
       io,
       {.workDir = flags.work_dir,

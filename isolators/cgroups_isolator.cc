@@ -778,9 +778,12 @@ void CgroupsIsolator::removeOrphans(const std::set<std::string>& known) {
         ownCgroups.push_back(line.substr(colon + 1) + "/");
   }
   const auto isOwn = [&](const std::string& name) {
+    // v1 paths start at each hierarchy's root, the cgroup2 one maybe below a delegated unit.
     const std::string relative = rootPath + "/" + name + "/";
+    const std::string delegated = hierarchy_.v2Delegated + relative;
     return std::any_of(ownCgroups.begin(), ownCgroups.end(), [&](const std::string& own) {
-      return own.compare(0, relative.size(), relative) == 0;
+      return own.compare(0, relative.size(), relative) == 0 ||
+             own.compare(0, delegated.size(), delegated) == 0;
     });
   };
 
@@ -802,7 +805,7 @@ void CgroupsIsolator::removeOrphans(const std::set<std::string>& known) {
   };
   for (const auto& [controller, mount] : hierarchy_.v1Mounts)
     scan(mount + rootPath, controller);
-  if (hierarchy_.v2Mount) scan(*hierarchy_.v2Mount + rootPath, std::nullopt);
+  if (hierarchy_.v2Mount) scan(*hierarchy_.v2Base() + rootPath, std::nullopt);
 
   for (const auto& [id, controllers] : orphans) {
     log::warn("cgroups: removing the cgroups of unknown container {} (an orphan under {})", id,

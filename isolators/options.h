@@ -1,6 +1,7 @@
 // What the isolators take from the agent's flags.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <set>
@@ -46,6 +47,11 @@ struct IsolatorOptions {
   // what systemd hands out to users and its own containers (up to 1879048191), below
   // 2^31 (which some tools take for negative).
   std::string userNamespaceIdRange = "[1879048192-2147352575]";
+
+  // disk/du: how often each sandbox is measured, and whether a container over its
+  // "disk" resource is ended (REASON_CONTAINER_LIMITATION_DISK).
+  std::chrono::milliseconds containerDiskWatchInterval{15000};
+  bool enforceContainerDiskQuota = false;
 };
 
 }  // namespace mesolite::isolation

@@ -4,12 +4,15 @@
 #include <set>
 #include <sstream>
 
+#include "common/logging.h"
 #include "isolators/cgroups_isolator.h"
+#include "isolators/disk_du_isolator.h"
 #include "isolators/filesystem_linux_isolator.h"
 #include "isolators/linux_capabilities_isolator.h"
 #include "isolators/linux_seccomp_isolator.h"
 #include "isolators/module_loader.h"
 #include "isolators/namespaces_isolator.h"
+#include "isolators/posix_usage_isolator.h"
 #include "isolators/rlimits_isolator.h"
 #include "isolators/unhonoured_fields.h"
 #include "isolators/user_namespace_isolator.h"
@@ -30,7 +33,6 @@ const std::map<std::string_view, std::vector<std::string_view>>& aliases() {
 // Names Mesos has that we do not (yet): refused by name rather than as unknown.
 const std::set<std::string_view>& knownButUnbuilt() {
   static const std::set<std::string_view> names{
-      "posix/cpu",          "posix/mem",         "disk/du",
       "disk/xfs",           "filesystem/shared", "linux/devices",
       "namespaces/net",     "network/cni",       "network/port_mapping",
       "network/ports",      "volume/host_path",  "volume/sandbox_path",
@@ -76,6 +78,9 @@ Result<Isolators> createIsolators(std::string_view isolation, boost::asio::io_co
   bool rlimits = false;
   bool userNamespace = false;
   bool posixFilesystem = false;
+  bool posixCpu = false;
+  bool diskDu = false;
+  bool posixMem = false;
   std::set<std::string> hardening;  // filesystem/linux, linux/*
   std::vector<std::string> fromModules;
   std::vector<std::string> resolved;
@@ -91,6 +96,12 @@ Result<Isolators> createIsolators(std::string_view isolation, boost::asio::io_co
       namespaceKinds.insert(name.substr(11));
     } else if (name == "namespaces/user") {
       userNamespace = true;
+    } else if (name == "disk/du") {
+      diskDu = true;
+    } else if (name == "posix/cpu") {
+      posixCpu = true;
+    } else if (name == "posix/mem") {
+      posixMem = true;
     } else if (name == "posix/rlimits") {
       rlimits = true;
     } else if (name == "filesystem/posix") {
@@ -144,6 +155,24 @@ Result<Isolators> createIsolators(std::string_view isolation, boost::asio::io_co
     out.isolators.push_back(std::move(*filesystem));
   }
   if (rlimits) out.isolators.push_back(std::make_unique<RLimitsIsolator>());
+  if (diskDu) {
+    if (!options.enforceContainerDiskQuota)
+      log::warn(
+          "disk/du measures sandboxes only: --enforce_container_disk_quota ends the "
+          "containers over their disk resource");
+    out.isolators.push_back(std::make_unique<DiskDuIsolator>(io, options));
+  } else if (options.enforceContainerDiskQuota) {
+    return Error("--enforce_container_disk_quota needs disk/du in --isolation");
+  }
+  if (posixCpu || posixMem) {
+    // Mesos's default isolation measures and limits nothing: say so where it matters.
+    if (posixCpu && !cgroupSubsystems.count("cpu"))
+      log::warn("posix/cpu measures cpu time only: tasks' cpu is not limited (cgroups/cpu is)");
+    if (posixMem && !cgroupSubsystems.count("mem") && !cgroupSubsystems.count("memory"))
+      log::warn("posix/mem measures memory only: tasks' memory is not limited (cgroups/mem is)");
+    out.isolators.push_back(
+        std::make_unique<PosixUsageIsolator>(posixCpu, posixMem, options.runtimeDir));
+  }
   // Capabilities before seccomp: the filter depends on the capabilities the task holds.
   if (hardening.count("linux/capabilities")) {
     auto capabilities = LinuxCapabilitiesIsolator::create(options);

@@ -166,9 +166,20 @@ double now() {
   return double(time.tv_sec) + double(time.tv_nsec) / 1e9;
 }
 
+// Keeps the agent's delegated systemd scope alive while no container runs (see
+// isolators/cgroups/systemd_scope.h): sleeps, holding nothing, until signalled.
+int holdScope() {
+  ::close_range(3, ~0U, 0);
+  for (;;)
+    ::pause();
+}
+
 int run(int argc, char** argv) {
+  if (argc == 2 && std::string_view(argv[1]) == "--hold-scope") return holdScope();
   if (argc != 2 || std::string_view(argv[1]) != "launch") {
-    std::fprintf(stderr, "usage: mesos-containerizer launch  (the launch request on fd 3)\n");
+    std::fprintf(stderr,
+                 "usage: mesos-containerizer launch  (the launch request on fd 3)\n"
+                 "       mesos-containerizer --hold-scope  (keeps the containers' scope)\n");
     return kBadInput;
   }
   if (::fcntl(kRequestFd, F_GETFD) < 0) {

@@ -46,10 +46,22 @@ ManPage agentPage() {
         "filters).",
         "/etc/mesos-slave/NAME: one file per option, read by mesos-init-wrapper(8) when "
         "the agent runs as the mesos-slave (mesos-agent) systemd unit."}},
+      {"SYSTEMD",
+       {"On a systemd host (--systemd_enable_support, detected by "
+        "--systemd_runtime_directory) with cgroup v2 or a hybrid layout, containers do not "
+        "live in the agent's unit: the agent asks systemd over D-Bus for "
+        "mesos-containers.scope in mesos_executors.slice, delegated to it, and puts each "
+        "container's cgroups below it, e.g. /sys/fs/cgroup/mesos_executors.slice/"
+        "mesos-containers.scope/mesos/ID. A holder process (mesos-containerizer "
+        "--hold-scope) keeps the scope while no container runs.",
+        "systemctl stop mesos-slave or restart mesos-slave ends the agent alone (the unit "
+        "has KillMode=process, as Mesosphere's had): the tasks keep running and the next "
+        "agent recovers them. systemctl stop mesos_executors.slice ends every task."}},
       {"EXIT STATUS",
        {"0 after a clean stop (SIGTERM, SIGINT); 1 when it cannot start: a bad option "
         "(named, with the file it came from), a host that lacks what --isolation needs, "
-        "a work directory it cannot use."}},
+        "a work directory it cannot use, a systemd that does not give the containers "
+        "their scope."}},
       {"EXAMPLES",
        {"A single-node agent with the hardened default isolation:",
         "  mesos-agent --master=127.0.0.1:5050 --work_dir=/var/lib/mesos",
@@ -193,6 +205,17 @@ ManPage isolatorsPage() {
         "cgroups/net_cls, cgroups/perf_event, cgroups/all. On cgroup v1, v2 and hybrid "
         "hosts. A task cannot change its own limits or leave its cgroups: /sys/fs/cgroup is "
         "read-only to it."}},
+      {"MESOS'S POSIX ISOLATORS",
+       {"posix/cpu and posix/mem (Mesos's default isolation, also named process) limit "
+        "nothing: they report the cpu time and resident memory of the task's process tree, "
+        "read from /proc, in /monitor/statistics. The agent warns at start when they stand "
+        "without cgroups/cpu and cgroups/mem, which do limit.",
+        "disk/du (also posix/disk) measures each sandbox every "
+        "--container_disk_watch_interval (allocated blocks, hard links once, symlinks not "
+        "followed, other filesystems not entered), off the agent's event loop, and reports "
+        "disk_used_bytes and disk_limit_bytes. With --enforce_container_disk_quota a "
+        "container whose sandbox outgrows its disk resource ends TASK_FAILED with "
+        "REASON_CONTAINER_LIMITATION_DISK, \"Disk usage (NMB) exceeds quota (NMB)\"."}},
       {"NAMESPACES",
        {"namespaces/pid: the task's own pid namespace and /proc, under a PID-1 init that "
         "forwards SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 and reaps orphans. "

@@ -31,8 +31,15 @@ struct Hierarchy {
   std::map<std::string, std::string> v1Mounts;
   // The cgroup2 mount (the root on v2, <root>/unified on hybrid), if any.
   std::optional<std::string> v2Mount;
-  // Controllers the cgroup2 root offers (cgroup.controllers).
+  // Controllers offered where the agent's cgroup2 tree starts (its cgroup.controllers).
   std::set<std::string> v2Controllers;
+  // On a systemd host, the cgroup of the unit systemd delegated to the containers,
+  // relative to the cgroup2 mount ("/mesos_executors.slice/mesos-containers.scope");
+  // empty when the agent owns the cgroup2 tree from its root.
+  std::string v2Delegated;
+
+  // Where container cgroups go on cgroup2: <v2Mount><v2Delegated>, if cgroup2 is mounted.
+  std::optional<std::string> v2Base() const;
 
   // Controllers usable at all, on either version.
   std::set<std::string> controllers() const;
@@ -44,6 +51,10 @@ struct Hierarchy {
 // tmpfs (v1; hybrid when <root>/unified is cgroup2); v1 mounts come from
 // /proc/self/mountinfo.
 Result<Hierarchy> detect(const std::string& root = "/sys/fs/cgroup");
+
+// Moves the agent's cgroup2 tree below `cgroup` (relative to the cgroup2 mount), a
+// cgroup delegated to the agent, and re-reads the controllers offered there.
+Result<void> delegateTo(Hierarchy* hierarchy, const std::string& cgroup);
 
 // One container's cgroups: <v1 mount>/<parent>/<id> in every v1 hierarchy it uses, and
 // <v2 mount>/<parent>/<id> on cgroup2. It does not remove anything when destroyed:

@@ -107,7 +107,7 @@ Result<Placement> place(const Hierarchy& hierarchy, const std::string& parent,
   // even when no controller lives on cgroup2.
   if (hierarchy.layout == Layout::kV2) placement.v2Required = true;
   if (hierarchy.v2Mount)
-    placement.v2Path = joinPath(*hierarchy.v2Mount, placement.parentComponents) + "/" + id;
+    placement.v2Path = joinPath(*hierarchy.v2Base(), placement.parentComponents) + "/" + id;
   return placement;
 }
 
@@ -228,11 +228,12 @@ Result<ContainerCgroup> ContainerCgroup::create(const Hierarchy& hierarchy,
 
   std::optional<std::string> v2Path = placement->v2Path;
   if (v2Path) {
-    // Enable the controllers from the root down to the parent; the container's cgroup
-    // is a leaf that holds the task (cgroup v2's no-internal-process rule).
+    // Enable the controllers from the root (or the delegated cgroup) down to the parent;
+    // the container's cgroup is a leaf that holds the task (cgroup v2's
+    // no-internal-process rule).
     CreatedDirectories v2Created;
-    auto made = makeCgroupPath(*hierarchy.v2Mount, placement->parentComponents, *v2Path, &v2Created,
-                               [&](const std::string& level, bool) {
+    auto made = makeCgroupPath(*hierarchy.v2Base(), placement->parentComponents, *v2Path,
+                               &v2Created, [&](const std::string& level, bool) {
                                  return enableControllers(level, placement->v2Enable);
                                });
     if (!made) {
@@ -297,7 +298,7 @@ std::string ContainerCgroup::file(const std::string& controller, const std::stri
   if (auto mount = hierarchy_.v1Mounts.find(controller); mount != hierarchy_.v1Mounts.end())
     base = mount->second;
   else if (hierarchy_.v2Mount)
-    base = *hierarchy_.v2Mount;
+    base = *hierarchy_.v2Base();
   return joinPath(base, components ? *components : std::vector<std::string>{parent_}) + "/" + id_ +
          "/" + name;
 }

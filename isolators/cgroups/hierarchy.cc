@@ -123,6 +123,11 @@ std::set<std::string> Hierarchy::controllers() const {
   return all;
 }
 
+std::optional<std::string> Hierarchy::v2Base() const {
+  if (!v2Mount) return std::nullopt;
+  return *v2Mount + v2Delegated;
+}
+
 bool Hierarchy::onV2(const std::string& controller) const {
   // A controller bound to a v1 hierarchy is unavailable on cgroup2 (the kernel allows
   // one hierarchy per controller).
@@ -173,6 +178,17 @@ Result<Hierarchy> detect(const std::string& root) {
     hierarchy.v2Controllers = std::move(*controllers);
   }
   return hierarchy;
+}
+
+Result<void> delegateTo(Hierarchy* hierarchy, const std::string& cgroup) {
+  if (!hierarchy->v2Mount) return Error("no cgroup2 mount to delegate " + cgroup + " in");
+  if (cgroup.empty() || cgroup[0] != '/' || cgroup.find("/..") != std::string::npos)
+    return Error("invalid delegated cgroup '" + cgroup + "'");
+  auto controllers = readControllers(*hierarchy->v2Mount + cgroup);
+  if (!controllers) return controllers.error();
+  hierarchy->v2Delegated = cgroup == "/" ? "" : cgroup;
+  hierarchy->v2Controllers = std::move(*controllers);
+  return success();
 }
 
 }  // namespace mesolite::cgroups

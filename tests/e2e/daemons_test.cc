@@ -117,9 +117,6 @@ TEST(AgentFlags, FlagsThisBuildDoesNotHonourAreRefusedUnlessDefault) {
   auto gc = run({agentPath(), "--work_dir=" + dir.path(), "--gc_delay=2days"});
   EXPECT_EQ(gc.exitCode(), 1);
   EXPECT_NE(gc.err.find("--gc_delay=2days is not supported"), std::string::npos) << gc.err;
-  auto quota = run({agentPath(), "--work_dir=" + dir.path(), "--enforce_container_disk_quota"});
-  EXPECT_EQ(quota.exitCode(), 1);
-  EXPECT_NE(quota.err.find("--enforce_container_disk_quota=true"), std::string::npos) << quota.err;
 
   auto authenticate = run({masterPath(), "--registry=in_memory", "--authenticate_frameworks"});
   EXPECT_EQ(authenticate.exitCode(), 1);
@@ -150,6 +147,19 @@ TEST(AgentFlags, UnbuiltIsolatorsStopTheAgentByName) {
   auto unknown = run({agentPath(), "--work_dir=" + dir.path(), "--isolation=cgroups/cpu,bogus/x"});
   EXPECT_EQ(unknown.exitCode(), 1);
   EXPECT_NE(unknown.err.find("unknown isolator 'bogus/x'"), std::string::npos) << unknown.err;
+}
+
+TEST(AgentFlags, DiskQuotaFlagsWithoutDiskDuAreRefused) {
+  WorkDir dir;
+  auto enforce = run({agentPath(), "--work_dir=" + dir.path(), "--enforce_container_disk_quota"});
+  EXPECT_EQ(enforce.exitCode(), 1);
+  EXPECT_NE(enforce.err.find("--enforce_container_disk_quota needs disk/du"), std::string::npos)
+      << enforce.err;
+  auto interval =
+      run({agentPath(), "--work_dir=" + dir.path(), "--container_disk_watch_interval=5secs"});
+  EXPECT_EQ(interval.exitCode(), 1);
+  EXPECT_NE(interval.err.find("--container_disk_watch_interval: only disk/du"), std::string::npos)
+      << interval.err;
 }
 
 TEST(MasterFlags, BadWeightsAreNamed) {

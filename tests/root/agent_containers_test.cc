@@ -298,6 +298,62 @@ TEST_F(AgentContainers, CfsQuotaHoldsABusyLoopNearHalfACpu) {
   wait("busy");
 }
 
+// Mesos's default isolation: usage from /proc, summed over the task's process tree, and
+// no limit at all (no cgroup made for the container).
+TEST_F(AgentContainers, PosixCpuAndMemMeasureTheProcessTreeAndLimitNothing) {
+  startAgent({"--isolation=posix/cpu,posix/mem"});
+  // A child burns cpu while its parent holds ~64 MiB of touched memory.
+  launch("posix",
+         "sh -c 'while :; do :; done' & "
+         "exec python3 -c 'import time; b = bytearray(64 << 20); time.sleep(1000)'",
+         "cpus:0.1;mem:32");
+  json statistics;
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    json list = containers();
+    if (!list.empty() && list[0].contains("resource_statistics")) {
+      statistics = list[0]["resource_statistics"];
+      if (statistics.value("cpus_user_time_secs", 0.0) > 0.5 &&
+          statistics.value("mem_rss_bytes", 0.0) > 64.0 * (1 << 20))
+        break;
+    }
+    std::this_thread::sleep_for(200ms);
+  }
+  EXPECT_GT(statistics.value("cpus_user_time_secs", 0.0), 0.5) << statistics.dump();
+  // Over the 32 MB asked for: posix/mem does not limit.
+  EXPECT_GT(statistics.value("mem_rss_bytes", 0.0), 64.0 * (1 << 20)) << statistics.dump();
+  EXPECT_GE(statistics.value("processes", 0), 2) << statistics.dump();
+  auto hierarchy = cgroups::detect();
+  ASSERT_TRUE(hierarchy);
+  for (const auto& [controller, mount] : hierarchy->v1Mounts)
+    EXPECT_FALSE(std::filesystem::exists(mount + "/" + cgroupsRoot_ + "/posix")) << controller;
+  kill("posix");
+  wait("posix");
+}
+
+// disk/du with enforcement: a sandbox that outgrows its disk resource ends the
+// container with Mesos's disk reason; one within it runs on, its usage reported.
+TEST_F(AgentContainers, DiskDuEndsAContainerOverItsDiskQuota) {
+  startAgent({"--isolation=cgroups/cpu,cgroups/mem,disk/du",
+              "--container_disk_watch_interval=100ms", "--enforce_container_disk_quota"});
+  launch("within", "head -c 1048576 /dev/urandom > blob; exec sleep 1000",
+         "cpus:0.1;mem:32;disk:4");
+  launch("over", "head -c 8388608 /dev/urandom > blob; exec sleep 1000", "cpus:0.1;mem:32;disk:2");
+  json end = wait("over");
+  EXPECT_EQ(end["state"], "TASK_FAILED") << end.dump();
+  EXPECT_EQ(end["reason"], "REASON_CONTAINER_LIMITATION_DISK") << end.dump();
+  EXPECT_NE(end.value("message", "").find("exceeds quota (2MB)"), std::string::npos) << end.dump();
+
+  json statistics;
+  for (const json& container : containers())
+    if (container["container_id"]["value"] == "within")
+      statistics = container["resource_statistics"];
+  EXPECT_EQ(statistics.value("disk_limit_bytes", 0.0), 4.0 * (1 << 20)) << statistics.dump();
+  EXPECT_GE(statistics.value("disk_used_bytes", 0.0), 1.0 * (1 << 20)) << statistics.dump();
+  EXPECT_EQ(kill("within").status, 200);
+  EXPECT_EQ(wait("within")["state"], "TASK_KILLED");
+}
+
 TEST_F(AgentContainers, KillEndsADoubleForkedDaemonAndRemoveLeavesNothing) {
   // Without a pid namespace the daemon truly escapes its parent: only the cgroup holds it.
   startAgent({"--isolation=cgroups/cpu,cgroups/mem,cgroups/pids"});
@@ -322,7 +378,9 @@ TEST_F(AgentContainers, KillEndsADoubleForkedDaemonAndRemoveLeavesNothing) {
     EXPECT_FALSE(std::filesystem::exists(mount + "/" + cgroupsRoot_ + "/daemon")) << controller;
   }
   if (hierarchy->v2Mount) {
-    EXPECT_FALSE(std::filesystem::exists(*hierarchy->v2Mount + "/" + cgroupsRoot_ + "/daemon"));
+    const std::string base = testing::containerCgroup2Base();
+    EXPECT_TRUE(std::filesystem::exists(base + "/" + cgroupsRoot_)) << base;
+    EXPECT_FALSE(std::filesystem::exists(base + "/" + cgroupsRoot_ + "/daemon"));
   }
   EXPECT_TRUE(containers().empty());
 }

@@ -12,12 +12,22 @@
 
 namespace mesolite::testing {
 
+std::string containerCgroup2Base() {
+  const std::string mount = std::filesystem::exists("/sys/fs/cgroup/unified/cgroup.procs")
+                                ? "/sys/fs/cgroup/unified"
+                                : "/sys/fs/cgroup";
+  const std::string scope = mount + "/" + kDelegatedScope;
+  return std::filesystem::is_directory(scope) ? scope : mount;
+}
+
 void removeCgroupTree(const std::string& root) {
   std::vector<std::filesystem::path> dirs;
   std::vector<std::filesystem::path> bases = {"/sys/fs/cgroup"};
   std::error_code error;
   for (const auto& entry : std::filesystem::directory_iterator("/sys/fs/cgroup", error))
     if (entry.is_directory() && !entry.is_symlink()) bases.push_back(entry.path());
+  // On systemd hosts the agent's cgroup2 tree starts in its delegated scope.
+  if (const std::string base = containerCgroup2Base(); base != bases.front()) bases.push_back(base);
   for (const auto& base : bases) {
     if (!std::filesystem::is_directory(base / root, error)) continue;
     dirs.push_back(base / root);

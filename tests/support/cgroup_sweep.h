@@ -5,6 +5,13 @@
 
 namespace mesolite::testing {
 
+// Where a systemd host's agent puts its containers' cgroup2 tree (below the mount).
+inline constexpr const char* kDelegatedScope = "mesos_executors.slice/mesos-containers.scope";
+
+// The cgroup2 directory containers go under: <mount>[/<delegated scope>] (what
+// Hierarchy::v2Base() gives the agent).
+std::string containerCgroup2Base();
+
 // Kills every process left in the cgroups under `root` (below /sys/fs/cgroup and below
 // each v1 hierarchy in it) and removes those cgroups, deepest first.
 void removeCgroupTree(const std::string& root);

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The packages as an operator installs them, on a systemd host with pure cgroup v2:
+# builds them with packaging/build, then runs packages_in_vm.sh in a VM booted with
+# systemd (vm-run --systemd).
+#
+#   packages_test.sh SOURCE_ROOT BUILD_ROOT VM_RUN
+set -euo pipefail
+source_root=$1 build_root=$2 vm_run=$3
+for tool in dpkg-deb rpm rpmbuild fakeroot; do
+  command -v "$tool" >/dev/null ||
+    { echo "SKIP: $tool is not installed (scripts/install-deps installs it)"; exit 77; }
+done
+# Inside the work tree: the VM sees the host's root read-only, and the work tree as it is.
+out=$build_root/vm-packages
+rm -rf "$out"
+trap 'rm -rf "$out"' EXIT
+"$source_root/packaging/build" "$out" >"$build_root/vm-packages.log" 2>&1 ||
+  { cat "$build_root/vm-packages.log"; echo "FAIL - packaging/build failed"; exit 1; }
+status=0
+"$vm_run" --workdir "$source_root" --cache "$build_root/vm-cache" --systemd --timeout 900 \
+  -- bash "$source_root/tests/vm/packages_in_vm.sh" "$out" || status=$?
+exit $status
