@@ -204,7 +204,11 @@ AgentFlags::AgentFlags()
 
   set.add(&logging_level, "logging_level", "Lowest level logged: INFO, WARNING or ERROR.",
           std::string("INFO"));
-  set.add(&log_dir, "log_dir", "Directory for the log file (default: standard error only).");
+  set.add(&log_dir, "log_dir",
+          "Directory for the log file, mesos-agent.log, rotated at 100 MB with 5 old files kept "
+          "(default: standard error only; under systemd that is the journal).");
+  set.add(&quiet, "quiet", "Log nothing to standard error (with --log_dir: to the file alone).",
+          false);
 }
 
 }  // namespace mesolite::agent

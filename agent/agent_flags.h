@@ -68,6 +68,7 @@ struct AgentFlags {
 
   std::string logging_level;
   std::optional<std::string> log_dir;
+  bool quiet = false;
 };
 
 }  // namespace mesolite::agent

@@ -46,6 +46,9 @@ Result<SealedLauncher> SealedLauncher::copy(const std::string& path) {
   if (!source.valid()) return Error::fromErrno("open " + path);
   struct stat info;
   if (::fstat(source.get(), &info) != 0) return Error::fromErrno("stat " + path);
+  // Run from a copy, but only what the operator installed as a program.
+  if (!S_ISREG(info.st_mode) || ::access(path.c_str(), X_OK) != 0)
+    return Error(path + " is not an executable file (see --launcher_dir)");
   launcher::UniqueFd copy(::memfd_create("mesos-containerizer", MFD_CLOEXEC | MFD_ALLOW_SEALING));
   if (!copy.valid()) return Error::fromErrno("memfd_create for a copy of " + path);
   for (off_t offset = 0; offset < info.st_size;) {

@@ -66,15 +66,29 @@ Result<void> delegateToSystemdScope(const agent::AgentFlags& flags, cgroups::Hie
   return cgroups::delegateTo(hierarchy, *cgroup);
 }
 
+// Without --launcher_dir, an agent run from the build tree uses the helpers built beside
+// it (build/launcher next to build/agent); an installed one, the package's.
+std::string launcherDir(const agent::AgentFlags& flags) {
+  if (flags.set.given(&flags.launcher_dir)) return flags.launcher_dir;
+  std::error_code error;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", error).parent_path();
+  if (error) return flags.launcher_dir;
+  for (const auto& dir : {self, self.parent_path() / "launcher"})
+    if (::access((dir / "mesos-containerizer").c_str(), X_OK) == 0) return dir;
+  return flags.launcher_dir;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   agent::AgentFlags flags;
   if (auto exit = loadDaemonFlags(flags.set, argc, argv)) return *exit;
-  if (auto logging = log::setup("mesos-agent", flags.logging_level, flags.log_dir); !logging) {
+  if (auto logging = log::setup("mesos-agent", flags.logging_level, flags.log_dir, flags.quiet);
+      !logging) {
     std::cerr << "mesos-agent: " << logging.error().message << "\n";
     return 1;
   }
+  flags.launcher_dir = launcherDir(flags);
 
   // Mesos flags whose machinery is not built here: refused unless left at their default.
   if (auto refused = refuseUnhonouredFlags(

@@ -276,6 +276,11 @@ Result<void> FlagSet::load(const std::vector<std::string>& args,
   return success();
 }
 
+bool FlagSet::given(const void* target) const {
+  const Flag* flag = flagOf(target);
+  return flag != nullptr && sources_.contains(flag);
+}
+
 std::string FlagSet::describe(const void* target) const {
   const Flag* flag = flagOf(target);
   if (flag == nullptr) return "(not a flag)";

@@ -130,6 +130,8 @@ class FlagSet {
   // "--isolation", "--isolation (from /etc/mesos-slave/isolation)" for a file:// value,
   // or "MESOS_ISOLATION".
   std::string describe(const void* target) const;
+  // Whether the flag that sets `target` was given (command line, file or environment).
+  bool given(const void* target) const;
 
  private:
   Flag& define(std::string name, std::string help, bool isBool);

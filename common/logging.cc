@@ -1,6 +1,6 @@
 #include "common/logging.h"
 
-#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 
 #include <algorithm>
@@ -10,7 +10,7 @@
 namespace mesolite::log {
 
 Result<void> setup(const std::string& program, const std::string& level,
-                   const std::optional<std::string>& logDir) {
+                   const std::optional<std::string>& logDir, bool quiet) {
   std::string name = level;
   std::transform(name.begin(), name.end(), name.begin(),
                  [](unsigned char c) { return std::tolower(c); });
@@ -27,11 +27,12 @@ Result<void> setup(const std::string& program, const std::string& level,
     return Error("unknown logging level '" + level + "' (use INFO, WARNING or ERROR)");
   }
 
-  std::vector<spdlog::sink_ptr> sinks{std::make_shared<spdlog::sinks::stderr_sink_st>()};
+  std::vector<spdlog::sink_ptr> sinks;
+  if (!quiet) sinks.push_back(std::make_shared<spdlog::sinks::stderr_sink_st>());
   if (logDir) {
     try {
-      sinks.push_back(
-          std::make_shared<spdlog::sinks::basic_file_sink_st>(*logDir + "/" + program + ".log"));
+      sinks.push_back(std::make_shared<spdlog::sinks::rotating_file_sink_st>(
+          *logDir + "/" + program + ".log", kLogFileBytes, kLogFilesKept));
     } catch (const spdlog::spdlog_ex& e) {
       return Error("cannot open log file in " + *logDir + ": " + e.what());
     }

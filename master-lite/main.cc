@@ -45,7 +45,8 @@ int main(int argc, char** argv) {
                  "master without --zk\n";
     return 1;
   }
-  if (auto logging = log::setup("mesos-master", flags.logging_level, flags.log_dir); !logging) {
+  if (auto logging = log::setup("mesos-master", flags.logging_level, flags.log_dir, flags.quiet);
+      !logging) {
     std::cerr << "mesos-master: " << logging.error().message << "\n";
     return 1;
   }

@@ -108,7 +108,11 @@ MasterFlags::MasterFlags()
 
   set.add(&logging_level, "logging_level", "Lowest level logged: INFO, WARNING or ERROR.",
           std::string("INFO"));
-  set.add(&log_dir, "log_dir", "Directory for the log file (default: standard error only).");
+  set.add(&log_dir, "log_dir",
+          "Directory for the log file, mesos-master.log, rotated at 100 MB with 5 old files kept "
+          "(default: standard error only; under systemd that is the journal).");
+  set.add(&quiet, "quiet", "Log nothing to standard error (with --log_dir: to the file alone).",
+          false);
 }
 
 }  // namespace mesolite::master

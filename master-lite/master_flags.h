@@ -46,6 +46,7 @@ struct MasterFlags {
 
   std::string logging_level;
   std::optional<std::string> log_dir;
+  bool quiet = false;
 };
 
 }  // namespace mesolite::master

@@ -10,6 +10,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <regex>
 
@@ -162,6 +163,17 @@ TEST(AgentFlags, DiskQuotaFlagsWithoutDiskDuAreRefused) {
       << interval.err;
 }
 
+TEST(AgentFlags, QuietWithALogDirLogsToTheFileAlone) {
+  WorkDir dir;
+  auto quiet = run({agentPath(), "--work_dir=" + dir.path(), "--log_dir=" + dir.path(), "--quiet",
+                    "--isolation=bogus/x"});
+  EXPECT_EQ(quiet.exitCode(), 1);
+  EXPECT_EQ(quiet.err.find("bogus/x"), std::string::npos) << quiet.err;
+  std::ifstream file(dir.path() + "/mesos-agent.log");
+  const std::string logged((std::istreambuf_iterator<char>(file)), {});
+  EXPECT_NE(logged.find("unknown isolator 'bogus/x'"), std::string::npos) << logged;
+}
+
 TEST(MasterFlags, BadWeightsAreNamed) {
   auto weights = run({masterPath(), "--registry=in_memory", "--weights=ops=two"});
   EXPECT_EQ(weights.exitCode(), 1);
@@ -267,6 +279,40 @@ TEST(Agent, ServesHealthFlagsVersionAndTheCommonOperatorCalls) {
   auto status = agent.process->stop(SIGTERM, 10s);
   ASSERT_TRUE(status);
   EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << agent.process->err();
+}
+
+// From the build tree the agent finds mesos-containerizer beside it without
+// --launcher_dir; a missing or non-executable helper stops it at start.
+TEST(Agent, FindsItsHelperBesideItAndRefusesAMissingOrNonExecutableOne) {
+  WorkDir dir;
+  auto agent = RunningDaemon::start(
+      {agentPath(), "--work_dir=" + dir.path(), "--runtime_dir=" + dir.path() + "/run",
+       "--isolation=posix/rlimits", "--ip=127.0.0.1", "--port=0"},
+      "agent listening on");
+  ASSERT_NE(agent.endpoint.port, 0);
+  auto flags = http::fetch(agent.endpoint, {.method = "GET", .path = "/flags"});
+  ASSERT_TRUE(flags);
+  EXPECT_EQ(nlohmann::json::parse(flags->body)["flags"]["launcher_dir"],
+            std::string(std::getenv("MESOLITE_LAUNCHER_DIR")));
+
+  const std::string empty = dir.path() + "/helpers";
+  std::filesystem::create_directories(empty);
+  auto missing =
+      run({agentPath(), "--work_dir=" + dir.path(), "--runtime_dir=" + dir.path() + "/run",
+           "--isolation=posix/rlimits", "--launcher_dir=" + empty});
+  EXPECT_EQ(missing.exitCode(), 1);
+  EXPECT_NE(missing.err.find(empty + "/mesos-containerizer"), std::string::npos) << missing.err;
+
+  std::filesystem::copy_file(
+      std::string(std::getenv("MESOLITE_LAUNCHER_DIR")) + "/mesos-containerizer",
+      empty + "/mesos-containerizer");
+  std::filesystem::permissions(empty + "/mesos-containerizer", std::filesystem::perms(0644));
+  auto unexecutable =
+      run({agentPath(), "--work_dir=" + dir.path(), "--runtime_dir=" + dir.path() + "/run",
+           "--isolation=posix/rlimits", "--launcher_dir=" + empty});
+  EXPECT_EQ(unexecutable.exitCode(), 1);
+  EXPECT_NE(unexecutable.err.find("is not an executable file"), std::string::npos)
+      << unexecutable.err;
 }
 
 TEST(Master, ServesHealthVersionAndTheCommonOperatorCalls) {

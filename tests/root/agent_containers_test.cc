@@ -301,7 +301,8 @@ TEST_F(AgentContainers, CfsQuotaHoldsABusyLoopNearHalfACpu) {
 // Mesos's default isolation: usage from /proc, summed over the task's process tree, and
 // no limit at all (no cgroup made for the container).
 TEST_F(AgentContainers, PosixCpuAndMemMeasureTheProcessTreeAndLimitNothing) {
-  startAgent({"--isolation=posix/cpu,posix/mem"});
+  // namespaces/pid: without cgroups, the pid namespace is what ends the whole tree.
+  startAgent({"--isolation=posix/cpu,posix/mem,namespaces/pid"});
   // A child burns cpu while its parent holds ~64 MiB of touched memory.
   launch("posix",
          "sh -c 'while :; do :; done' & "
@@ -327,8 +328,29 @@ TEST_F(AgentContainers, PosixCpuAndMemMeasureTheProcessTreeAndLimitNothing) {
   ASSERT_TRUE(hierarchy);
   for (const auto& [controller, mount] : hierarchy->v1Mounts)
     EXPECT_FALSE(std::filesystem::exists(mount + "/" + cgroupsRoot_ + "/posix")) << controller;
+  // The task's processes, as the host sees them: those working in its sandbox.
+  const auto inSandbox = [&] {
+    std::vector<pid_t> pids;
+    std::error_code error;
+    const auto sandboxPath = std::filesystem::canonical(sandbox("posix"), error);
+    for (const auto& entry : std::filesystem::directory_iterator("/proc", error)) {
+      const std::string name = entry.path().filename();
+      if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+      std::error_code unreadable;
+      if (std::filesystem::read_symlink(entry.path() / "cwd", unreadable) == sandboxPath)
+        pids.push_back(std::stoi(name));
+    }
+    return pids;
+  };
+  EXPECT_GE(inSandbox().size(), 2u);
   kill("posix");
   wait("posix");
+  for (int attempt = 0; attempt < 40 && !inSandbox().empty(); ++attempt)
+    std::this_thread::sleep_for(50ms);
+  const std::vector<pid_t> left = inSandbox();
+  EXPECT_TRUE(left.empty()) << "the task's busy child outlived its container";
+  for (pid_t pid : left)
+    ::kill(pid, SIGKILL);
 }
 
 // disk/du with enforcement: a sandbox that outgrows its disk resource ends the

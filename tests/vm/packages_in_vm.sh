@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Inside a VM with systemd as PID 1 and pure cgroup v2: installs the DEB, then the RPM,
+# Inside a VM with systemd as PID 1 and pure cgroup v2: installs the DEB or the RPM
 # the way an operator does, and drives each through systemd: flag files in
 # /etc/mesos-slave, `systemctl start`, a task with a memory limit in the delegated
 # scope, `systemctl restart mesos-slave` under a running task, a typo'd flag file seen
 # in the journal, `man mesos-agent`.
 #
-#   packages_in_vm.sh PACKAGES_DIR     (run by tests/vm/packages_test.sh through vm-run)
+#   packages_in_vm.sh deb|rpm PACKAGES_DIR   (run by tests/vm/packages_test.sh in vm-run)
 set -uo pipefail
-packages=$(realpath "$1")
+format=$1
+packages=$(realpath "$2")
 deb=$(ls "$packages"/mesolite_*.deb)
 rpmfile=$(ls "$packages"/mesolite-*.rpm)
 scope=/sys/fs/cgroup/mesos_executors.slice/mesos-containers.scope
@@ -111,38 +112,40 @@ scenario() {
   check "$name: man mesos-agent renders" \
     bash -c 'MANWIDTH=80 man -P cat mesos-agent 2>/dev/null | grep -q -- "--isolation"'
   systemctl stop mesos-slave mesos-master mesos_executors.slice
-  rm -rf /etc/mesos-slave/attributes /etc/mesos-slave/resources /var/lib/mesos /run/mesos
-  rm -f /etc/mesos-master/ip /etc/mesos-slave/{ip,port,isolation}
-  systemctl reset-failed mesos-slave 2>/dev/null || true
 }
 
-echo "# DEB: $(basename "$deb")"
-# man-db's dpkg trigger would re-index every man page of the host, over 9p, in an
-# emulated VM: minutes. `man` finds the pages without the index.
-rm -f /var/lib/man-db/auto-update
-dpkg -i "$deb" >"$scratch/dpkg.log" 2>&1 || { cat "$scratch/dpkg.log"; fail "dpkg -i"; }
-check "deb: dpkg -i installed mesolite" \
-  bash -c 'dpkg-query -W -f="\${Status}" mesolite | grep -q "install ok installed"'
-check "deb: the units are known to systemd" \
-  bash -c 'systemctl cat mesos-slave.service mesos-agent.service mesos-master.service >/dev/null'
-scenario deb 601
-dpkg --purge mesolite >"$scratch/dpkg.log" 2>&1 || { cat "$scratch/dpkg.log"; fail "dpkg --purge"; }
-check "deb: purged, no unit left" bash -c '! test -e /lib/systemd/system/mesos-slave.service'
-systemctl daemon-reload
+install_deb() {
+  echo "# DEB: $(basename "$deb")"
+  # man-db's dpkg trigger would re-index every man page of the host, over 9p, in an
+  # emulated VM: minutes. `man` finds the pages without the index.
+  rm -f /var/lib/man-db/auto-update
+  dpkg -i "$deb" >"$scratch/dpkg.log" 2>&1 || { cat "$scratch/dpkg.log"; fail "dpkg -i"; }
+  check "deb: dpkg -i installed mesolite" \
+    bash -c 'dpkg-query -W -f="\${Status}" mesolite | grep -q "install ok installed"'
+  check "deb: the units are known to systemd" \
+    bash -c 'systemctl cat mesos-slave.service mesos-agent.service mesos-master.service >/dev/null'
+}
 
-echo "# RPM: $(basename "$rpmfile")"
-# Debian's rpm database knows none of the libraries the package depends on.
-rpm -ivh --nodeps "$rpmfile" >"$scratch/rpm.log" 2>&1 || { cat "$scratch/rpm.log"; fail "rpm -ivh"; }
-listing=$(rpm -ql mesolite 2>/dev/null)
-for path in /usr/sbin/mesos-agent /usr/sbin/mesos-slave /usr/sbin/mesos-master \
-  /usr/libexec/mesos/mesos-containerizer /usr/bin/mesos-init-wrapper /usr/bin/mesos-execute \
-  /usr/lib/systemd/system/mesos-slave.service /usr/lib/systemd/system/mesos-master.service \
-  /etc/mesos-slave/work_dir /usr/share/man/man8/mesos-agent.8.gz; do
-  check "rpm: rpm -ql lists $path" grep -qx -- "$path" <<<"$listing"
-done
-systemctl daemon-reload
-scenario rpm 602
-rpm -e mesolite >/dev/null 2>&1 || fail "rpm -e"
+install_rpm() {
+  echo "# RPM: $(basename "$rpmfile")"
+  # Debian's rpm database knows none of the libraries the package depends on.
+  rpm -ivh --nodeps "$rpmfile" >"$scratch/rpm.log" 2>&1 || { cat "$scratch/rpm.log"; fail "rpm -ivh"; }
+  local listing
+  listing=$(rpm -ql mesolite 2>/dev/null)
+  for path in /usr/sbin/mesos-agent /usr/sbin/mesos-slave /usr/sbin/mesos-master \
+    /usr/libexec/mesos/mesos-containerizer /usr/bin/mesos-init-wrapper /usr/bin/mesos-execute \
+    /usr/lib/systemd/system/mesos-slave.service /usr/lib/systemd/system/mesos-master.service \
+    /etc/mesos-slave/work_dir /usr/share/man/man8/mesos-agent.8.gz; do
+    check "rpm: rpm -ql lists $path" grep -qx -- "$path" <<<"$listing"
+  done
+  systemctl daemon-reload
+}
+
+# One format per VM: each installs on a host that never had the other.
+case $format in
+  deb) install_deb && scenario deb 601 ;;
+  rpm) install_rpm && scenario rpm 602 ;;
+esac
 
 rm -rf "$scratch"
 echo "# $failures failure(s)"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The packages as an operator installs them, on a systemd host with pure cgroup v2:
 # builds them with packaging/build, then runs packages_in_vm.sh in a VM booted with
-# systemd (vm-run --systemd).
+# systemd (vm-run --systemd), once for the DEB and once, in a fresh VM, for the RPM.
 #
 #   packages_test.sh SOURCE_ROOT BUILD_ROOT VM_RUN
 set -euo pipefail
@@ -17,6 +17,8 @@ trap 'rm -rf "$out"' EXIT
 "$source_root/packaging/build" "$out" >"$build_root/vm-packages.log" 2>&1 ||
   { cat "$build_root/vm-packages.log"; echo "FAIL - packaging/build failed"; exit 1; }
 status=0
-"$vm_run" --workdir "$source_root" --cache "$build_root/vm-cache" --systemd --timeout 900 \
-  -- bash "$source_root/tests/vm/packages_in_vm.sh" "$out" || status=$?
+for format in deb rpm; do
+  "$vm_run" --workdir "$source_root" --cache "$build_root/vm-cache" --systemd --timeout 600 \
+    -- bash "$source_root/tests/vm/packages_in_vm.sh" "$format" "$out" || status=$?
+done
 exit $status
