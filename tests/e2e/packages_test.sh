@@ -3,16 +3,19 @@
 # `rpm -qpl` list, that their dependencies cover every shared library the binaries
 # link, and that lintian finds nothing the package does not justify.
 #
-#   packages_test.sh SOURCE_ROOT
+#   packages_test.sh SOURCE_ROOT BUILD_ROOT
+# The packages stay in BUILD_ROOT/packages (packaging/build's default), where the VM
+# test (tests/vm/packages_test.sh) installs them rather than building them again.
 set -euo pipefail
-source_root=$1
+source_root=$1 build_root=$2
 for tool in dpkg-deb rpm rpmbuild lintian fakeroot; do
   command -v "$tool" >/dev/null ||
     { echo "SKIP: $tool is not installed (scripts/install-deps installs it)"; exit 77; }
 done
 
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
+out=$build_root/packages
+rm -rf "$out"
+mkdir -p "$out"
 "$source_root/packaging/build" "$out" >"$out/build.log" 2>&1 ||
   { cat "$out/build.log"; echo "FAIL - packaging/build failed"; exit 1; }
 deb=$(ls "$out"/mesolite_*.deb)
