@@ -114,9 +114,11 @@ TEST(AgentFlags, NamespacesNeedTheLinuxLauncher) {
 
 TEST(AgentFlags, FlagsThisBuildDoesNotHonourAreRefusedUnlessDefault) {
   WorkDir dir;
-  auto gc = run({agentPath(), "--work_dir=" + dir.path(), "--gc_delay=2days"});
-  EXPECT_EQ(gc.exitCode(), 1);
-  EXPECT_NE(gc.err.find("--gc_delay=2days is not supported"), std::string::npos) << gc.err;
+  auto du = run({agentPath(), "--work_dir=" + dir.path(), "--container_disk_watch_interval=1mins"});
+  EXPECT_EQ(du.exitCode(), 1);
+  EXPECT_NE(du.err.find("--container_disk_watch_interval=1mins is not supported"),
+            std::string::npos)
+      << du.err;
   auto quota = run({agentPath(), "--work_dir=" + dir.path(), "--enforce_container_disk_quota"});
   EXPECT_EQ(quota.exitCode(), 1);
   EXPECT_NE(quota.err.find("--enforce_container_disk_quota=true"), std::string::npos) << quota.err;
