@@ -2,6 +2,7 @@
 
 #include <sstream>
 
+#include "agent/container_logger.h"
 #include "common/attributes.h"
 #include "common/resources.h"
 #include "isolators/options.h"
@@ -186,13 +187,42 @@ AgentFlags::AgentFlags()
           "How long an executor has to end its tasks after SHUTDOWN before it is killed.",
           *Duration::parse("5secs"));
   set.add(&gc_delay, "gc_delay",
-          "How long a finished sandbox is kept before removal. Not supported yet: only the "
-          "default is accepted.",
-          *Duration::parse("1weeks"));
+          "How long the sandbox of a finished executor run (and the directories of an "
+          "executor, a framework or an old agent id with nothing left running) is kept "
+          "before removal. Less when the disk fills: see --gc_disk_headroom. After a restart, "
+          "finished sandboxes found on disk are collected as well, their modification time "
+          "standing for their end.",
+          *Duration::parse("1weeks"))
+      .validate([](const std::string& text) -> Result<void> {
+        auto parsed = Duration::parse(text);
+        if (!parsed) return parsed.error();
+        if (parsed->value.count() < 0) return Error("'" + text + "' is negative");
+        return success();
+      });
+  set.add(&gc_disk_headroom, "gc_disk_headroom",
+          "Fraction of the disk holding --work_dir to keep free, from 0.0 to 1.0. Every "
+          "--disk_watch_interval, finished sandboxes older than "
+          "gc_delay * max(0, 1 - gc_disk_headroom - disk usage) are removed at once.",
+          0.1)
+      .validate([](const std::string& text) -> Result<void> {
+        double value = 0;
+        auto parsed = parseFlagValue(text, &value);
+        if (!parsed) return parsed.error();
+        if (!(*parsed >= 0.0 && *parsed <= 1.0)) {
+          return Error("'" + text + "' is not between 0.0 and 1.0");
+        }
+        return success();
+      });
   set.add(&disk_watch_interval, "disk_watch_interval",
-          "How often disk usage is checked. Not supported yet (no disk/du): only the default "
-          "is accepted.",
-          *Duration::parse("1mins"));
+          "How often the usage of the disk holding --work_dir is measured, to shorten "
+          "--gc_delay as it fills (see --gc_disk_headroom).",
+          *Duration::parse("1mins"))
+      .validate([](const std::string& text) -> Result<void> {
+        auto parsed = Duration::parse(text);
+        if (!parsed) return parsed.error();
+        if (parsed->value.count() <= 0) return Error("'" + text + "' is not positive");
+        return success();
+      });
   set.add(&container_disk_watch_interval, "container_disk_watch_interval",
           "How often disk/du measures each container's sandbox (reported as "
           "disk_used_bytes in /monitor/statistics). Needs disk/du in --isolation.",
@@ -201,6 +231,50 @@ AgentFlags::AgentFlags()
           "With disk/du, end a container whose sandbox outgrows its disk resource "
           "(TASK_FAILED, REASON_CONTAINER_LIMITATION_DISK). Needs disk/du in --isolation.",
           false);
+
+  set.add(&container_logger, "container_logger",
+          std::string("How the stdout and stderr of containers are kept. ") +
+              kLogrotateContainerLogger +
+              " (Mesos's logrotate module, built in): the files stdout and stderr of the "
+              "sandbox never grow past --max_stdout_size / --max_stderr_size; when full they "
+              "are renamed stdout.1, stdout.2, ... keeping as many as 'rotate N' in "
+              "--logrotate_stdout_options / --logrotate_stderr_options says. A container may "
+              "override these with CONTAINER_LOGGER_MAX_STDOUT_SIZE, "
+              "CONTAINER_LOGGER_LOGROTATE_STDOUT_OPTIONS, CONTAINER_LOGGER_MAX_STDERR_SIZE and "
+              "CONTAINER_LOGGER_LOGROTATE_STDERR_OPTIONS in its command's environment. Empty: "
+              "Mesos's default sandbox logger, the task writes the files itself, unbounded.",
+          std::string(kLogrotateContainerLogger))
+      .validate([](const std::string& text) -> Result<void> {
+        if (text.empty() || text == kLogrotateContainerLogger) return success();
+        return Error("unknown container logger '" + text + "' (" + kLogrotateContainerLogger +
+                     ", or empty for the sandbox logger)");
+      });
+  set.add(&max_stdout_size, "max_stdout_size",
+          "Largest size of a container's stdout file before it is rotated (at least 4KB).",
+          Bytes{10 << 20})
+      .validate([](const std::string& text) { return validateMaxLogSize(text); });
+  set.add(&logrotate_stdout_options, "logrotate_stdout_options",
+          "logrotate configuration for stdout. Honoured: 'rotate N' (rotated files kept; "
+          "without it, none: logrotate's default), 'missingok', 'notifempty', 'nocompress'; "
+          "one per line or separated by ';'. Any other directive is refused at start.",
+          std::string("rotate 3"))
+      .validate([](const std::string& text) -> Result<void> {
+        auto parsed = parseLogrotateOptions(text);
+        if (!parsed) return parsed.error();
+        return success();
+      });
+  set.add(&max_stderr_size, "max_stderr_size",
+          "Largest size of a container's stderr file before it is rotated (at least 4KB).",
+          Bytes{10 << 20})
+      .validate([](const std::string& text) { return validateMaxLogSize(text); });
+  set.add(&logrotate_stderr_options, "logrotate_stderr_options",
+          "logrotate configuration for stderr, as --logrotate_stdout_options.",
+          std::string("rotate 3"))
+      .validate([](const std::string& text) -> Result<void> {
+        auto parsed = parseLogrotateOptions(text);
+        if (!parsed) return parsed.error();
+        return success();
+      });
 
   set.add(&logging_level, "logging_level", "Lowest level logged: INFO, WARNING or ERROR.",
           std::string("INFO"));

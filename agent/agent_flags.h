@@ -62,9 +62,16 @@ struct AgentFlags {
   Duration executor_registration_timeout;
   Duration executor_shutdown_grace_period;
   Duration gc_delay;
+  double gc_disk_headroom = 0.1;
   Duration disk_watch_interval;
   Duration container_disk_watch_interval;
   bool enforce_container_disk_quota = false;
+
+  std::string container_logger;
+  Bytes max_stdout_size;
+  std::string logrotate_stdout_options;
+  Bytes max_stderr_size;
+  std::string logrotate_stderr_options;
 
   std::string logging_level;
   std::optional<std::string> log_dir;

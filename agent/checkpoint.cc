@@ -79,11 +79,20 @@ std::string taskUpdatesPath(const std::string& workDir, const std::string& agent
          "/task.updates";
 }
 
+std::string frameworkSandboxDir(const std::string& workDir, const std::string& agentId,
+                                const std::string& frameworkId) {
+  return workDir + "/slaves/" + agentId + "/frameworks/" + frameworkId;
+}
+
+std::string executorSandboxDir(const std::string& workDir, const std::string& agentId,
+                               const std::string& frameworkId, const std::string& executorId) {
+  return frameworkSandboxDir(workDir, agentId, frameworkId) + "/executors/" + executorId;
+}
+
 std::string sandboxDir(const std::string& workDir, const std::string& agentId,
                        const std::string& frameworkId, const std::string& executorId,
                        const std::string& containerId) {
-  return workDir + "/slaves/" + agentId + "/frameworks/" + frameworkId + "/executors/" +
-         executorId + "/runs/" + containerId;
+  return executorSandboxDir(workDir, agentId, frameworkId, executorId) + "/runs/" + containerId;
 }
 
 Result<void> validatePathComponent(const std::string& what, const std::string& id) {

@@ -48,6 +48,10 @@ std::string taskInfoPath(const std::string& workDir, const std::string& agentId,
 std::string taskUpdatesPath(const std::string& workDir, const std::string& agentId,
                             const std::string& frameworkId, const std::string& executorId,
                             const std::string& containerId, const std::string& taskId);
+std::string frameworkSandboxDir(const std::string& workDir, const std::string& agentId,
+                                const std::string& frameworkId);
+std::string executorSandboxDir(const std::string& workDir, const std::string& agentId,
+                               const std::string& frameworkId, const std::string& executorId);
 std::string sandboxDir(const std::string& workDir, const std::string& agentId,
                        const std::string& frameworkId, const std::string& executorId,
                        const std::string& containerId);

@@ -259,6 +259,12 @@ Result<void> Containerizer::start(Container& container, const mesos::v1::Command
   request.workingDirectory = container.spec.sandbox;
   request.stdoutPath = container.spec.sandbox + "/stdout";
   request.stderrPath = container.spec.sandbox + "/stderr";
+  if (options_.logrotate) {
+    auto rotations = containerLogRotation(*options_.logrotate, command);
+    if (!rotations) return rotations.error().wrap(kLogrotateContainerLogger);
+    request.stdoutRotation = rotations->out;
+    request.stderrRotation = rotations->err;
+  }
   request.pidPath = container.path("pid");
   request.terminationPath = container.path("termination");
 
@@ -504,6 +510,22 @@ std::optional<ContainerError> Containerizer::kill(const std::string& id, int sig
 pid_t Containerizer::taskPid(const std::string& id) const {
   auto it = containers_.find(id);
   return it == containers_.end() ? 0 : it->second->taskPid();
+}
+
+std::string Containerizer::sandbox(const std::string& id) const {
+  auto it = containers_.find(id);
+  return it == containers_.end() ? std::string() : it->second->spec.sandbox;
+}
+
+bool Containerizer::usesSandboxUnder(const std::string& directory) const {
+  for (const auto& [id, container] : containers_) {
+    const std::string& sandbox = container->spec.sandbox;
+    if (sandbox.rfind(directory, 0) == 0 &&
+        (sandbox.size() == directory.size() || sandbox[directory.size()] == '/')) {
+      return true;
+    }
+  }
+  return false;
 }
 
 pid_t Containerizer::supervisorPid(const std::string& id) const {

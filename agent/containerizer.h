@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/container_logger.h"
 #include "agent/launcher_process.h"
 #include "common/resources.h"
 #include "common/result.h"
@@ -35,6 +36,8 @@ struct ContainerizerOptions {
   bool recoverByCleanup = false;  // --recover=cleanup: kill what survives a restart
   // --executor_registration_timeout: a command that has not exec'ed by then is killed.
   std::chrono::milliseconds startTimeout = std::chrono::minutes(1);
+  // --container_logger: none, the task writes stdout/stderr itself (unbounded).
+  std::optional<LogrotateSettings> logrotate;
 };
 
 // A failure with the HTTP status it maps to (400 bad request, 404 unknown, 409 ...).
@@ -81,6 +84,10 @@ class Containerizer {
   std::optional<ContainerError> remove(const std::string& id, bool keepSandbox = false);
 
   bool exists(const std::string& id) const { return containers_.count(id) > 0; }
+  // The container's sandbox; empty when unknown.
+  std::string sandbox(const std::string& id) const;
+  // Whether a container not yet removed has its sandbox at or under `directory`.
+  bool usesSandboxUnder(const std::string& directory) const;
   // The task's pid as the host sees it (0 when not known yet).
   pid_t taskPid(const std::string& id) const;
   // The container's supervisor (mesos-containerizer); 0 when not known.

@@ -14,6 +14,7 @@
 #include "agent/containerizer.h"
 #include "agent/master_connection.h"
 #include "agent/operator_api.h"
+#include "agent/sandbox_gc.h"
 #include "agent/task_manager.h"
 #include "common/attributes.h"
 #include "common/daemon_endpoints.h"
@@ -78,6 +79,14 @@ std::string launcherDir(const agent::AgentFlags& flags) {
   return flags.launcher_dir;
 }
 
+std::optional<agent::LogrotateSettings> logrotateSettings(const agent::AgentFlags& flags) {
+  if (flags.container_logger.empty()) return std::nullopt;  // Mesos's sandbox logger
+  return agent::LogrotateSettings{.maxStdoutSize = flags.max_stdout_size,
+                                  .logrotateStdoutOptions = flags.logrotate_stdout_options,
+                                  .maxStderrSize = flags.max_stderr_size,
+                                  .logrotateStderrOptions = flags.logrotate_stderr_options};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -93,9 +102,7 @@ int main(int argc, char** argv) {
   // Mesos flags whose machinery is not built here: refused unless left at their default.
   if (auto refused = refuseUnhonouredFlags(
           flags.set,
-          {{&flags.disk_watch_interval, "disk usage is not watched (no disk/du isolator yet)"},
-           {&flags.gc_delay, "sandboxes are not garbage-collected yet"},
-           {&flags.recovery_timeout,
+          {{&flags.recovery_timeout,
             "recovery has no timeout: the agent recovers its containers at start, at once"}});
       !refused) {
     log::error("{}", refused.error().message);
@@ -214,7 +221,8 @@ int main(int argc, char** argv) {
        .switchUser = flags.switch_user,
        .recoverByCleanup = flags.recover == "cleanup",
        .startTimeout = std::chrono::duration_cast<std::chrono::milliseconds>(
-           flags.executor_registration_timeout.value)},
+           flags.executor_registration_timeout.value),
+       .logrotate = logrotateSettings(flags)},
       std::move(isolators->isolators));
   if (auto sealed = containerizer.sealLauncher(); !sealed) {
     log::error("cannot start containers: {}", sealed.error().message);
@@ -228,12 +236,21 @@ int main(int argc, char** argv) {
     log::warn("recovery failed (continuing, --no-strict): {}", recovered.error().message);
   }
 
+  agent::SandboxGc gc(
+      io,
+      {.workDir = flags.work_dir,
+       .delay = flags.gc_delay.value,
+       .diskHeadroom = flags.gc_disk_headroom,
+       .diskWatchInterval = flags.disk_watch_interval.value},
+      [&containerizer](const std::string& dir) { return containerizer.usesSandboxUnder(dir); });
+
   http::Server server(io);
   std::unique_ptr<agent::TaskManager> tasks;
   std::unique_ptr<agent::MasterConnection> connection;
   if (master) {
     agent::TaskManagerOptions options;
     options.workDir = flags.work_dir;
+    options.gc = &gc;
     options.reconnect = flags.recover == "reconnect";
     options.shutdownGracePeriod = std::chrono::duration_cast<std::chrono::milliseconds>(
         flags.executor_shutdown_grace_period.value);
@@ -286,6 +303,9 @@ int main(int argc, char** argv) {
       connection->start();
     });
   }
+  // Sandboxes of other agent ids, or of tasks that ended while the agent was away.
+  gc.recover(tasks ? tasks->agentId() : std::string());
+  gc.start();
   agent::addAgentEndpoints(server, flags, *total, containerizer, tasks.get());
   return serveUntilSignalled(io, server, "agent", flags.ip.value_or("0.0.0.0"), flags.port);
 }

@@ -10,6 +10,7 @@
 #include <random>
 
 #include "agent/checkpoint.h"
+#include "agent/sandbox_gc.h"
 #include "common/fs.h"
 #include "common/ids.h"
 #include "common/logging.h"
@@ -279,8 +280,20 @@ void TaskManager::disconnected() {
 
 void TaskManager::handle(const AgentEvent& event) {
   switch (event.type()) {
-    case AgentEvent::RUN_TASK:
-      return runTask(event.run_task());
+    case AgentEvent::RUN_TASK: {
+      const auto& run = event.run_task();
+      const std::string& fid = run.framework().id().value();
+      const std::string& tid = run.task().task_id().value();
+      if (!options_.gc || !paths::validatePathComponent("", fid) ||
+          !paths::validatePathComponent("", tid)) {
+        return runTask(run);
+      }
+      // Its framework's and executor's directories must not be collected under it.
+      const std::string& work = options_.workDir;
+      return options_.gc->claim({paths::frameworkSandboxDir(work, agentId_, fid),
+                                 paths::executorSandboxDir(work, agentId_, fid, tid)},
+                                [this, run] { runTask(run); });
+    }
     case AgentEvent::KILL_TASK:
       return killTask(event.kill_task());
     case AgentEvent::ACKNOWLEDGE_UPDATE:
@@ -573,6 +586,9 @@ void TaskManager::completeFramework(const std::string& frameworkId) {
   std::error_code ignored;
   std::filesystem::remove_all(paths::frameworkMetaDir(options_.workDir, agentId_, frameworkId),
                               ignored);
+  if (options_.gc) {
+    options_.gc->schedule(paths::frameworkSandboxDir(options_.workDir, agentId_, frameworkId));
+  }
   completedFrameworks_.push_back(std::move(fit->second));
   frameworks_.erase(fit);
   if (completedFrameworks_.size() > kMaxCompletedFrameworks) completedFrameworks_.pop_front();
@@ -582,8 +598,11 @@ void TaskManager::removeContainerLater(const std::string& containerId) {
   // Not from inside the containerizer's own callbacks: it still holds the container.
   asio::post(io_, [this, containerId] {
     dyingContainers_.erase(containerId);
+    const std::string sandbox = containerizer_.sandbox(containerId);
     if (auto error = containerizer_.remove(containerId, /*keepSandbox=*/true)) {
       log::warn("cannot remove container {}: {}", containerId, error->message);
+    } else if (options_.gc) {
+      options_.gc->scheduleRun(sandbox);
     }
     maybeFinishShutdown();
   });

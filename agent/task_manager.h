@@ -26,8 +26,11 @@ class io_context;
 
 namespace mesolite::agent {
 
+class SandboxGc;
+
 struct TaskManagerOptions {
   std::string workDir;
+  SandboxGc* gc = nullptr;  // schedules the sandboxes of finished tasks for removal
   // --recover=reconnect: keep the agent id and the tasks of checkpointing frameworks.
   bool reconnect = true;
   std::chrono::milliseconds shutdownGracePeriod{std::chrono::seconds(5)};

@@ -54,6 +54,22 @@ bool threeNumbers(std::string_view text, A* a, B* b, C* c) {
          number(text.substr(second + 1), c);
 }
 
+bool rotation(std::string_view text, std::optional<LogRotation>* value) {
+  const size_t colon = text.find(':');
+  if (colon == std::string_view::npos) return false;
+  LogRotation parsed;
+  if (!number(text.substr(0, colon), &parsed.maxSize) ||
+      !number(text.substr(colon + 1), &parsed.keep)) {
+    return false;
+  }
+  *value = parsed;
+  return true;
+}
+
+std::string rotationText(const LogRotation& rotation) {
+  return std::to_string(rotation.maxSize) + ":" + std::to_string(rotation.keep);
+}
+
 bool flag(std::string_view text, bool* value) {
   if (text != "0" && text != "1") return false;
   *value = text == "1";
@@ -96,6 +112,8 @@ std::string LaunchRequest::encode() const {
   put(out, "working_directory", workingDirectory);
   put(out, "stdout", stdoutPath);
   put(out, "stderr", stderrPath);
+  if (stdoutRotation) put(out, "stdout_rotation", rotationText(*stdoutRotation));
+  if (stderrRotation) put(out, "stderr_rotation", rotationText(*stderrRotation));
   if (uid) put(out, "uid", std::to_string(*uid));
   if (gid) put(out, "gid", std::to_string(*gid));
   for (uint32_t group : supplementaryGroups)
@@ -157,6 +175,10 @@ Result<LaunchRequest> LaunchRequest::decode(std::string_view data) {
           request.stdoutPath = text;
         } else if (key == "stderr") {
           request.stderrPath = text;
+        } else if (key == "stdout_rotation") {
+          return rotation(value, &request.stdoutRotation);
+        } else if (key == "stderr_rotation") {
+          return rotation(value, &request.stderrRotation);
         } else if (key == "uid" || key == "gid" || key == "group") {
           uint32_t id = 0;
           if (!number(value, &id)) return false;
@@ -245,7 +267,10 @@ Result<Termination> Termination::decode(std::string_view data) {
         } else if (key == "oom_kills") {
           return number(value, &termination.oomKills);
         } else if (key == "timestamp") {
-          return number(value, &termination.timestamp);
+          // Seconds since the epoch: anything beyond year 30000 is garbage (and would
+          // not fit the encoder's buffer).
+          return number(value, &termination.timestamp) && termination.timestamp >= 0 &&
+                 termination.timestamp < 1e12;
         } else if (key == "message") {
           termination.message = std::string(value);
         }

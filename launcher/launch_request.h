@@ -73,6 +73,14 @@ struct Isolation {
   std::optional<std::string> seccompFilterPath;
 };
 
+// Size-based rotation of the task's stdout or stderr, as Mesos's LogrotateContainerLogger
+// does it: the task writes into a pipe; the supervisor appends to the file and, before it
+// would pass `maxSize`, renames file -> file.1 -> ... -> file.<keep> (the oldest goes).
+struct LogRotation {
+  uint64_t maxSize = 0;
+  uint32_t keep = 0;  // rotated files kept beside the leading one
+};
+
 struct LaunchRequest : Isolation {
   std::string containerId;
 
@@ -82,6 +90,8 @@ struct LaunchRequest : Isolation {
   std::string workingDirectory;          // the sandbox, as the task sees it
   std::string stdoutPath;                // opened O_APPEND|O_CREAT in the launcher
   std::string stderrPath;
+  std::optional<LogRotation> stdoutRotation;  // none: the task writes the file itself
+  std::optional<LogRotation> stderrRotation;
   std::optional<uint32_t> uid;  // switch to this user before exec
   std::optional<uint32_t> gid;
   std::vector<uint32_t> supplementaryGroups;

@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "launcher/fd.h"
 #include "launcher/files.h"
@@ -35,6 +36,7 @@ constexpr int kRequestFd = 3;
 constexpr int kStartedFd = 4;
 constexpr size_t kMaxRequestBytes = 16 << 20;
 constexpr int kBadInput = 2;
+constexpr uint32_t kMaxRotatedLogs = 1000;
 
 int badInput(const std::string& message) {
   std::fprintf(stderr, "mesos-containerizer: %s\n", message.c_str());
@@ -82,6 +84,18 @@ Result<void> validate(const LaunchRequest& request) {
       uint64_t(request.userNamespace->hostUid) + request.userNamespace->count > (1ULL << 32) - 1) {
     return Error("launch request: the user namespace's ids run past the last uid");
   }
+  for (const auto* rotation : {&request.stdoutRotation, &request.stderrRotation}) {
+    // One page, as Mesos's logger requires; the count bounds the renames per rotation.
+    if (*rotation && ((*rotation)->maxSize < 4096 || (*rotation)->keep > kMaxRotatedLogs)) {
+      return Error("launch request: log rotation " + std::to_string((*rotation)->maxSize) + ":" +
+                   std::to_string((*rotation)->keep) + " (need at least 4096 bytes and at most " +
+                   std::to_string(kMaxRotatedLogs) + " rotated files)");
+    }
+  }
+  if ((request.stdoutRotation && request.stdoutPath.empty()) ||
+      (request.stderrRotation && request.stderrPath.empty())) {
+    return Error("launch request: log rotation without a file");
+  }
   for (const RLimit& limit : request.rlimits) {
     if (limit.resource < 0 || limit.resource >= RLIMIT_NLIMITS) {
       return Error("launch request: unknown rlimit resource " + std::to_string(limit.resource));
@@ -108,11 +122,21 @@ void tidyFds() {
   for (int fd = 0; fd < 3; ++fd) {
     if (::fcntl(fd, F_GETFD) < 0 && errno == EBADF) ::open("/dev/null", O_RDWR);
   }
+  // Without a started pipe, fd 4 is held too: reportStarted closes it, and a file of
+  // ours opened there (a log's directory) would go with it.
+  if (::fcntl(kStartedFd, F_GETFD) < 0 && errno == EBADF) {
+    const int null = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (null >= 0 && null != kStartedFd) {
+      ::dup3(null, kStartedFd, O_CLOEXEC);
+      ::close(null);
+    }
+  }
 }
 
 struct Started {
   pid_t pid = -1;
-  UniqueFd status;  // with an init: where it reports the task's wait status
+  UniqueFd status;            // with an init: where it reports the task's wait status
+  std::vector<LogPipe> logs;  // rotated stdout/stderr
 };
 
 // Starts the task: its pid once it has exec'ed; otherwise why not (it is gone then).
@@ -121,7 +145,8 @@ Result<Started> start(const LaunchRequest& request) {
   if (!stdio) return stdio.error();
   auto task = spawnTask(request, *stdio);
   if (!task) return task.error();
-  *stdio = TaskStdio();  // the child has its copies
+  std::vector<LogPipe> logs = std::move(stdio->logs);
+  *stdio = TaskStdio();  // the child has its copies (our write ends close: EOF is its own)
 
   Result<void> ready = attachToCgroups(request, *task);
   if (ready && request.userNamespace) ready = setUpUserNamespace(request, task->pid);
@@ -133,7 +158,7 @@ Result<Started> start(const LaunchRequest& request) {
     abandonTask(*task);
     return ready.error();
   }
-  Started started{task->pid, std::move(task->status)};
+  Started started{task->pid, std::move(task->status), std::move(logs)};
   if (auto execed = releaseTask(*task); !execed) return execed.error();
   return started;
 }
@@ -209,7 +234,7 @@ int run(int argc, char** argv) {
 
   reportStarted(bool(task));
   if (task) {
-    auto status = waitForTask(task->pid);
+    auto status = waitForTask(task->pid, task->logs);
     if (status) {
       termination.waitStatus = taskStatus(*status, task->status);
     } else {

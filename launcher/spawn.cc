@@ -83,6 +83,18 @@ pid_t reap(pid_t pid, int* status) {
   return done;
 }
 
+// The task's end of a stream: the file itself, or a pipe to the supervisor's rotating log.
+Result<UniqueFd> openStream(const std::string& path, const std::optional<LogRotation>& rotation,
+                            const char* name, std::vector<LogPipe>* logs) {
+  if (!rotation) return openOutput(path);
+  auto log = RotatingLog::open(path, *rotation);
+  if (!log) return log.error();
+  auto pipe = makePipe(name);  // O_CLOEXEC: only the task's dup2 keeps the write end
+  if (!pipe) return pipe.error();
+  logs->push_back(LogPipe{std::move(pipe->read), std::move(*log)});
+  return std::move(pipe->write);
+}
+
 }  // namespace
 
 Result<TaskStdio> openTaskStdio(const LaunchRequest& request) {
@@ -90,12 +102,12 @@ Result<TaskStdio> openTaskStdio(const LaunchRequest& request) {
   stdio.in.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
   if (!stdio.in.valid()) return Error::fromErrno("open /dev/null");
   if (!request.stdoutPath.empty()) {
-    auto out = openOutput(request.stdoutPath);
+    auto out = openStream(request.stdoutPath, request.stdoutRotation, "stdout", &stdio.logs);
     if (!out) return out.error();
     stdio.out = std::move(*out);
   }
   if (!request.stderrPath.empty()) {
-    auto err = openOutput(request.stderrPath);
+    auto err = openStream(request.stderrPath, request.stderrRotation, "stderr", &stdio.logs);
     if (!err) return err.error();
     stdio.err = std::move(*err);
   }

@@ -5,19 +5,23 @@
 #include <sys/types.h>
 
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 #include "launcher/fd.h"
 #include "launcher/launch_request.h"
+#include "launcher/log_rotation.h"
 
 namespace mesolite::launcher {
 
 // The files the task's fds 0-2 become, opened by the supervisor (so that errors land
-// in the termination record). Invalid: the task keeps the launcher's own.
+// in the termination record). Invalid: the task keeps the launcher's own. A rotated
+// stream is a pipe instead: `out`/`err` its write end, `logs` the supervisor's side.
 struct TaskStdio {
   UniqueFd in;
   UniqueFd out;
   UniqueFd err;
+  std::vector<LogPipe> logs;
 };
 Result<TaskStdio> openTaskStdio(const LaunchRequest& request);
 

@@ -5,9 +5,11 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <span>
 #include <string>
 
 #include "common/result.h"
+#include "launcher/log_rotation.h"
 
 namespace mesolite::launcher {
 
@@ -19,7 +21,9 @@ namespace mesolite::launcher {
 Result<void> becomeSupervisor();
 
 // Reaps every child (reparented orphans too) until `task` exits; its wait status.
-Result<int> waitForTask(pid_t task);
+// Meanwhile copies the task's output from `logs` into their files; once the task has
+// ended, takes what it left in the pipes (not what its leftovers write after it).
+Result<int> waitForTask(pid_t task, std::span<LogPipe> logs = {});
 
 // The "oom_kill N" count of memory.events (v2) or memory.oom_control (v1).
 Result<uint64_t> readOomKills(const std::string& file);

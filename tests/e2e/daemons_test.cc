@@ -115,9 +115,10 @@ TEST(AgentFlags, NamespacesNeedTheLinuxLauncher) {
 
 TEST(AgentFlags, FlagsThisBuildDoesNotHonourAreRefusedUnlessDefault) {
   WorkDir dir;
-  auto gc = run({agentPath(), "--work_dir=" + dir.path(), "--gc_delay=2days"});
-  EXPECT_EQ(gc.exitCode(), 1);
-  EXPECT_NE(gc.err.find("--gc_delay=2days is not supported"), std::string::npos) << gc.err;
+  auto recovery = run({agentPath(), "--work_dir=" + dir.path(), "--recovery_timeout=5mins"});
+  EXPECT_EQ(recovery.exitCode(), 1);
+  EXPECT_NE(recovery.err.find("--recovery_timeout=5mins is not supported"), std::string::npos)
+      << recovery.err;
 
   auto authenticate = run({masterPath(), "--registry=in_memory", "--authenticate_frameworks"});
   EXPECT_EQ(authenticate.exitCode(), 1);

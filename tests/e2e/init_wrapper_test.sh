@@ -107,11 +107,11 @@ check "a bad value stops the agent" test "$status" != 0
 check "...naming the file" contains "$(cat "$root/stderr")" "--port (from $etc/mesos-slave/port)"
 rm "$etc/mesos-slave/port"
 
-echo 1days >"$etc/mesos-slave/gc_delay"
+echo 5mins >"$etc/mesos-slave/recovery_timeout"
 if wrap slave >/dev/null; then status=0; else status=$?; fi
 check "a flag this build does not honour stops the agent" test "$status" != 0
-check "...naming the file" contains "$(cat "$root/stderr")" "$etc/mesos-slave/gc_delay"
-rm "$etc/mesos-slave/gc_delay"
+check "...naming the file" contains "$(cat "$root/stderr")" "$etc/mesos-slave/recovery_timeout"
+rm "$etc/mesos-slave/recovery_timeout"
 
 echo "cgroups/cpu,bogus/isolator" >"$etc/mesos-slave/isolation"
 if wrap slave >/dev/null; then status=0; else status=$?; fi

@@ -4,6 +4,7 @@
 // namespaces (root only).
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,6 +24,7 @@
 #include "isolators/cgroups/cgroups.h"
 #include "mesolite/internal.pb.h"
 #include "tests/support/cgroup_sweep.h"
+#include "tests/support/fake_master.h"
 #include "tests/support/subprocess.h"
 
 namespace mesolite {
@@ -33,208 +35,11 @@ using internal::AgentCall;
 using internal::AgentEvent;
 using internal::StatusUpdate;
 using json = nlohmann::json;
+using testing::FakeMaster;
+using testing::framework;
+using testing::kAgentId;
 using testing::Subprocess;
-
-constexpr const char* kAgentId = "agent-under-test";
-
-// The master's side of the contract, just enough to drive an agent. Its own
-// io_context runs on a thread; the test talks to it under a mutex.
-class FakeMaster {
- public:
-  FakeMaster() : server_(io_) {
-    server_.route("/api/v1/agent", [this](http::Request&& request, http::Responder responder) {
-      handle(std::move(request), std::move(responder));
-    });
-    auto listening = server_.listen("127.0.0.1", 0);
-    EXPECT_TRUE(listening) << listening.error().message;
-    thread_ = std::thread([this] {
-      auto guard = boost::asio::make_work_guard(io_);
-      io_.run();
-    });
-  }
-
-  ~FakeMaster() {
-    boost::asio::post(io_, [this] {
-      if (stream_) stream_->close();
-      server_.stop();
-      io_.stop();
-    });
-    thread_.join();
-  }
-
-  uint16_t port() const { return server_.port(); }
-
-  // Sent to the agent in SUBSCRIBED.
-  double pingTimeoutSeconds = 30;
-  // Acknowledge every status update as soon as it arrives.
-  bool autoAck = true;
-
-  std::optional<AgentCall::Subscribe> waitForSubscription(size_t count,
-                                                          std::chrono::milliseconds timeout) {
-    std::unique_lock lock(mutex_);
-    if (!changed_.wait_for(lock, timeout, [&] { return subscriptions_.size() >= count; })) {
-      return std::nullopt;
-    }
-    return subscriptions_[count - 1];
-  }
-
-  // The first update (from `from` on) of `task` in `state`.
-  std::optional<StatusUpdate> waitForUpdate(const std::string& task, mesos::v1::TaskState state,
-                                            std::chrono::milliseconds timeout, size_t from = 0) {
-    std::unique_lock lock(mutex_);
-    std::optional<StatusUpdate> found;
-    changed_.wait_for(lock, timeout, [&] {
-      for (size_t i = from; i < updates_.size(); ++i) {
-        if (updates_[i].status().task_id().value() == task &&
-            updates_[i].status().state() == state) {
-          found = updates_[i];
-          return true;
-        }
-      }
-      return false;
-    });
-    return found;
-  }
-
-  // Every update of `task` received so far, re-sends included.
-  std::vector<StatusUpdate> updatesOf(const std::string& task) {
-    std::lock_guard lock(mutex_);
-    std::vector<StatusUpdate> list;
-    for (const auto& update : updates_) {
-      if (update.status().task_id().value() == task) list.push_back(update);
-    }
-    return list;
-  }
-
-  size_t updateCount() {
-    std::lock_guard lock(mutex_);
-    return updates_.size();
-  }
-
-  std::optional<AgentCall::Pong> waitForPong(std::chrono::milliseconds timeout) {
-    std::unique_lock lock(mutex_);
-    if (!changed_.wait_for(lock, timeout, [&] { return !pongs_.empty(); })) return std::nullopt;
-    return pongs_.front();
-  }
-
-  void send(AgentEvent event) {
-    boost::asio::post(io_, [this, event = std::move(event)] {
-      if (stream_ && !stream_->closed())
-        stream_->write(recordio::encode(event.SerializeAsString()));
-    });
-  }
-
-  void acknowledge(const StatusUpdate& update) { send(ackFor(update)); }
-
-  void runTask(const mesos::v1::FrameworkInfo& framework, const mesos::v1::TaskInfo& task) {
-    AgentEvent event;
-    event.set_type(AgentEvent::RUN_TASK);
-    *event.mutable_run_task()->mutable_framework() = framework;
-    *event.mutable_run_task()->mutable_task() = task;
-    send(std::move(event));
-  }
-
-  // Ends the event stream, as a master that lost the agent would.
-  void cutStream() {
-    boost::asio::post(io_, [this] {
-      if (stream_) stream_->close();
-      stream_.reset();
-    });
-  }
-
- private:
-  static AgentEvent ackFor(const StatusUpdate& update) {
-    AgentEvent event;
-    event.set_type(AgentEvent::ACKNOWLEDGE_UPDATE);
-    auto* ack = event.mutable_acknowledge_update();
-    *ack->mutable_framework_id() = update.framework_id();
-    *ack->mutable_task_id() = update.status().task_id();
-    ack->set_uuid(update.uuid());
-    return event;
-  }
-
-  void handle(http::Request&& request, http::Responder responder) {
-    AgentCall call;
-    if (request.method != "POST" || !call.ParseFromString(request.body)) {
-      return responder.respond(http::Response::badRequest("not a protobuf AgentCall"));
-    }
-    if (call.type() == AgentCall::SUBSCRIBE) {
-      if (call.subscribe().protocol_version() != 1) {
-        return responder.respond(http::Response::badRequest("unsupported protocol_version"));
-      }
-      if (stream_) stream_->close();
-      streamId_ = "stream-" + std::to_string(++streams_);
-      http::Headers headers;
-      headers["Content-Type"] = "application/x-protobuf";
-      headers["Mesos-Stream-Id"] = streamId_;
-      stream_ = responder.stream(200, headers);
-      AgentEvent subscribed;
-      subscribed.set_type(AgentEvent::SUBSCRIBED);
-      subscribed.mutable_subscribed()->mutable_agent_id()->set_value(kAgentId);
-      subscribed.mutable_subscribed()->set_protocol_version(1);
-      subscribed.mutable_subscribed()->set_ping_interval_seconds(pingTimeoutSeconds / 5);
-      subscribed.mutable_subscribed()->set_ping_timeout_seconds(pingTimeoutSeconds);
-      stream_->write(recordio::encode(subscribed.SerializeAsString()));
-      std::lock_guard lock(mutex_);
-      subscriptions_.push_back(call.subscribe());
-      changed_.notify_all();
-      return;
-    }
-    if (request.header("Mesos-Stream-Id") != streamId_ || !stream_ || stream_->closed()) {
-      return responder.respond(http::Response::text(403, "agent is not subscribed"));
-    }
-    if (call.agent_id().value() != kAgentId) {
-      return responder.respond(http::Response::badRequest("wrong agent id"));
-    }
-    responder.respond(http::Response::text(202, ""));
-    std::lock_guard lock(mutex_);
-    if (call.type() == AgentCall::STATUS_UPDATE) {
-      updates_.push_back(call.status_update());
-      if (autoAck)
-        stream_->write(recordio::encode(ackFor(call.status_update()).SerializeAsString()));
-    } else if (call.type() == AgentCall::PONG) {
-      pongs_.push_back(call.pong());
-    }
-    changed_.notify_all();
-  }
-
-  boost::asio::io_context io_;
-  http::Server server_;
-  std::thread thread_;
-  std::shared_ptr<http::ResponseStream> stream_;  // io thread only
-  std::string streamId_;                          // io thread only
-  int streams_ = 0;
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  std::vector<AgentCall::Subscribe> subscriptions_;
-  std::vector<StatusUpdate> updates_;
-  std::vector<AgentCall::Pong> pongs_;
-};
-
-mesos::v1::FrameworkInfo framework(const std::string& id, bool checkpoint) {
-  mesos::v1::FrameworkInfo info;
-  info.mutable_id()->set_value(id);
-  info.set_user("root");
-  info.set_name("fake-" + id);
-  info.set_checkpoint(checkpoint);
-  return info;
-}
-
-mesos::v1::TaskInfo task(const std::string& id, const std::string& command, double mem = 32) {
-  mesos::v1::TaskInfo info;
-  info.set_name(id);
-  info.mutable_task_id()->set_value(id);
-  info.mutable_agent_id()->set_value(kAgentId);
-  info.mutable_command()->set_shell(true);
-  info.mutable_command()->set_value(command);
-  for (auto [name, value] : {std::pair<const char*, double>{"cpus", 0.1}, {"mem", mem}}) {
-    auto* resource = info.add_resources();
-    resource->set_name(name);
-    resource->set_type(mesos::v1::Value::SCALAR);
-    resource->mutable_scalar()->set_value(value);
-  }
-  return info;
-}
+using testing::task;
 
 bool processAlive(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
@@ -697,6 +502,94 @@ TEST_F(AgentWithMaster, ShutdownKillsEveryTaskAndExitsZero) {
   EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << *status;
   EXPECT_TRUE(processEnds(pid, 10s));
   EXPECT_FALSE(std::filesystem::exists(dir_ + "/work/meta/slaves/latest"));
+}
+
+// Mesos's rule with --gc_disk_headroom=0: how long a finished sandbox may be kept here.
+std::chrono::milliseconds gcAge(std::chrono::milliseconds delay, const std::string& dir) {
+  struct statvfs stats;
+  if (statvfs(dir.c_str(), &stats) != 0 || stats.f_blocks == 0) return 0ms;
+  const double usage = double(stats.f_blocks - stats.f_bfree) / double(stats.f_blocks);
+  return std::chrono::milliseconds(int64_t(double(delay.count()) * std::max(0.0, 1.0 - usage)));
+}
+
+bool vanishes(const std::string& path, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::filesystem::exists(std::filesystem::symlink_status(path))) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(100ms);
+  }
+  return true;
+}
+
+TEST_F(AgentWithMaster, FinishedSandboxesAreCollectedAfterGcDelayRunningOnesStay) {
+  startAgent({"--gc_delay=3secs", "--disk_watch_interval=1secs", "--gc_disk_headroom=0"});
+  ASSERT_TRUE(master_->waitForSubscription(1, 20s)) << agent_->err();
+  master_->runTask(framework("F1", false), task("t-running", "sleep 1000"));
+  // The finished task leaves a link to a host directory behind: collection must not
+  // follow it.
+  const std::string outside = dir_ + "/outside";
+  std::filesystem::create_directories(outside);
+  std::ofstream(outside + "/precious") << "keep";
+  master_->runTask(framework("F2", false),
+                   task("t-done", "ln -s " + outside + " escape; echo done"));
+  auto running = master_->waitForUpdate("t-running", mesos::v1::TASK_RUNNING, 20s);
+  ASSERT_TRUE(running) << agent_->err();
+  auto finished = master_->waitForUpdate("t-done", mesos::v1::TASK_FINISHED, 20s);
+  ASSERT_TRUE(finished) << agent_->err();
+
+  const std::string frameworks = dir_ + "/work/slaves/" + kAgentId + "/frameworks";
+  const std::string runDone = frameworks + "/F2/executors/t-done/runs/" +
+                              finished->status().container_status().container_id().value();
+  const std::string runRunning = frameworks + "/F1/executors/t-running/runs/" +
+                                 running->status().container_status().container_id().value();
+  ASSERT_TRUE(agent_->waitForLine("scheduling " + runDone + " for removal", 10s)) << agent_->err();
+  const auto scheduled = std::chrono::steady_clock::now();
+  if (gcAge(3s, dir_) >= 1s) {
+    EXPECT_TRUE(std::filesystem::exists(runDone + "/stdout"));
+  }
+  // Gone within the delay and a few disk watches; the framework's directory with it.
+  EXPECT_TRUE(vanishes(runDone, 15s)) << agent_->err();
+  EXPECT_GE(std::chrono::steady_clock::now() - scheduled, gcAge(3s, dir_) - 500ms);
+  EXPECT_TRUE(vanishes(frameworks + "/F2", 10s)) << agent_->err();
+  EXPECT_TRUE(std::filesystem::exists(outside + "/precious"));
+  EXPECT_NE(agent_->err().find("removed " + runDone), std::string::npos);
+  // The running task's sandbox stays, however long the agent waits.
+  std::this_thread::sleep_for(4s);
+  EXPECT_TRUE(std::filesystem::exists(runRunning + "/stdout"));
+  EXPECT_TRUE(std::filesystem::exists(frameworks + "/F1"));
+}
+
+TEST_F(AgentWithMaster, RestartedAgentCollectsOldFinishedSandboxesFoundOnDisk) {
+  startAgent({"--gc_delay=1hrs", "--gc_disk_headroom=0"});
+  ASSERT_TRUE(master_->waitForSubscription(1, 20s)) << agent_->err();
+  master_->runTask(framework("F1", false), task("t-old", "echo old"));
+  auto finished = master_->waitForUpdate("t-old", mesos::v1::TASK_FINISHED, 20s);
+  ASSERT_TRUE(finished) << agent_->err();
+  const std::string framework1 = dir_ + "/work/slaves/" + kAgentId + "/frameworks/F1";
+  const std::string executor = framework1 + "/executors/t-old";
+  const std::string run =
+      executor + "/runs/" + finished->status().container_status().container_id().value();
+  ASSERT_TRUE(agent_->waitForLine("scheduling " + executor + " for removal", 10s)) << agent_->err();
+  std::this_thread::sleep_for(500ms);  // the scheduled time is written off the loop
+  agent_.reset();                      // SIGKILL, as a crash would
+
+  // Finished two hours ago, as far as the disk tells; and a recent sandbox of an earlier
+  // agent id, which must stay.
+  const auto old = std::filesystem::file_time_type::clock::now() - 2h;
+  for (const std::string& dir : {run, executor, framework1})
+    std::filesystem::last_write_time(dir, old);
+  const std::string recent = dir_ + "/work/slaves/earlier/frameworks/F0/executors/e/runs/c";
+  std::filesystem::create_directories(recent);
+  std::ofstream(recent + "/stdout") << "recent";
+
+  startAgent({"--gc_delay=1hrs", "--gc_disk_headroom=0"});
+  EXPECT_TRUE(vanishes(run, 15s)) << agent_->err();
+  EXPECT_TRUE(vanishes(framework1, 10s)) << agent_->err();
+  if (gcAge(1h, dir_) > 1min) {
+    EXPECT_TRUE(std::filesystem::exists(recent + "/stdout"));
+    EXPECT_NE(agent_->err().find("scheduling " + recent + " for removal"), std::string::npos)
+        << agent_->err();
+  }
 }
 
 }  // namespace
