@@ -8,10 +8,12 @@ build_dir=$2
 seconds=${FUZZ_SECONDS:-5}
 
 if [ ! -f "$build_dir/build.ninja" ]; then
-  # -O1 with line tables only: the sanitizers' reports still name file and line, and
-  # the build (protobuf's generated code above all) is about 10% faster than -O2 -g.
+  # -O0 with line tables only: the sanitizers' reports still name file and line, and
+  # the build (protobuf's generated code above all) takes half the time of -O1. A few
+  # seconds of smoke need coverage, not speed; longer runs (README.md) may set
+  # FUZZ_OPTIMIZATION=1.
   CXX=${CXX:-clang++} meson setup "$build_dir" "$source_root" -Dfuzzing=true \
-    -Dbuildtype=plain -Doptimization=1 -Dcpp_args=-gline-tables-only \
+    -Dbuildtype=plain -Doptimization="${FUZZ_OPTIMIZATION:-0}" -Dcpp_args=-gline-tables-only \
     >"$build_dir.setup.log" 2>&1 || {
     cat "$build_dir.setup.log"
     exit 1
