@@ -1,8 +1,10 @@
 #include "agent/agent_flags.h"
 
+#include <boost/asio/ip/address.hpp>
 #include <sstream>
 
 #include "agent/container_logger.h"
+#include "agent/refused_flags.h"
 #include "common/attributes.h"
 #include "common/resources.h"
 #include "isolators/options.h"
@@ -42,7 +44,14 @@ AgentFlags::AgentFlags()
   set.add(&ip, "ip", "IP address to listen on (default: all addresses).");
   set.add(&port, "port", "Port to listen on.", uint32_t(5051)).validate(validatePort);
   set.add(&advertise_ip, "advertise_ip",
-          "IP address advertised to reach this agent, when it differs from --ip (NAT).");
+          "IP address advertised to reach this agent, when it differs from --ip (NAT): the "
+          "master names it in the agent's address instead of the connection's source.")
+      .validate([](const std::string& text) -> Result<void> {
+        boost::system::error_code error;
+        boost::asio::ip::make_address(text, error);
+        if (error) return Error("'" + text + "' is not an IP address");
+        return success();
+      });
   set.add(&advertise_port, "advertise_port",
           "Port advertised to reach this agent, when it differs from --port.")
       .validate(validatePort);
@@ -283,6 +292,58 @@ AgentFlags::AgentFlags()
           "(default: standard error only; under systemd that is the journal).");
   set.add(&quiet, "quiet", "Log nothing to standard error (with --log_dir: to the file alone).",
           false);
+  set.add(&logbufsecs, "logbufsecs",
+          "Seconds a log line below WARNING may wait in the buffer before it is written "
+          "(0: each at once).",
+          uint32_t(0));
+
+  set.add(&disallow_sharing_agent_pid_namespace, "disallow_sharing_agent_pid_namespace",
+          "Refuse tasks that ask to share the agent's PID namespace. Such tasks are refused "
+          "whatever this says: sharing is not supported.",
+          false);
+  set.add(&disallow_sharing_agent_ipc_namespace, "disallow_sharing_agent_ipc_namespace",
+          "Refuse tasks that ask to share the agent's IPC namespace. Such tasks are refused "
+          "whatever this says: sharing is not supported.",
+          false);
+
+  // Mesos's Docker containerizer flags: Mesosphere configurations with
+  // containerizers=docker,mesos carry them, and must start.
+  const std::string dockerHelp =
+      "A setting of Mesos's Docker containerizer, which is not built: accepted with a "
+      "warning when --containerizers names docker, refused otherwise.";
+  set.add(&docker, "docker", dockerHelp);
+  set.add(&docker_config, "docker_config", dockerHelp);
+  set.add(&docker_ignore_runtime, "docker_ignore_runtime", dockerHelp);
+  set.add(&docker_kill_orphans, "docker_kill_orphans", dockerHelp);
+  set.add(&docker_mesos_image, "docker_mesos_image", dockerHelp);
+  set.add(&docker_remove_delay, "docker_remove_delay", dockerHelp);
+  set.add(&docker_socket, "docker_socket", dockerHelp);
+  set.add(&docker_stop_timeout, "docker_stop_timeout", dockerHelp);
+
+  refuseMesosOnlyFlags(set);
+}
+
+Result<std::vector<std::string>> dockerFlagWarnings(const AgentFlags& flags) {
+  const bool dockerNamed = ("," + flags.containerizers + ",").find(",docker,") != std::string::npos;
+  std::vector<std::string> warnings;
+  for (const void* target :
+       {static_cast<const void*>(&flags.docker), static_cast<const void*>(&flags.docker_config),
+        static_cast<const void*>(&flags.docker_ignore_runtime),
+        static_cast<const void*>(&flags.docker_kill_orphans),
+        static_cast<const void*>(&flags.docker_mesos_image),
+        static_cast<const void*>(&flags.docker_remove_delay),
+        static_cast<const void*>(&flags.docker_socket),
+        static_cast<const void*>(&flags.docker_stop_timeout)}) {
+    if (!flags.set.given(target)) continue;
+    const std::string name = flags.set.describe(target);
+    if (!dockerNamed) {
+      return Error(name +
+                   " configures Mesos's Docker containerizer, which is not built and not in "
+                   "--containerizers; remove it");
+    }
+    warnings.push_back(name + " has no effect: the Docker containerizer is not built");
+  }
+  return warnings;
 }
 
 }  // namespace mesolite::agent

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/flags.h"
 
@@ -76,6 +77,26 @@ struct AgentFlags {
   std::string logging_level;
   std::optional<std::string> log_dir;
   bool quiet = false;
+  uint32_t logbufsecs = 0;
+
+  // Sharing the agent's namespaces is refused per task whatever these say.
+  bool disallow_sharing_agent_pid_namespace = false;
+  bool disallow_sharing_agent_ipc_namespace = false;
+
+  // Settings of Mesos's Docker containerizer, which is not built: accepted beside
+  // --containerizers=docker,mesos (with a warning), refused otherwise.
+  std::optional<std::string> docker;
+  std::optional<std::string> docker_config;
+  std::optional<bool> docker_ignore_runtime;
+  std::optional<bool> docker_kill_orphans;
+  std::optional<std::string> docker_mesos_image;
+  std::optional<std::string> docker_remove_delay;
+  std::optional<std::string> docker_socket;
+  std::optional<std::string> docker_stop_timeout;
 };
+
+// The Docker containerizer's flags that were given: a warning each beside
+// --containerizers=docker,mesos; without docker there, an error naming the first.
+Result<std::vector<std::string>> dockerFlagWarnings(const AgentFlags& flags);
 
 }  // namespace mesolite::agent

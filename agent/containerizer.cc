@@ -423,8 +423,8 @@ void Containerizer::onSupervisorExit(const std::string& id) {
   // the container ends for its waiters once they have.
   container.ending = true;
   cleanupIsolatorsAsync(id, isolators_.size(), [this, id, termination = std::move(termination)] {
-    auto it = containers_.find(id);
-    if (it != containers_.end()) finish(*it->second, termination);
+    auto found = containers_.find(id);
+    if (found != containers_.end()) finish(*found->second, termination);
   });
 }
 

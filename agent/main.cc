@@ -92,7 +92,10 @@ std::optional<agent::LogrotateSettings> logrotateSettings(const agent::AgentFlag
 int main(int argc, char** argv) {
   agent::AgentFlags flags;
   if (auto exit = loadDaemonFlags(flags.set, argc, argv)) return *exit;
-  if (auto logging = log::setup("mesos-agent", flags.logging_level, flags.log_dir, flags.quiet);
+  if (auto logging = log::setup("mesos-agent", {.level = flags.logging_level,
+                                                .logDir = flags.log_dir,
+                                                .quiet = flags.quiet,
+                                                .bufferSeconds = flags.logbufsecs});
       !logging) {
     std::cerr << "mesos-agent: " << logging.error().message << "\n";
     return 1;
@@ -108,6 +111,13 @@ int main(int argc, char** argv) {
     log::error("{}", refused.error().message);
     return 1;
   }
+  auto dockerWarnings = agent::dockerFlagWarnings(flags);
+  if (!dockerWarnings) {
+    log::error("{}", dockerWarnings.error().message);
+    return 1;
+  }
+  for (const std::string& warning : *dockerWarnings)
+    log::warn("{}", warning);
   std::optional<http::Endpoint> master;
   if (flags.master) {
     auto parsed = agent::parseMasterFlag(*flags.master);
@@ -261,6 +271,7 @@ int main(int argc, char** argv) {
         flags.hostname_lookup ? std::string(hostname)
                               : flags.advertise_ip.value_or(flags.ip.value_or(hostname))));
     options.agentInfo.set_port(int32_t(flags.advertise_port.value_or(flags.port)));
+    options.advertiseIp = flags.advertise_ip;
     *options.agentInfo.mutable_resources() = given.toProtos();
     if (flags.attributes) {
       if (auto attributes = Attributes::parse(*flags.attributes)) {

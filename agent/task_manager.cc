@@ -239,6 +239,7 @@ AgentCall::Subscribe TaskManager::subscribePayload() const {
   *subscribe.mutable_agent_info() = options_.agentInfo;
   if (!agentId_.empty()) subscribe.mutable_agent_info()->mutable_id()->set_value(agentId_);
   *subscribe.mutable_resources() = options_.totalResources;
+  if (options_.advertiseIp) subscribe.set_advertise_ip(*options_.advertiseIp);
   for (const auto& [fid, framework] : frameworks_) {
     *subscribe.add_frameworks() = framework->info;
     for (const auto& [tid, task] : framework->tasks) {

@@ -37,6 +37,7 @@ struct TaskManagerOptions {
   StatusUpdateManagerOptions updates;
   // What SUBSCRIBE says about this agent (no id: the manager adds it).
   mesos::v1::AgentInfo agentInfo;
+  std::optional<std::string> advertiseIp;  // --advertise_ip
   google::protobuf::RepeatedPtrField<mesos::v1::Resource> totalResources;
 };
 

@@ -182,6 +182,37 @@ Flag* FlagSet::find(std::string_view name) {
   return nullptr;
 }
 
+void FlagSet::refuse(std::span<const RefusedFlag> flags) {
+  refused_.push_back(flags);
+}
+
+std::vector<RefusedFlag> FlagSet::refusedFlags() const {
+  std::vector<RefusedFlag> all;
+  for (const auto& table : refused_)
+    all.insert(all.end(), table.begin(), table.end());
+  std::sort(all.begin(), all.end(),
+            [](const RefusedFlag& a, const RefusedFlag& b) { return a.name < b.name; });
+  return all;
+}
+
+const RefusedFlag* FlagSet::findRefused(std::string_view name) const {
+  for (const auto& table : refused_) {
+    for (const RefusedFlag& flag : table) {
+      if (flag.name == name) return &flag;
+    }
+  }
+  return nullptr;
+}
+
+namespace {
+
+Error refusal(const std::string& program, const std::string& source, const RefusedFlag& flag) {
+  return Error(source + " is a Mesos flag " + program +
+               " does not support: " + std::string(flag.why) + "; " + std::string(flag.instead));
+}
+
+}  // namespace
+
 Result<void> FlagSet::load(const std::vector<std::string>& args,
                            const std::map<std::string, std::string>& environment) {
   struct Given {
@@ -197,8 +228,13 @@ Result<void> FlagSet::load(const std::vector<std::string>& args,
     for (char& c : name)
       c = char(std::tolower(uint8_t(c)));
     // Unknown MESOS_* variables are ignored, as in Mesos: they may be meant for
-    // another program sharing the environment.
-    if (Flag* flag = find(normalise(name))) given[flag] = {value, describeSource(variable, value)};
+    // another program sharing the environment. A Mesos flag this one refuses is not.
+    name = normalise(name);
+    if (Flag* flag = find(name)) {
+      given[flag] = {value, describeSource(variable, value)};
+    } else if (const RefusedFlag* refused = findRefused(name)) {
+      return refusal(program_, describeSource(variable, value), *refused);
+    }
   }
 
   std::map<Flag*, std::string> fromCommandLine;
@@ -226,6 +262,14 @@ Result<void> FlagSet::load(const std::vector<std::string>& args,
       }
     }
     if (flag == nullptr) {
+      const RefusedFlag* refused = findRefused(name);
+      if (refused == nullptr && !value && name.rfind("no_", 0) == 0)
+        refused = findRefused(name.substr(3));
+      if (refused != nullptr) {
+        return refusal(program_,
+                       describeSource("--" + std::string(refused->name), value.value_or("")),
+                       *refused);
+      }
       return Error("unknown flag " +
                    describeSource("'" + arg.substr(0, eq) + "'", value.value_or("")));
     }
@@ -338,6 +382,14 @@ std::string FlagSet::usage() const {
   }
   out << "\nEvery flag may also be given as an environment variable MESOS_<NAME>; a value\n"
          "file:///path is read from that file.\n";
+  if (!refused_.empty()) {
+    out << "\nMesos flags this program refuses at start (why and what instead: man " << program_
+        << "):\n";
+    std::string names;
+    for (const RefusedFlag& flag : refusedFlags())
+      names += (names.empty() ? "" : " ") + std::string(flag.name);
+    out << "  " << wrap(names, 2, 100) << "\n";
+  }
   return out.str();
 }
 

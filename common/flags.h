@@ -10,6 +10,7 @@
 #include <initializer_list>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -72,6 +73,15 @@ struct Flag {
   }
 };
 
+// A Mesos flag a program does not carry: given at all (command line, MESOS_<NAME>, or a
+// file:// value), it stops the program naming it, why, and what to do instead, so a
+// configuration written for Mesos never loses a setting silently.
+struct RefusedFlag {
+  std::string_view name;
+  std::string_view why;      // what is missing, e.g. "the network/cni isolator is not built"
+  std::string_view instead;  // e.g. "remove it; tasks share the host's network"
+};
+
 class FlagSet {
  public:
   FlagSet(std::string program, std::string summary);
@@ -108,6 +118,11 @@ class FlagSet {
     return flag;
   }
 
+  // Mesos's flags this program refuses (listed by the man pages); the names must not be
+  // flags of the set. The table outlives the set (a static array).
+  void refuse(std::span<const RefusedFlag> flags);
+  std::vector<RefusedFlag> refusedFlags() const;  // sorted by name
+
   // Loads from the environment (MESOS_*), then the command line. Nothing is stored
   // unless everything parses and validates. `--help` and `--version` are built in:
   // they set helpRequested() / versionRequested() and skip the rest.
@@ -136,10 +151,12 @@ class FlagSet {
  private:
   Flag& define(std::string name, std::string help, bool isBool);
   Flag* find(std::string_view name);
+  const RefusedFlag* findRefused(std::string_view name) const;
 
   std::string program_;
   std::string summary_;
-  std::deque<Flag> flags_;                      // deque: references handed out by add() stay valid
+  std::deque<Flag> flags_;  // deque: references handed out by add() stay valid
+  std::vector<std::span<const RefusedFlag>> refused_;
   std::map<const Flag*, std::string> sources_;  // of the flags given, as describe() says
   bool helpRequested_ = false;
   bool versionRequested_ = false;

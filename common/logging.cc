@@ -1,16 +1,59 @@
 #include "common/logging.h"
 
+#include <spdlog/details/null_mutex.h>
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <vector>
 
 namespace mesolite::log {
 
-Result<void> setup(const std::string& program, const std::string& level,
-                   const std::optional<std::string>& logDir, bool quiet) {
+namespace {
+
+// Forwards to the real sinks and flushes them once `interval` has passed since the last
+// flush. spdlog's own flush_every needs a thread and thread-safe sinks; this needs neither.
+class TimedFlushSink : public spdlog::sinks::base_sink<spdlog::details::null_mutex> {
+ public:
+  TimedFlushSink(std::vector<spdlog::sink_ptr> sinks, std::chrono::seconds interval)
+      : sinks_(std::move(sinks)), interval_(interval) {}
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& message) override {
+    for (auto& sink : sinks_)
+      sink->log(message);
+    const auto now = std::chrono::steady_clock::now();
+    if (now - lastFlush_ >= interval_) flush_();
+  }
+  // The logger formats through its sinks: the pattern must reach the real ones.
+  void set_pattern_(const std::string& pattern) override {
+    for (auto& sink : sinks_)
+      sink->set_pattern(pattern);
+  }
+  void set_formatter_(std::unique_ptr<spdlog::formatter> formatter) override {
+    for (auto& sink : sinks_)
+      sink->set_formatter(formatter->clone());
+  }
+  void flush_() override {
+    for (auto& sink : sinks_)
+      sink->flush();
+    lastFlush_ = std::chrono::steady_clock::now();
+  }
+
+ private:
+  std::vector<spdlog::sink_ptr> sinks_;
+  std::chrono::seconds interval_;
+  std::chrono::steady_clock::time_point lastFlush_ = std::chrono::steady_clock::now();
+};
+
+}  // namespace
+
+Result<void> setup(const std::string& program, const Options& options) {
+  const std::string& level = options.level;
+  const std::optional<std::string>& logDir = options.logDir;
   std::string name = level;
   std::transform(name.begin(), name.end(), name.begin(),
                  [](unsigned char c) { return std::tolower(c); });
@@ -28,7 +71,7 @@ Result<void> setup(const std::string& program, const std::string& level,
   }
 
   std::vector<spdlog::sink_ptr> sinks;
-  if (!quiet) sinks.push_back(std::make_shared<spdlog::sinks::stderr_sink_st>());
+  if (!options.quiet) sinks.push_back(std::make_shared<spdlog::sinks::stderr_sink_st>());
   if (logDir) {
     try {
       sinks.push_back(std::make_shared<spdlog::sinks::rotating_file_sink_st>(
@@ -37,7 +80,9 @@ Result<void> setup(const std::string& program, const std::string& level,
       return Error("cannot open log file in " + *logDir + ": " + e.what());
     }
   }
-  auto logger = std::make_shared<spdlog::logger>(program, sinks.begin(), sinks.end());
+  auto sink = std::make_shared<TimedFlushSink>(std::move(sinks),
+                                               std::chrono::seconds(options.bufferSeconds));
+  auto logger = std::make_shared<spdlog::logger>(program, std::move(sink));
   logger->set_level(parsed);
   // glog-like: I1121 05:17:33.123456 1234 message
   logger->set_pattern("%L%m%d %H:%M:%S.%f %P %v");

@@ -3,6 +3,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -20,10 +21,15 @@ using spdlog::warn;
 inline constexpr size_t kLogFileBytes = 100 << 20;
 inline constexpr size_t kLogFilesKept = 5;
 
-// level: INFO, WARNING or ERROR (Mesos's names; lower case and spdlog's names work too).
-// With a log directory, lines also go to <dir>/<program>.log (rotated); `quiet` keeps
-// them off standard error (Mesos's --quiet).
-Result<void> setup(const std::string& program, const std::string& level,
-                   const std::optional<std::string>& logDir, bool quiet = false);
+struct Options {
+  std::string level = "INFO";         // INFO, WARNING or ERROR (Mesos's names; lower case too)
+  std::optional<std::string> logDir;  // lines also go to <dir>/<program>.log (rotated)
+  bool quiet = false;                 // nothing on standard error (Mesos's --quiet)
+  // Mesos's --logbufsecs: lines below WARNING may wait this long in the buffer before
+  // they are written (checked as lines are logged, as glog does); 0 writes each at once.
+  uint32_t bufferSeconds = 0;
+};
+
+Result<void> setup(const std::string& program, const Options& options);
 
 }  // namespace mesolite::log

@@ -59,6 +59,21 @@ void environment(std::ostringstream& out, const FlagSet& flags) {
       << "\n";
 }
 
+void refusedOptions(std::ostringstream& out, const FlagSet& flags) {
+  const std::vector<RefusedFlag> refused = flags.refusedFlags();
+  if (refused.empty()) return;
+  out << ".SH \"MESOS OPTIONS NOT SUPPORTED\"\n.PP\n"
+      << troffEscape(
+             "These flags of Apache Mesos are refused: given on the command line, as "
+             "MESOS_<NAME> or in a flag file, they stop " +
+             flags.program() + " at start with the reason and what to do instead.")
+      << "\n";
+  for (const RefusedFlag& flag : refused) {
+    out << ".TP\n.B \\-\\-" << troffEscape(std::string(flag.name)) << "\n"
+        << troffEscape(std::string(flag.why) + "; " + std::string(flag.instead) + ".") << "\n";
+  }
+}
+
 }  // namespace
 
 std::string troffEscape(const std::string& text) {
@@ -104,12 +119,14 @@ std::string renderManPage(const ManPage& page, const FlagSet* flags) {
     if (!flagsDone && upper(title) == "DESCRIPTION") {
       options(out, *flags);
       environment(out, *flags);
+      refusedOptions(out, *flags);
       flagsDone = true;
     }
   }
   if (!flagsDone) {
     options(out, *flags);
     environment(out, *flags);
+    refusedOptions(out, *flags);
   }
   return out.str();
 }

@@ -30,16 +30,46 @@ const std::map<std::string_view, std::vector<std::string_view>>& aliases() {
   return table;
 }
 
-// Names Mesos has that we do not (yet): refused by name rather than as unknown.
-const std::set<std::string_view>& knownButUnbuilt() {
-  static const std::set<std::string_view> names{
-      "disk/xfs",           "filesystem/shared", "linux/devices",
-      "namespaces/net",     "network/cni",       "network/port_mapping",
-      "network/ports",      "volume/host_path",  "volume/sandbox_path",
-      "volume/secret",      "volume/image",      "volume/csi",
-      "environment_secret", "gpu/nvidia",        "docker/runtime",
-      "docker/volume",      "appc/runtime",      "windows/cpu",
-      "windows/mem",
+// Names Mesos has that we do not (yet): refused by name, with why and what instead.
+struct Unbuilt {
+  std::string_view why;
+  std::string_view instead;
+};
+const std::map<std::string_view, Unbuilt>& knownButUnbuilt() {
+  static constexpr std::string_view kNoVolumes =
+      "container volumes are not supported yet (a task with volumes is refused)";
+  static constexpr std::string_view kNoImages =
+      "container images are not supported yet (a task with an image is refused)";
+  static constexpr std::string_view kNoDocker =
+      "Docker containers are not supported (no Docker containerizer)";
+  static constexpr std::string_view kHostNetwork =
+      "tasks share the host's network, or get a loopback-only one with NetworkInfo none";
+  static constexpr std::string_view kRemove = "remove it";
+  static const std::map<std::string_view, Unbuilt> names{
+      {"appc/runtime", {kNoImages, kRemove}},
+      {"disk/xfs",
+       {"XFS project quotas are not built", "use disk/du with --enforce_container_disk_quota"}},
+      {"docker/runtime", {kNoDocker, kRemove}},
+      {"docker/volume", {kNoVolumes, kRemove}},
+      {"environment_secret", {"secrets are not supported (a task using one is refused)", kRemove}},
+      {"filesystem/shared",
+       {"Mesos deprecated it for filesystem/linux", "use filesystem/linux (in the default)"}},
+      {"gpu/nvidia", {"GPUs are not isolated", kRemove}},
+      {"linux/devices",
+       {"devices beyond the standard pseudo-devices are not given to containers",
+        "remove it; cgroups/devices (in the default) allows the standard ones"}},
+      {"namespaces/net", {"a network namespace per container is not built", kHostNetwork}},
+      {"network/cni", {"CNI networks are not built", kHostNetwork}},
+      {"network/port_mapping", {"port-mapping network isolation is not built", kHostNetwork}},
+      {"network/ports",
+       {"containers' listening ports are not checked against their port resources", kRemove}},
+      {"volume/csi", {kNoVolumes, kRemove}},
+      {"volume/host_path", {kNoVolumes, kRemove}},
+      {"volume/image", {kNoImages, kRemove}},
+      {"volume/sandbox_path", {kNoVolumes, kRemove}},
+      {"volume/secret", {kNoVolumes, kRemove}},
+      {"windows/cpu", {"this is Linux", "use cgroups/cpu or posix/cpu"}},
+      {"windows/mem", {"this is Linux", "use cgroups/mem or posix/mem"}},
   };
   return names;
 }
@@ -52,7 +82,7 @@ bool isBuiltinIsolator(std::string_view name) {
   if (slash == std::string_view::npos) return false;
   const std::string_view family = name.substr(0, slash + 1);
   if (family == "cgroups/" || family == "namespaces/" || family == "posix/") return true;
-  for (std::string_view known : knownButUnbuilt()) {
+  for (const auto& [known, unused] : knownButUnbuilt()) {
     if (known.substr(0, slash + 1) == family) return true;
   }
   return false;
@@ -111,9 +141,9 @@ Result<Isolators> createIsolators(std::string_view isolation, boost::asio::io_co
     } else if (name == "filesystem/linux" || name == "linux/capabilities" || name == "linux/nnp" ||
                name == "linux/seccomp") {
       hardening.insert(name);
-    } else if (knownButUnbuilt().count(name)) {
-      return Error("isolator '" + name +
-                   "' is not implemented yet in Mesolite; remove it from --isolation");
+    } else if (auto unbuilt = knownButUnbuilt().find(name); unbuilt != knownButUnbuilt().end()) {
+      return Error("--isolation: Mesos's isolator '" + name + "' is not supported: " +
+                   std::string(unbuilt->second.why) + "; " + std::string(unbuilt->second.instead));
     } else if (modules != nullptr && modules->contains(name)) {
       fromModules.push_back(name);
     } else {

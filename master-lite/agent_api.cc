@@ -1,5 +1,6 @@
 // POST /api/v1/agent: Mesolite's agent protocol (proto/mesolite/internal.proto). An agent
 // SUBSCRIBEs on a long-lived RecordIO stream of AgentEvents and POSTs its other calls.
+#include <boost/asio/ip/address.hpp>
 #include <random>
 
 #include "common/ids.h"
@@ -110,6 +111,14 @@ void Master::subscribeAgent(const AgentCall& call, const http::Request& request,
     return responder.respond(
         http::Response::badRequest("invalid agent resources: " + total.error().message));
   }
+  if (subscribe.has_advertise_ip()) {
+    boost::system::error_code error;
+    boost::asio::ip::make_address(subscribe.advertise_ip(), error);
+    if (error) {
+      return responder.respond(http::Response::badRequest(
+          "advertise_ip '" + subscribe.advertise_ip() + "' is not an IP address"));
+    }
+  }
   for (const auto& task : subscribe.tasks()) {
     if (!task.has_framework_id() || task.task_id().value().empty()) {
       return responder.respond(
@@ -144,10 +153,14 @@ void Master::subscribeAgent(const AgentCall& call, const http::Request& request,
   agent->info = info;
   agent->total = *total;
   agent->version = subscribe.version();
-  // "127.0.0.1:41234" or "[::1]:41234": the address without the port.
-  agent->ip = request.remote.substr(0, request.remote.rfind(':'));
-  if (agent->ip.size() > 2 && agent->ip.front() == '[')
-    agent->ip = agent->ip.substr(1, agent->ip.size() - 2);
+  if (subscribe.has_advertise_ip()) {
+    agent->ip = subscribe.advertise_ip();  // checked above
+  } else {
+    // "127.0.0.1:41234" or "[::1]:41234": the address without the port.
+    agent->ip = request.remote.substr(0, request.remote.rfind(':'));
+    if (agent->ip.size() > 2 && agent->ip.front() == '[')
+      agent->ip = agent->ip.substr(1, agent->ip.size() - 2);
+  }
   agent->capabilities.assign(subscribe.capabilities().begin(), subscribe.capabilities().end());
   agent->reachable = true;
   agent->awaitingPong = false;

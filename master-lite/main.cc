@@ -20,6 +20,11 @@ int main(int argc, char** argv) {
     std::cerr << "mesos-master: --work_dir is needed unless --registry=in_memory\n";
     return 1;
   }
+  if (flags.quorum && !flags.zk) {
+    std::cerr << "mesos-master: --quorum sizes the registry replicated among masters elected "
+                 "with --zk; without --zk it has no effect: remove it\n";
+    return 1;
+  }
   if (flags.zk && !flags.quorum) {
     std::cerr << "mesos-master: --quorum is needed with --zk\n";
     return 1;
@@ -45,10 +50,23 @@ int main(int argc, char** argv) {
                  "master without --zk\n";
     return 1;
   }
-  if (auto logging = log::setup("mesos-master", flags.logging_level, flags.log_dir, flags.quiet);
+  if (auto logging = log::setup("mesos-master", {.level = flags.logging_level,
+                                                 .logDir = flags.log_dir,
+                                                 .quiet = flags.quiet,
+                                                 .bufferSeconds = flags.logbufsecs});
       !logging) {
     std::cerr << "mesos-master: " << logging.error().message << "\n";
     return 1;
+  }
+
+  if (flags.registry == "replicated_log") {
+    // Mesos's default: Mesosphere's configurations carry it (with --work_dir) and must start,
+    // but the operator must know that nothing is stored yet.
+    log::warn(
+        "--registry=replicated_log: the registry is kept in memory for now, nothing is written "
+        "to {}; a restarted master admits agents again as they re-register. "
+        "--registry=in_memory says so without this warning",
+        flags.work_dir.value_or(""));
   }
 
   boost::asio::io_context io;

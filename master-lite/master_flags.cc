@@ -1,5 +1,7 @@
 #include "master-lite/master_flags.h"
 
+#include "master-lite/refused_flags.h"
+
 namespace mesolite::master {
 
 namespace {
@@ -113,6 +115,34 @@ MasterFlags::MasterFlags()
           "(default: standard error only; under systemd that is the journal).");
   set.add(&quiet, "quiet", "Log nothing to standard error (with --log_dir: to the file alone).",
           false);
+  set.add(&logbufsecs, "logbufsecs",
+          "Seconds a log line below WARNING may wait in the buffer before it is written "
+          "(0: each at once).",
+          uint32_t(0));
+
+  // Mesos's allocator choices: the one built is accepted by its Mesos names.
+  set.add(&allocator, "allocator",
+          "The allocator: HierarchicalDRF, the only one built (no allocator modules).",
+          std::string("HierarchicalDRF"))
+      .validate([](const std::string& text) -> Result<void> {
+        if (text == "HierarchicalDRF") return success();
+        return Error("'" + text + "' is not built: only HierarchicalDRF (no allocator modules)");
+      });
+  const auto onlyDrf = [](const std::string& text) -> Result<void> {
+    if (text == "drf") return success();
+    return Error("'" + text + "' is not built: only drf");
+  };
+  set.add(&framework_sorter, "framework_sorter",
+          "How frameworks within a role share its resources: drf, the only one built.",
+          std::string("drf"))
+      .validate(onlyDrf);
+  set.add(&role_sorter, "role_sorter",
+          "How roles share the cluster: drf (weighted), the only one built.", std::string("drf"))
+      .validate(onlyDrf);
+  set.add(&root_submissions, "root_submissions",
+          "Whether frameworks whose user is root may subscribe (403 otherwise).", true);
+
+  refuseMesosOnlyFlags(set);
 }
 
 }  // namespace mesolite::master

@@ -47,6 +47,12 @@ struct MasterFlags {
   std::string logging_level;
   std::optional<std::string> log_dir;
   bool quiet = false;
+  uint32_t logbufsecs = 0;
+
+  std::string allocator;
+  std::string framework_sorter;
+  std::string role_sorter;
+  bool root_submissions = true;
 };
 
 }  // namespace mesolite::master

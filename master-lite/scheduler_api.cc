@@ -134,6 +134,10 @@ void Master::subscribeFramework(const Call& call, api::CallTypes types,
   if (info.user().empty()) {
     return responder.respond(http::Response::badRequest("'framework_info.user' is empty"));
   }
+  if (info.user() == "root" && !flags_.root_submissions) {
+    return responder.respond(http::Response::text(
+        403, "User 'root' is not allowed to run frameworks without --root_submissions set"));
+  }
   auto roles = frameworkRoles(info);
   if (!roles) {
     return responder.respond(

@@ -32,6 +32,9 @@ std::string agentPath() {
 std::string masterPath() {
   return std::getenv("MESOLITE_MASTER");
 }
+std::string daemonName(const std::string& path) {
+  return std::filesystem::path(path).filename();
+}
 
 class WorkDir {
  public:
@@ -141,11 +144,18 @@ TEST(AgentFlags, DockerBesideMesosStartsWithAWarningAndAloneIsRefused) {
   EXPECT_NE(typo.err.find("unknown containerizer 'dokcer'"), std::string::npos) << typo.err;
 }
 
-TEST(AgentFlags, UnbuiltIsolatorsStopTheAgentByName) {
+TEST(AgentFlags, UnbuiltIsolatorsStopTheAgentByNameWithWhyAndWhatInstead) {
   WorkDir dir;
   auto cni = run({agentPath(), "--work_dir=" + dir.path(), "--isolation=network/cni"});
   EXPECT_EQ(cni.exitCode(), 1);
-  EXPECT_NE(cni.err.find("'network/cni' is not implemented yet"), std::string::npos) << cni.err;
+  EXPECT_NE(cni.err.find("Mesos's isolator 'network/cni' is not supported: CNI networks are not "
+                         "built; tasks share the host's network"),
+            std::string::npos)
+      << cni.err;
+  auto xfs = run({agentPath(), "--work_dir=" + dir.path(), "--isolation=disk/xfs"});
+  EXPECT_EQ(xfs.exitCode(), 1);
+  EXPECT_NE(xfs.err.find("use disk/du with --enforce_container_disk_quota"), std::string::npos)
+      << xfs.err;
   auto unknown = run({agentPath(), "--work_dir=" + dir.path(), "--isolation=cgroups/cpu,bogus/x"});
   EXPECT_EQ(unknown.exitCode(), 1);
   EXPECT_NE(unknown.err.find("unknown isolator 'bogus/x'"), std::string::npos) << unknown.err;
@@ -173,6 +183,130 @@ TEST(AgentFlags, QuietWithALogDirLogsToTheFileAlone) {
   std::ifstream file(dir.path() + "/mesos-agent.log");
   const std::string logged((std::istreambuf_iterator<char>(file)), {});
   EXPECT_NE(logged.find("unknown isolator 'bogus/x'"), std::string::npos) << logged;
+}
+
+// The flag names of Mesos 1.11's configuration documentation (agent.md, master.md and
+// master-and-agent.md; --help and --version left out), one per line.
+std::vector<std::string> mesosFlags(const std::string& daemon) {
+  std::ifstream file(std::string(std::getenv("MESOLITE_MESOS_FLAGS")) + "/mesos-1.11-" + daemon +
+                     "-flags.txt");
+  std::vector<std::string> names;
+  for (std::string line; std::getline(file, line);) {
+    if (!line.empty()) names.push_back(line);
+  }
+  return names;
+}
+
+// Every flag of Mesos's documentation is either in --help (built) or refused at start with
+// the flag's name, why and what to do instead: never "unknown flag", never ignored.
+void expectEveryMesosFlagBuiltOrRefused(const std::string& daemon, const std::string& program,
+                                        std::vector<std::string> extra) {
+  const auto names = mesosFlags(daemon);
+  ASSERT_GT(names.size(), 50u) << "the list of Mesos's " << daemon << " flags is missing";
+  const std::string help = run({program, "--help"}).out;
+  size_t built = 0;
+  size_t refused = 0;
+  for (const std::string& name : names) {
+    if (help.find("--" + name + "=VALUE") != std::string::npos ||
+        help.find("--[no-]" + name + " ") != std::string::npos ||
+        help.find("--[no-]" + name + "\n") != std::string::npos) {
+      ++built;
+      continue;
+    }
+    std::vector<std::string> argv = {program, "--" + name + "=1"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    auto result = run(argv);
+    EXPECT_EQ(result.exitCode(), 1) << name;
+    const std::string expected =
+        "--" + name + " is a Mesos flag " + daemonName(program) + " does not support: ";
+    const size_t at = result.err.find(expected);
+    EXPECT_NE(at, std::string::npos) << result.err;
+    // "why; what instead"
+    if (at != std::string::npos) {
+      EXPECT_NE(result.err.find("; ", at + expected.size()), std::string::npos) << result.err;
+    }
+    EXPECT_EQ(result.err.find("unknown flag"), std::string::npos) << result.err;
+    ++refused;
+  }
+  // So that a test of nothing cannot pass: both kinds are there.
+  EXPECT_GT(built, 20u);
+  EXPECT_GT(refused, 20u);
+  // The refusals are listed by --help too.
+  EXPECT_NE(help.find("Mesos flags this program refuses at start"), std::string::npos) << help;
+}
+
+TEST(AgentFlags, EveryMesosAgentFlagIsBuiltOrRefusedWithWhyAndWhatInstead) {
+  WorkDir dir;
+  expectEveryMesosFlagBuiltOrRefused("agent", agentPath(), {"--work_dir=" + dir.path()});
+}
+
+TEST(MasterFlags, EveryMesosMasterFlagIsBuiltOrRefusedWithWhyAndWhatInstead) {
+  expectEveryMesosFlagBuiltOrRefused("master", masterPath(), {"--registry=in_memory"});
+}
+
+TEST(AgentFlags, RefusedFlagsAreNamedFromTheEnvironmentAFileAndTheNegatedForm) {
+  WorkDir dir;
+  auto fromEnvironment = run({agentPath(), "--work_dir=" + dir.path()},
+                             {{"MESOS_NETWORK_CNI_CONFIG_DIR", "/etc/cni"}});
+  EXPECT_EQ(fromEnvironment.exitCode(), 1);
+  EXPECT_NE(fromEnvironment.err.find("MESOS_NETWORK_CNI_CONFIG_DIR is a Mesos flag mesos-agent "
+                                     "does not support: the network/cni isolator is not built"),
+            std::string::npos)
+      << fromEnvironment.err;
+
+  const std::string file = dir.path() + "/image_providers";
+  std::ofstream(file) << "docker\n";
+  auto fromFile =
+      run({agentPath(), "--work_dir=" + dir.path(), "--image_providers=file://" + file});
+  EXPECT_EQ(fromFile.exitCode(), 1);
+  EXPECT_NE(fromFile.err.find("--image_providers (from " + file + ") is a Mesos flag"),
+            std::string::npos)
+      << fromFile.err;
+
+  auto negated = run({agentPath(), "--work_dir=" + dir.path(), "--no-http_command_executor"});
+  EXPECT_EQ(negated.exitCode(), 1);
+  EXPECT_NE(negated.err.find("--http_command_executor is a Mesos flag"), std::string::npos)
+      << negated.err;
+
+  // Unknown MESOS_* variables stay ignored, as in Mesos (they may be another program's).
+  auto other = run({agentPath(), "--work_dir=" + dir.path(), "--isolation=bogus/x"},
+                   {{"MESOS_NATIVE_JAVA_LIBRARY", "/usr/lib/libmesos.so"}});
+  EXPECT_NE(other.err.find("unknown isolator 'bogus/x'"), std::string::npos) << other.err;
+}
+
+TEST(AgentFlags, DockerContainerizerFlagsWarnBesideDockerAndAreRefusedWithoutIt) {
+  WorkDir dir;
+  auto without = run({agentPath(), "--work_dir=" + dir.path(), "--docker_stop_timeout=30secs"});
+  EXPECT_EQ(without.exitCode(), 1);
+  EXPECT_NE(without.err.find("--docker_stop_timeout configures Mesos's Docker containerizer, "
+                             "which is not built and not in --containerizers"),
+            std::string::npos)
+      << without.err;
+  // Mesosphere's common configuration starts (here it stops later, at a bad isolator).
+  auto beside =
+      run({agentPath(), "--work_dir=" + dir.path(), "--containerizers=docker,mesos",
+           "--docker_stop_timeout=30secs", "--docker_kill_orphans", "--isolation=bogus/x"});
+  EXPECT_NE(beside.err.find("--docker_stop_timeout has no effect: the Docker containerizer is "
+                            "not built"),
+            std::string::npos)
+      << beside.err;
+  EXPECT_NE(beside.err.find("--docker_kill_orphans has no effect"), std::string::npos)
+      << beside.err;
+  EXPECT_NE(beside.err.find("unknown isolator 'bogus/x'"), std::string::npos) << beside.err;
+}
+
+TEST(MasterFlags, QuorumWithoutZooKeeperAndUnbuiltAllocatorsAreRefused) {
+  auto quorum = run({masterPath(), "--registry=in_memory", "--quorum=1"});
+  EXPECT_EQ(quorum.exitCode(), 1);
+  EXPECT_NE(quorum.err.find("without --zk it has no effect"), std::string::npos) << quorum.err;
+  auto allocator = run({masterPath(), "--registry=in_memory", "--allocator=MyAllocator"});
+  EXPECT_EQ(allocator.exitCode(), 1);
+  EXPECT_NE(allocator.err.find("'MyAllocator' is not built: only HierarchicalDRF"),
+            std::string::npos)
+      << allocator.err;
+  auto sorter = run({masterPath(), "--registry=in_memory", "--role_sorter=random"});
+  EXPECT_EQ(sorter.exitCode(), 1);
+  EXPECT_NE(sorter.err.find("'random' is not built: only drf"), std::string::npos) << sorter.err;
 }
 
 TEST(MasterFlags, BadWeightsAreNamed) {
@@ -314,6 +448,40 @@ TEST(Agent, FindsItsHelperBesideItAndRefusesAMissingOrNonExecutableOne) {
   EXPECT_EQ(unexecutable.exitCode(), 1);
   EXPECT_NE(unexecutable.err.find("is not an executable file"), std::string::npos)
       << unexecutable.err;
+}
+
+TEST(Master, WarnsThatTheReplicatedLogRegistryIsNotStoredYet) {
+  WorkDir dir;
+  auto master =
+      RunningDaemon::start({masterPath(), "--work_dir=" + dir.path(), "--ip=127.0.0.1", "--port=0"},
+                           "master listening on");
+  EXPECT_NE(master.process->err().find("--registry=replicated_log: the registry is kept in "
+                                       "memory for now, nothing is written to " +
+                                       dir.path()),
+            std::string::npos)
+      << master.process->err();
+}
+
+TEST(Daemons, LogLinesReachTheFileAtOnceUnlessLogbufsecsLetsThemWait) {
+  WorkDir dir;
+  std::filesystem::create_directories(dir.path() + "/now");
+  std::filesystem::create_directories(dir.path() + "/later");
+  const auto logged = [&](const std::string& sub) {
+    std::ifstream file(dir.path() + "/" + sub + "/mesos-master.log");
+    return std::string((std::istreambuf_iterator<char>(file)), {});
+  };
+  auto now = RunningDaemon::start({masterPath(), "--registry=in_memory", "--ip=127.0.0.1",
+                                   "--port=0", "--log_dir=" + dir.path() + "/now"},
+                                  "master listening on");
+  EXPECT_NE(logged("now").find("master listening on"), std::string::npos);
+  auto later =
+      RunningDaemon::start({masterPath(), "--registry=in_memory", "--ip=127.0.0.1", "--port=0",
+                            "--log_dir=" + dir.path() + "/later", "--logbufsecs=3600"},
+                           "master listening on");
+  EXPECT_EQ(logged("later").find("master listening on"), std::string::npos);
+  // Written at exit all the same.
+  ASSERT_TRUE(later.process->stop(SIGTERM, 10s));
+  EXPECT_NE(logged("later").find("master listening on"), std::string::npos);
 }
 
 TEST(Master, ServesHealthVersionAndTheCommonOperatorCalls) {

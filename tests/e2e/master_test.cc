@@ -585,5 +585,45 @@ TEST(Master, RefusesAnAgentOfAnotherProtocolVersion) {
   EXPECT_NE(response.body.find("version 99"), std::string::npos) << response.body;
 }
 
+TEST(Master, NamesTheAgentByItsAdvertisedIpAndRefusesOneThatIsNoIp) {
+  Master master;
+  AgentCall call;
+  call.set_type(AgentCall::SUBSCRIBE);
+  auto* subscribe = call.mutable_subscribe();
+  subscribe->set_protocol_version(1);
+  subscribe->mutable_agent_info()->set_hostname("behind-nat");
+  subscribe->mutable_agent_info()->set_port(5051);
+  *subscribe->mutable_agent_info()->add_resources() = scalar("cpus", 1);
+  subscribe->set_advertise_ip("not-an-ip");
+  auto refused =
+      testing::postCall(master.endpoint(), "/api/v1/agent", call, ContentType::kProtobuf);
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_NE(refused.body.find("'not-an-ip' is not an IP address"), std::string::npos)
+      << refused.body;
+
+  subscribe->set_advertise_ip("192.0.2.7");
+  EventStream stream(master.endpoint(), "/api/v1/agent", call, ContentType::kProtobuf);
+  ASSERT_EQ(stream.status(), 200) << stream.body();
+  AgentEvent subscribed;
+  ASSERT_TRUE(stream.next(&subscribed));
+  EXPECT_EQ(master.getJson("/master/slaves")["slaves"][0]["pid"], "slave(1)@192.0.2.7:5051");
+}
+
+TEST(Master, RootFrameworksAreRefusedWithoutRootSubmissions) {
+  Master strict({"--no-root_submissions"});
+  mesos::v1::FrameworkInfo root = frameworkInfo();
+  root.set_user("root");
+  Scheduler refused(strict, root);
+  EXPECT_EQ(refused.status(), 403);
+  mesos::v1::FrameworkInfo nobodyInfo = frameworkInfo();
+  nobodyInfo.set_user("nobody");
+  Scheduler nobody(strict, nobodyInfo);
+  EXPECT_EQ(nobody.status(), 200);
+
+  Master permissive;  // Mesos's default: root may subscribe
+  Scheduler allowed(permissive, root);
+  EXPECT_EQ(allowed.status(), 200);
+}
+
 }  // namespace
 }  // namespace mesolite
