@@ -153,6 +153,7 @@ TEST_F(AgentWithMaster, RegistersWithItsResourcesAndAnswersPings) {
   EXPECT_EQ(total["cpus"], 2);
   EXPECT_EQ(total["mem"], 1024);
   EXPECT_TRUE(subscribe->tasks().empty());
+  EXPECT_FALSE(subscribe->has_advertise_ip());  // the master takes the connection's source
 
   AgentEvent ping;
   ping.set_type(AgentEvent::PING);
@@ -168,6 +169,13 @@ TEST_F(AgentWithMaster, RegistersWithItsResourcesAndAnswersPings) {
   EXPECT_EQ(std::filesystem::read_symlink(latest).filename(), kAgentId);
   EXPECT_TRUE(std::filesystem::exists(dir_ + "/work/meta/slaves/" + kAgentId + "/slave.info"));
   EXPECT_EQ(get("/state").value("id", ""), kAgentId);
+}
+
+TEST_F(AgentWithMaster, AdvertisesItsAddressBehindNat) {
+  startAgent({"--advertise_ip=192.0.2.7"});
+  auto subscribe = master_->waitForSubscription(1, 20s);
+  ASSERT_TRUE(subscribe) << agent_->err();
+  EXPECT_EQ(subscribe->advertise_ip(), "192.0.2.7");
 }
 
 TEST_F(AgentWithMaster, FinishedTaskUpdatesComeInOrderEachUntilAcknowledged) {
