@@ -19,6 +19,7 @@
 #include "agent/launcher_process.h"
 #include "common/fs.h"
 #include "common/logging.h"
+#include "common/proc_stat.h"
 #include "mesolite/checkpoint.pb.h"
 
 namespace mesolite::agent {
@@ -60,19 +61,12 @@ namespace {
 
 constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-// The start time of a process (field 22 of /proc/<pid>/stat), to tell our
-// supervisor from an unrelated process that reuses its pid after a restart.
+// The start time of a process, to tell our supervisor from an unrelated process that
+// reuses its pid after a restart.
 std::optional<uint64_t> startTime(pid_t pid) {
-  auto stat = fs::readFile("/proc/" + std::to_string(pid) + "/stat");
+  auto stat = proc::readStat(pid);
   if (!stat) return std::nullopt;
-  const size_t paren = stat->rfind(')');
-  if (paren == std::string::npos) return std::nullopt;
-  std::istringstream fields(stat->substr(paren + 2));
-  std::string field;
-  for (int i = 3; i <= 22 && fields >> field; ++i) {
-    if (i == 22) return std::stoull(field);
-  }
-  return std::nullopt;
+  return stat->startTime;
 }
 
 int pidfdOpen(pid_t pid) {
@@ -183,6 +177,10 @@ std::variant<Containerizer::Launched, ContainerError> Containerizer::launch(
   }
   auto resources = Resources::fromProtos(call.resources());
   if (!resources) return ContainerError{400, "container " + id + ": " + resources.error().message};
+  if (options_.beforeLaunch) {
+    if (auto ready = options_.beforeLaunch(); !ready)
+      return ContainerError{500, "container " + id + ": " + ready.error().message};
+  }
 
   auto container = std::make_unique<Container>();
   container->id = id;

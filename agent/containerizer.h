@@ -38,6 +38,8 @@ struct ContainerizerOptions {
   std::chrono::milliseconds startTimeout = std::chrono::minutes(1);
   // --container_logger: none, the task writes stdout/stderr itself (unbounded).
   std::optional<LogrotateSettings> logrotate;
+  // Run before each launch when set: gets systemd's delegated scope again if it is gone.
+  std::function<Result<void>()> beforeLaunch;
 };
 
 // A failure with the HTTP status it maps to (400 bad request, 404 unknown, 409 ...).

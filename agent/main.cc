@@ -2,16 +2,14 @@
 // v1 operator API (LAUNCH_CONTAINER, WAIT_CONTAINER, ...). With --master it also
 // subscribes to that master and runs the tasks it is given. Everything runs on one
 // io_context.
-#include <unistd.h>
-
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <csignal>
-#include <filesystem>
 #include <iostream>
 
 #include "agent/agent_flags.h"
 #include "agent/containerizer.h"
+#include "agent/host_setup.h"
 #include "agent/master_connection.h"
 #include "agent/operator_api.h"
 #include "agent/sandbox_gc.h"
@@ -23,7 +21,6 @@
 #include "common/logging.h"
 #include "common/resources.h"
 #include "isolators/cgroups/cgroups.h"
-#include "isolators/cgroups/systemd_scope.h"
 #include "isolators/module_loader.h"
 #include "isolators/registry.h"
 
@@ -40,43 +37,6 @@ std::vector<std::string> splitList(const std::string& text) {
     start = comma + 1;
   }
   return items;
-}
-
-// On a systemd host the containers get a unit of their own, delegated to the agent, so
-// that restarting or stopping the agent's unit leaves them alone.
-Result<void> delegateToSystemdScope(const agent::AgentFlags& flags, cgroups::Hierarchy* hierarchy) {
-  if (!flags.systemd_enable_support || !std::filesystem::exists(flags.systemd_runtime_directory))
-    return success();
-  if (!hierarchy->v2Mount) {
-    // systemd tracks processes in a name=systemd hierarchy there, which we leave alone.
-    log::warn(
-        "systemd host with cgroup v1 only: containers stay in the agent's unit; run it with "
-        "KillMode=process so that restarting it keeps the tasks");
-    return success();
-  }
-  cgroups::systemd::ScopeRequest request;
-  request.holder = {flags.launcher_dir + "/mesos-containerizer", "--hold-scope"};
-  request.cgroup2Mount = *hierarchy->v2Mount;
-  request.privateSocket =
-      std::filesystem::path(flags.systemd_runtime_directory).parent_path() / "private";
-  auto cgroup = cgroups::systemd::ensureDelegatedScope(request);
-  if (!cgroup)
-    return Error("--systemd_enable_support: cannot get a delegated scope for the containers: " +
-                 cgroup.error().message +
-                 " (--no-systemd_enable_support keeps them in the agent's own cgroup tree)");
-  return cgroups::delegateTo(hierarchy, *cgroup);
-}
-
-// Without --launcher_dir, an agent run from the build tree uses the helpers built beside
-// it (build/launcher next to build/agent); an installed one, the package's.
-std::string launcherDir(const agent::AgentFlags& flags) {
-  if (flags.set.given(&flags.launcher_dir)) return flags.launcher_dir;
-  std::error_code error;
-  const auto self = std::filesystem::read_symlink("/proc/self/exe", error).parent_path();
-  if (error) return flags.launcher_dir;
-  for (const auto& dir : {self, self.parent_path() / "launcher"})
-    if (::access((dir / "mesos-containerizer").c_str(), X_OK) == 0) return dir;
-  return flags.launcher_dir;
 }
 
 std::optional<agent::LogrotateSettings> logrotateSettings(const agent::AgentFlags& flags) {
@@ -100,7 +60,7 @@ int main(int argc, char** argv) {
     std::cerr << "mesos-agent: " << logging.error().message << "\n";
     return 1;
   }
-  flags.launcher_dir = launcherDir(flags);
+  flags.launcher_dir = agent::launcherDir(flags);
 
   // Mesos flags whose machinery is not built here: refused unless left at their default.
   if (auto refused = refuseUnhonouredFlags(
@@ -153,8 +113,9 @@ int main(int argc, char** argv) {
     log::error("cannot find the cgroup hierarchies: {}", hierarchy.error().message);
     return 1;
   }
-  if (auto delegated = delegateToSystemdScope(flags, &*hierarchy); !delegated) {
-    log::error("{}", delegated.error().message);
+  auto scopeCheck = agent::delegateToSystemdScope(flags, &*hierarchy);
+  if (!scopeCheck) {
+    log::error("{}", scopeCheck.error().message);
     return 1;
   }
   isolation::IsolatorOptions isolatorOptions;
@@ -232,7 +193,8 @@ int main(int argc, char** argv) {
        .recoverByCleanup = flags.recover == "cleanup",
        .startTimeout = std::chrono::duration_cast<std::chrono::milliseconds>(
            flags.executor_registration_timeout.value),
-       .logrotate = logrotateSettings(flags)},
+       .logrotate = logrotateSettings(flags),
+       .beforeLaunch = *scopeCheck},
       std::move(isolators->isolators));
   if (auto sealed = containerizer.sealLauncher(); !sealed) {
     log::error("cannot start containers: {}", sealed.error().message);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/fs.h"
+#include "common/proc_stat.h"
 
 namespace mesolite::isolation {
 namespace {
@@ -15,18 +16,13 @@ namespace {
 // Enough for any sane task; a fork bomb is cut off rather than walked.
 constexpr size_t kMaxProcesses = 4096;
 
-// utime and stime (fields 14 and 15 of /proc/<pid>/stat, counted after the command's
-// closing parenthesis, which may itself hold spaces and parentheses) in clock ticks.
+// utime and stime in clock ticks.
 bool readTimes(pid_t pid, uint64_t* user, uint64_t* system) {
-  auto stat = fs::readFile("/proc/" + std::to_string(pid) + "/stat");
+  auto stat = proc::readStat(pid);
   if (!stat) return false;
-  const size_t paren = stat->rfind(')');
-  if (paren == std::string::npos) return false;
-  std::istringstream fields(stat->substr(paren + 1));
-  std::string skipped;
-  for (int field = 3; field <= 13; ++field)
-    fields >> skipped;
-  return bool(fields >> *user >> *system);
+  *user = stat->userTicks;
+  *system = stat->systemTicks;
+  return true;
 }
 
 // Resident pages (the second field of /proc/<pid>/statm).

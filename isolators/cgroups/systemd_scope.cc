@@ -98,6 +98,17 @@ Result<std::string> stringProperty(sd_bus* bus, const std::string& path, const c
   return text;
 }
 
+// A unit's ActiveState ("active", "failed", ...), or "" when systemd does not know it;
+// `path` is set to its object path when it does.
+Result<std::string> activeState(sd_bus* bus, const std::string& unit,
+                                std::optional<std::string>* path) {
+  auto found = unitPath(bus, unit);
+  if (!found) return found.error();
+  *path = *found;
+  if (!*found) return std::string();
+  return stringProperty(bus, **found, "org.freedesktop.systemd1.Unit", "ActiveState");
+}
+
 Result<void> startScope(sd_bus* bus, const ScopeRequest& request, pid_t holder) {
   sd_bus_message* raw = nullptr;
   int r = sd_bus_message_new_method_call(bus, &raw, kDestination, kManagerPath, kManager,
@@ -181,17 +192,11 @@ Result<std::string> ensureDelegatedScope(const ScopeRequest& request) {
   if (!bus) return bus.error();
   const auto deadline = Clock::now() + request.timeout;
 
-  auto path = unitPath(bus->get(), request.scope);
-  if (!path) return path.error();
-  std::string state;
-  if (*path) {
-    auto active =
-        stringProperty(bus->get(), **path, "org.freedesktop.systemd1.Unit", "ActiveState");
-    if (!active) return active.error();
-    state = *active;
-  }
-  if (state != "active") {
-    if (*path) {
+  std::optional<std::string> path;
+  auto state = activeState(bus->get(), request.scope, &path);
+  if (!state) return state.error();
+  if (*state != "active") {
+    if (path) {
       // A failed or stopping scope of an earlier run: start afresh.
       BusError ignored;
       sd_bus_call_method(bus->get(), kDestination, kManagerPath, kManager, "ResetFailedUnit",
@@ -205,22 +210,16 @@ Result<std::string> ensureDelegatedScope(const ScopeRequest& request) {
     }
     // The start job runs on its own; the unit is usable once it is active.
     for (;;) {
-      path = unitPath(bus->get(), request.scope);
-      if (!path) return path.error();
-      if (*path) {
-        auto active =
-            stringProperty(bus->get(), **path, "org.freedesktop.systemd1.Unit", "ActiveState");
-        if (!active) return active.error();
-        if (*active == "active") break;
-        if (*active == "failed") return Error("systemd could not start " + request.scope);
-      }
+      auto active = activeState(bus->get(), request.scope, &path);
+      if (!active) return active.error();
+      if (*active == "active") break;
+      if (*active == "failed") return Error("systemd could not start " + request.scope);
       if (Clock::now() > deadline)
         return Error("systemd did not start " + request.scope + " in time");
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
   }
-  auto cgroup =
-      stringProperty(bus->get(), **path, "org.freedesktop.systemd1.Scope", "ControlGroup");
+  auto cgroup = stringProperty(bus->get(), *path, "org.freedesktop.systemd1.Scope", "ControlGroup");
   if (!cgroup) return cgroup.error();
   if (cgroup->empty() || (*cgroup)[0] != '/')
     return Error(request.scope + " has no control group ('" + *cgroup + "')");

@@ -31,6 +31,8 @@ master_has_agent() {
   curl -sf http://127.0.0.1:5050/metrics/snapshot |
     python3 -c 'import json,sys; sys.exit(json.load(sys.stdin)["master/slaves_connected"] != 1)'
 }
+# A holder sleeps in the scope's leaf (a function: `bash -c` would match itself).
+scope_held() { grep -q . "$scope/mesos-scope-holder/cgroup.procs" 2>/dev/null; }
 journal_has() { journalctl -u mesos-slave --since="@$since" --no-pager | grep -qF -- "$1"; }
 
 # The pid of the task's `sleep DURATION` (anchored: mesos-execute's own command line
@@ -100,6 +102,20 @@ scenario() {
   check "$name: the task's end still reaches its framework" \
     waitfor 60 grep -q TASK_FAILED "$log"
   wait "$execute"
+
+  # The scope's holder killed while no container runs: systemd removes the empty scope;
+  # the next launch gets it again.
+  local holder
+  holder=$(head -1 "$scope/mesos-scope-holder/cgroup.procs" 2>/dev/null)
+  check "$name: the scope's holder runs" test -n "$holder"
+  [ -n "$holder" ] && kill -9 "$holder"
+  check "$name: without its holder the empty scope is gone" waitfor 30 test ! -d "$scope"
+  mesos-execute --master=127.0.0.1:5050 --name="again-$name" --command=true \
+    --resources='cpus:0.1;mem:32' >"$scratch/$name-again.log" 2>&1
+  check "$name: a task after that still runs to TASK_FINISHED" \
+    grep -q TASK_FINISHED "$scratch/$name-again.log"
+  check "$name: ... in the scope, got again" test -d "$scope"
+  check "$name: ... with a new holder" scope_held
 
   echo 1 >/etc/mesos-slave/isolatoin
   since=$(date +%s)
