@@ -47,7 +47,7 @@ Result<ReplayedUpdates> replayUpdates(const std::string& path);
 Result<ReplayedUpdates> replayUpdateLog(std::string_view bytes);
 
 // One record as appended to a task.updates log: its length, then its bytes.
-std::string frameUpdateRecord(const checkpoint::StatusUpdateRecord& record);
+std::string frameUpdateRecord(const ::mesolite::checkpoint::StatusUpdateRecord& record);
 
 struct StatusUpdateManagerOptions {
   std::chrono::milliseconds initialRetry{std::chrono::seconds(10)};

@@ -1,0 +1,31 @@
+// What TaskManager keeps per framework and per task, shared by the files that implement
+// it (task_manager.cc: tasks and the master; task_recovery.cc; task_state.cc).
+#pragma once
+
+#include <boost/asio/steady_timer.hpp>
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "agent/task_manager.h"
+
+namespace mesolite::agent {
+
+struct TaskManager::Task {
+  mesos::v1::Task task;  // state = the newest state; statuses = the newest status
+  mesos::v1::ExecutorInfo executor;
+  std::string containerId;
+  bool checkpoint = false;
+  bool killing = false;
+  bool containerEnded = false;
+  std::unique_ptr<boost::asio::steady_timer> killTimer;
+};
+
+struct TaskManager::Framework {
+  mesos::v1::FrameworkInfo info;
+  std::map<std::string, std::unique_ptr<Task>> tasks;
+  std::deque<mesos::v1::Task> completedTasks;
+};
+
+}  // namespace mesolite::agent

@@ -1,0 +1,124 @@
+// TaskManager: the tasks and frameworks as /state and the operator API show them.
+#include "agent/checkpoint.h"
+#include "agent/task_manager.h"
+#include "agent/task_manager_internal.h"
+#include "common/protobuf_json.h"
+#include "common/resources.h"
+
+namespace mesolite::agent {
+
+using internal::AgentCall;
+using internal::AgentEvent;
+using mesos::v1::TaskState;
+using mesos::v1::TaskStatus;
+
+// ---- State -------------------------------------------------------------------
+
+nlohmann::json TaskManager::taskJson(const mesos::v1::Task& task) const {
+  auto resources = Resources::fromProtos(task.resources());
+  nlohmann::json statuses = nlohmann::json::array();
+  for (const auto& status : task.statuses()) {
+    nlohmann::json entry = {{"state", mesos::v1::TaskState_Name(status.state())},
+                            {"timestamp", status.timestamp()}};
+    if (status.has_container_status()) {
+      entry["container_status"] = toJson(status.container_status());
+    }
+    statuses.push_back(std::move(entry));
+  }
+  return {{"id", task.task_id().value()},
+          {"name", task.name()},
+          {"framework_id", task.framework_id().value()},
+          {"executor_id", task.executor_id().value()},
+          {"slave_id", task.agent_id().value()},
+          {"state", mesos::v1::TaskState_Name(task.state())},
+          {"resources", resources ? resources->toJson() : nlohmann::json::object()},
+          {"statuses", statuses}};
+}
+
+nlohmann::json TaskManager::frameworkJson(const Framework& framework) const {
+  nlohmann::json executors = nlohmann::json::array();
+  nlohmann::json completedExecutors = nlohmann::json::array();
+  for (const auto& [tid, task] : framework.tasks) {
+    auto resources = Resources::fromProtos(task->executor.resources());
+    executors.push_back(
+        {{"id", tid},
+         {"name", task->executor.name()},
+         {"source", task->executor.source()},
+         {"framework_id", framework.info.id().value()},
+         {"container", task->containerId},
+         {"directory", paths::sandboxDir(options_.workDir, agentId_, framework.info.id().value(),
+                                         tid, task->containerId)},
+         {"resources", resources ? resources->toJson() : nlohmann::json::object()},
+         {"tasks", nlohmann::json::array({taskJson(task->task)})},
+         {"queued_tasks", nlohmann::json::array()},
+         {"completed_tasks", nlohmann::json::array()}});
+  }
+  for (const auto& task : framework.completedTasks) {
+    completedExecutors.push_back({{"id", task.executor_id().value()},
+                                  {"framework_id", framework.info.id().value()},
+                                  {"tasks", nlohmann::json::array()},
+                                  {"queued_tasks", nlohmann::json::array()},
+                                  {"completed_tasks", nlohmann::json::array({taskJson(task)})}});
+  }
+  nlohmann::json roles = nlohmann::json::array();
+  for (const auto& role : framework.info.roles())
+    roles.push_back(role);
+  return {{"id", framework.info.id().value()},
+          {"name", framework.info.name()},
+          {"user", framework.info.user()},
+          {"hostname", framework.info.hostname()},
+          {"checkpoint", framework.info.checkpoint()},
+          {"role", framework.info.roles_size() > 0 ? framework.info.roles(0) : "*"},
+          {"roles", roles},
+          {"executors", executors},
+          {"completed_executors", completedExecutors}};
+}
+
+void TaskManager::addState(nlohmann::json& state) const {
+  state["id"] = agentId_;
+  nlohmann::json frameworks = nlohmann::json::array();
+  for (const auto& [fid, framework] : frameworks_)
+    frameworks.push_back(frameworkJson(*framework));
+  nlohmann::json completed = nlohmann::json::array();
+  for (const auto& framework : completedFrameworks_)
+    completed.push_back(frameworkJson(*framework));
+  state["frameworks"] = frameworks;
+  state["completed_frameworks"] = completed;
+}
+
+mesos::v1::agent::Response::GetTasks TaskManager::getTasks() const {
+  mesos::v1::agent::Response::GetTasks tasks;
+  for (const auto& [fid, framework] : frameworks_) {
+    for (const auto& [tid, task] : framework->tasks) {
+      *(isTerminal(task->task.state()) ? tasks.add_terminated_tasks()
+                                       : tasks.add_launched_tasks()) = task->task;
+    }
+    for (const auto& task : framework->completedTasks)
+      *tasks.add_completed_tasks() = task;
+  }
+  for (const auto& framework : completedFrameworks_) {
+    for (const auto& task : framework->completedTasks)
+      *tasks.add_completed_tasks() = task;
+  }
+  return tasks;
+}
+
+mesos::v1::agent::Response::GetFrameworks TaskManager::getFrameworks() const {
+  mesos::v1::agent::Response::GetFrameworks frameworks;
+  for (const auto& [fid, framework] : frameworks_)
+    *frameworks.add_frameworks()->mutable_framework_info() = framework->info;
+  for (const auto& framework : completedFrameworks_)
+    *frameworks.add_completed_frameworks()->mutable_framework_info() = framework->info;
+  return frameworks;
+}
+
+mesos::v1::agent::Response::GetExecutors TaskManager::getExecutors() const {
+  mesos::v1::agent::Response::GetExecutors executors;
+  for (const auto& [fid, framework] : frameworks_) {
+    for (const auto& [tid, task] : framework->tasks)
+      *executors.add_executors()->mutable_executor_info() = task->executor;
+  }
+  return executors;
+}
+
+}  // namespace mesolite::agent
