@@ -323,27 +323,4 @@ AgentFlags::AgentFlags()
   refuseMesosOnlyFlags(set);
 }
 
-Result<std::vector<std::string>> dockerFlagWarnings(const AgentFlags& flags) {
-  const bool dockerNamed = ("," + flags.containerizers + ",").find(",docker,") != std::string::npos;
-  std::vector<std::string> warnings;
-  for (const void* target :
-       {static_cast<const void*>(&flags.docker), static_cast<const void*>(&flags.docker_config),
-        static_cast<const void*>(&flags.docker_ignore_runtime),
-        static_cast<const void*>(&flags.docker_kill_orphans),
-        static_cast<const void*>(&flags.docker_mesos_image),
-        static_cast<const void*>(&flags.docker_remove_delay),
-        static_cast<const void*>(&flags.docker_socket),
-        static_cast<const void*>(&flags.docker_stop_timeout)}) {
-    if (!flags.set.given(target)) continue;
-    const std::string name = flags.set.describe(target);
-    if (!dockerNamed) {
-      return Error(name +
-                   " configures Mesos's Docker containerizer, which is not built and not in "
-                   "--containerizers; remove it");
-    }
-    warnings.push_back(name + " has no effect: the Docker containerizer is not built");
-  }
-  return warnings;
-}
-
 }  // namespace mesolite::agent

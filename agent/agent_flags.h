@@ -95,8 +95,4 @@ struct AgentFlags {
   std::optional<std::string> docker_stop_timeout;
 };
 
-// The Docker containerizer's flags that were given: a warning each beside
-// --containerizers=docker,mesos; without docker there, an error naming the first.
-Result<std::vector<std::string>> dockerFlagWarnings(const AgentFlags& flags);
-
 }  // namespace mesolite::agent

@@ -12,6 +12,7 @@
 #include "agent/host_setup.h"
 #include "agent/master_connection.h"
 #include "agent/operator_api.h"
+#include "agent/refused_flags.h"
 #include "agent/sandbox_gc.h"
 #include "agent/task_manager.h"
 #include "common/attributes.h"
@@ -119,6 +120,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   isolation::IsolatorOptions isolatorOptions;
+  isolatorOptions.disallowSharingPidNamespace = flags.disallow_sharing_agent_pid_namespace;
+  isolatorOptions.disallowSharingIpcNamespace = flags.disallow_sharing_agent_ipc_namespace;
   isolatorOptions.cgroupsHierarchy = flags.cgroups_hierarchy;
   isolatorOptions.cgroupsRoot = flags.cgroups_root;
   isolatorOptions.cgroupsEnableCfs = flags.cgroups_enable_cfs;

@@ -141,4 +141,36 @@ void refuseMesosOnlyFlags(FlagSet& set) {
   set.refuse(kAgentRefusedFlags);
 }
 
+Result<std::vector<std::string>> dockerFlagWarnings(const AgentFlags& flags) {
+  const auto text = [](const std::optional<bool>& value) -> std::optional<std::string> {
+    if (!value) return std::nullopt;
+    return formatFlagValue(*value);
+  };
+  // Each given flag with its value, as the warning or the refusal shows it.
+  const std::pair<const void*, std::optional<std::string>> docker[] = {
+      {&flags.docker, flags.docker},
+      {&flags.docker_config, flags.docker_config},
+      {&flags.docker_ignore_runtime, text(flags.docker_ignore_runtime)},
+      {&flags.docker_kill_orphans, text(flags.docker_kill_orphans)},
+      {&flags.docker_mesos_image, flags.docker_mesos_image},
+      {&flags.docker_remove_delay, flags.docker_remove_delay},
+      {&flags.docker_socket, flags.docker_socket},
+      {&flags.docker_stop_timeout, flags.docker_stop_timeout},
+  };
+  const bool dockerNamed = ("," + flags.containerizers + ",").find(",docker,") != std::string::npos;
+  std::vector<std::string> warnings;
+  for (const auto& [target, value] : docker) {
+    if (!value) continue;
+    const std::string name = flags.set.describe(target);
+    if (!dockerNamed) {
+      return Error(name +
+                   " configures Mesos's Docker containerizer, which is not built and not in "
+                   "--containerizers; remove it");
+    }
+    warnings.push_back(name + " has no effect: the Docker containerizer is not built (value '" +
+                       *value + "' ignored)");
+  }
+  return warnings;
+}
+
 }  // namespace mesolite::agent

@@ -17,6 +17,10 @@ struct IdRange {
 };
 
 struct IsolatorOptions {
+  // --disallow_sharing_agent_{pid,ipc}_namespace: named in the refusal of a task that
+  // asks to share them (sharing is refused either way: it is not built).
+  bool disallowSharingPidNamespace = false;
+  bool disallowSharingIpcNamespace = false;
   std::string cgroupsHierarchy = "/sys/fs/cgroup";
   std::string cgroupsRoot = "mesos";
   bool cgroupsEnableCfs = false;

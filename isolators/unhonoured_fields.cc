@@ -30,10 +30,15 @@ Result<void> UnhonouredFieldsCheck::prepare(const ContainerSpec& spec, LaunchPla
     }
     if (linux.share_pid_namespace()) {
       return refuse("linux_info.share_pid_namespace",
-                    "is not supported (tasks never share the host's)");
+                    options_.disallowSharingPidNamespace
+                        ? "is disallowed (--disallow_sharing_agent_pid_namespace)"
+                        : "is not supported (tasks never share the host's)");
     }
     if (linux.has_ipc_mode() && linux.ipc_mode() == mesos::v1::LinuxInfo::SHARE_PARENT) {
-      return refuse("linux_info.ipc_mode SHARE_PARENT", "is not supported");
+      return refuse("linux_info.ipc_mode SHARE_PARENT",
+                    options_.disallowSharingIpcNamespace
+                        ? "is disallowed (--disallow_sharing_agent_ipc_namespace)"
+                        : "is not supported");
     }
     if (linux.has_shm_size()) return refuse("linux_info.shm_size", "is not supported yet");
     if (linux.has_share_cgroups() && !linux.share_cgroups()) {

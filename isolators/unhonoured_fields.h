@@ -6,19 +6,22 @@
 #include <string>
 
 #include "isolators/isolator.h"
+#include "isolators/options.h"
 
 namespace mesolite::isolation {
 
 class UnhonouredFieldsCheck : public Isolator {
  public:
   // `enabled`: the isolator names in use.
-  explicit UnhonouredFieldsCheck(std::set<std::string> enabled) : enabled_(std::move(enabled)) {}
+  UnhonouredFieldsCheck(std::set<std::string> enabled, const IsolatorOptions& options)
+      : enabled_(std::move(enabled)), options_(options) {}
 
   std::string_view name() const override { return "container-info-check"; }
   Result<void> prepare(const ContainerSpec& spec, LaunchPlan* plan) override;
 
  private:
   std::set<std::string> enabled_;
+  IsolatorOptions options_;
 };
 
 }  // namespace mesolite::isolation

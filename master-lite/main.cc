@@ -78,6 +78,7 @@ int main(int argc, char** argv) {
                          .seed = uint64_t(std::random_device{}())});
   master.addEndpoints(server);
   master.start();
-  log::info("master {} starting", master.info().id());
+  log::info("master {} starting; allocator {} (role sorter {}, framework sorter {})",
+            master.info().id(), flags.allocator, flags.role_sorter, flags.framework_sorter);
   return serveUntilSignalled(io, server, "master", flags.ip.value_or("0.0.0.0"), flags.port);
 }

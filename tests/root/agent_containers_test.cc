@@ -366,10 +366,17 @@ TEST_F(AgentContainers, DiskDuEndsAContainerOverItsDiskQuota) {
   EXPECT_EQ(end["reason"], "REASON_CONTAINER_LIMITATION_DISK") << end.dump();
   EXPECT_NE(end.value("message", "").find("exceeds quota (2MB)"), std::string::npos) << end.dump();
 
+  // The 1 MiB blob counts once written and sampled (every 100ms): a slow host (a VM)
+  // may still be writing when "over" has already ended.
   json statistics;
-  for (const json& container : containers())
-    if (container["container_id"]["value"] == "within")
-      statistics = container["resource_statistics"];
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  do {
+    for (const json& container : containers())
+      if (container["container_id"]["value"] == "within")
+        statistics = container["resource_statistics"];
+    if (statistics.value("disk_used_bytes", 0.0) >= 1.0 * (1 << 20)) break;
+    std::this_thread::sleep_for(100ms);
+  } while (std::chrono::steady_clock::now() < deadline);
   EXPECT_EQ(statistics.value("disk_limit_bytes", 0.0), 4.0 * (1 << 20)) << statistics.dump();
   EXPECT_GE(statistics.value("disk_used_bytes", 0.0), 1.0 * (1 << 20)) << statistics.dump();
   EXPECT_EQ(kill("within").status, 200);

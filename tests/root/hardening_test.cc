@@ -352,6 +352,19 @@ TEST_F(Hardening, FieldsNoIsolatorHonoursAreRefused) {
   auto refused = agent_->launch(nextId(), "true", "cpus:0.1;mem:32", sharing);
   EXPECT_EQ(refused.status, 400);
   EXPECT_THAT(refused.body, HasSubstr("share_pid_namespace"));
+  EXPECT_THAT(refused.body, HasSubstr("is not supported"));
+
+  // The operator's explicit refusal is named when given.
+  StandaloneAgent strict(
+      {"--disallow_sharing_agent_pid_namespace", "--disallow_sharing_agent_ipc_namespace"});
+  ASSERT_TRUE(strict.ok()) << strict.startError();
+  refused = strict.launch(nextId(), "true", "cpus:0.1;mem:32", sharing);
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_THAT(refused.body, HasSubstr("--disallow_sharing_agent_pid_namespace"));
+  json ipc = {{"type", "MESOS"}, {"linux_info", {{"ipc_mode", "SHARE_PARENT"}}}};
+  refused = strict.launch(nextId(), "true", "cpus:0.1;mem:32", ipc);
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_THAT(refused.body, HasSubstr("--disallow_sharing_agent_ipc_namespace"));
 
   json docker = {{"type", "DOCKER"}, {"docker", {{"image", "alpine"}}}};
   refused = agent_->launch(nextId(), "true", "cpus:0.1;mem:32", docker);
