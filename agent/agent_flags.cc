@@ -1,6 +1,7 @@
 #include "agent/agent_flags.h"
 
 #include <boost/asio/ip/address.hpp>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "agent/container_logger.h"
@@ -297,6 +298,16 @@ AgentFlags::AgentFlags()
           "(0: each at once).",
           uint32_t(0));
 
+  set.add(&executor_environment_variables, "executor_environment_variables",
+          "Environment of every task, as a JSON object of strings ({\"PATH\": \"/bin:/usr/bin\"}), "
+          "or file:///path holding one. The task's MESOS_* variables and its command's own "
+          "environment override it.")
+      .validate([](const std::string& text) -> Result<void> {
+        auto parsed = parseExecutorEnvironment(text);
+        if (!parsed) return parsed.error();
+        return success();
+      });
+
   set.add(&disallow_sharing_agent_pid_namespace, "disallow_sharing_agent_pid_namespace",
           "Refuse tasks that ask to share the agent's PID namespace. Such tasks are refused "
           "whatever this says: sharing is not supported.",
@@ -321,6 +332,24 @@ AgentFlags::AgentFlags()
   set.add(&docker_stop_timeout, "docker_stop_timeout", dockerHelp);
 
   refuseMesosOnlyFlags(set);
+}
+
+Result<std::map<std::string, std::string>> parseExecutorEnvironment(const std::string& json) {
+  const auto parsed = nlohmann::json::parse(json, nullptr, false);
+  if (parsed.is_discarded() || !parsed.is_object())
+    return Error("not a JSON object of environment variables");
+  std::map<std::string, std::string> environment;
+  for (const auto& [name, value] : parsed.items()) {
+    if (!value.is_string())
+      return Error("the value of '" + name + "' is not a string (environment values are)");
+    if (name.empty() || name.find('=') != std::string::npos || name.find('\0') != std::string::npos)
+      return Error("'" + name + "' is not an environment variable name");
+    const std::string text = value.get<std::string>();
+    if (text.find('\0') != std::string::npos)
+      return Error("the value of '" + name + "' holds a NUL character");
+    environment[name] = text;
+  }
+  return environment;
 }
 
 }  // namespace mesolite::agent

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -79,6 +80,8 @@ struct AgentFlags {
   bool quiet = false;
   uint32_t logbufsecs = 0;
 
+  std::optional<std::string> executor_environment_variables;
+
   // Sharing the agent's namespaces is refused per task whatever these say.
   bool disallow_sharing_agent_pid_namespace = false;
   bool disallow_sharing_agent_ipc_namespace = false;
@@ -94,5 +97,8 @@ struct AgentFlags {
   std::optional<std::string> docker_socket;
   std::optional<std::string> docker_stop_timeout;
 };
+
+// --executor_environment_variables: a JSON object of strings, {"NAME": "value", ...}.
+Result<std::map<std::string, std::string>> parseExecutorEnvironment(const std::string& json);
 
 }  // namespace mesolite::agent

@@ -61,6 +61,25 @@ namespace {
 
 constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
+// A command's environment being built: a later value of a name replaces the earlier.
+class Environment {
+ public:
+  void set(const std::string& name, const std::string& value) { values_[name] = value; }
+  void set(const std::string& entry) {  // "NAME=value"
+    const size_t eq = entry.find('=');
+    if (eq != std::string::npos) set(entry.substr(0, eq), entry.substr(eq + 1));
+  }
+  std::vector<std::string> entries() const {
+    std::vector<std::string> out;
+    for (const auto& [name, value] : values_)
+      out.push_back(name + "=" + value);
+    return out;
+  }
+
+ private:
+  std::map<std::string, std::string> values_;
+};
+
 // The start time of a process, to tell our supervisor from an unrelated process that
 // reuses its pid after a restart.
 std::optional<uint64_t> startTime(pid_t pid) {
@@ -220,7 +239,9 @@ std::variant<Containerizer::Launched, ContainerError> Containerizer::launch(
 
   Container& ref = *container;
   containers_[id] = std::move(container);
-  if (auto started = start(ref, call.command()); !started) {
+  if (auto started =
+          start(ref, call.command(), task ? task->environment : std::vector<std::string>());
+      !started) {
     std::error_code ignored;
     std::filesystem::remove_all(ref.runtimeDir, ignored);
     std::filesystem::remove_all(ref.spec.sandbox, ignored);
@@ -230,7 +251,8 @@ std::variant<Containerizer::Launched, ContainerError> Containerizer::launch(
   return Launched::kNew;
 }
 
-Result<void> Containerizer::start(Container& container, const mesos::v1::CommandInfo& command) {
+Result<void> Containerizer::start(Container& container, const mesos::v1::CommandInfo& command,
+                                  const std::vector<std::string>& taskEnvironment) {
   launcher::LaunchRequest request;
   request.containerId = container.id;
   if (!command.has_shell() || command.shell()) {
@@ -245,15 +267,22 @@ Result<void> Containerizer::start(Container& container, const mesos::v1::Command
     }
   }
 
-  bool hasPath = false;
+  // Lowest first, as Mesos layers them: the agent's --executor_environment_variables,
+  // the task's MESOS_* variables, the command's own; each name once (getenv() would
+  // find only the first of two).
+  Environment environment;
+  environment.set("PATH", kDefaultPath);
+  for (const auto& [name, value] : options_.executorEnvironment)
+    environment.set(name, value);
+  for (const std::string& entry : taskEnvironment)
+    environment.set(entry);
   for (const auto& variable : command.environment().variables()) {
     if (variable.type() == mesos::v1::Environment::Variable::SECRET) {
-      return Error("secret environment variables are not supported yet");
+      return Error("environment variable '" + variable.name() +
+                   "' is a SECRET: secrets are not supported yet");
     }
-    request.environment.push_back(variable.name() + "=" + variable.value());
-    hasPath |= variable.name() == "PATH";
+    environment.set(variable.name(), variable.value());
   }
-  if (!hasPath) request.environment.push_back(std::string("PATH=") + kDefaultPath);
   request.workingDirectory = container.spec.sandbox;
   request.stdoutPath = container.spec.sandbox + "/stdout";
   request.stderrPath = container.spec.sandbox + "/stderr";
@@ -295,15 +324,16 @@ Result<void> Containerizer::start(Container& container, const mesos::v1::Command
     }
   }
   static_cast<launcher::Isolation&>(request) = plan;
-  request.environment.insert(request.environment.end(), plan.environment.begin(),
-                             plan.environment.end());
+  for (const std::string& entry : plan.environment)
+    environment.set(entry);
 
   // The task's own view of its sandbox, once filesystem/linux has placed it.
   const std::string sandboxInContainer =
       plan.filesystem && !plan.filesystem->sandboxMountPoint.empty()
           ? plan.filesystem->sandboxMountPoint
           : container.spec.sandbox;
-  request.environment.push_back("MESOS_SANDBOX=" + sandboxInContainer);
+  environment.set("MESOS_SANDBOX", sandboxInContainer);
+  request.environment = environment.entries();
 
   if (!launcher_) {  // sealLauncher() runs once at start
     cleanupIsolators(container.id);

@@ -40,6 +40,8 @@ struct ContainerizerOptions {
   std::optional<LogrotateSettings> logrotate;
   // Run before each launch when set: gets systemd's delegated scope again if it is gone.
   std::function<Result<void>()> beforeLaunch;
+  // --executor_environment_variables: under everything else a container's command sees.
+  std::map<std::string, std::string> executorEnvironment;
 };
 
 // A failure with the HTTP status it maps to (400 bad request, 404 unknown, 409 ...).
@@ -53,6 +55,8 @@ struct TaskLaunch {
   std::string sandbox;  // absolute; default <work_dir>/containers/<id>
   std::string frameworkId;
   std::string executorId;
+  // "NAME=value": Mesos's MESOS_* variables of a task; the command's own override them.
+  std::vector<std::string> environment;
 };
 
 class Containerizer {
@@ -110,7 +114,8 @@ class Containerizer {
  private:
   struct Container;
 
-  Result<void> start(Container& container, const mesos::v1::CommandInfo& command);
+  Result<void> start(Container& container, const mesos::v1::CommandInfo& command,
+                     const std::vector<std::string>& taskEnvironment);
   void watchSupervisor(Container& container);
   void watchStarted(Container& container, launcher::UniqueFd started);
   void markStarted(Container& container);

@@ -1,5 +1,8 @@
 #include "agent/host_setup.h"
 
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -17,6 +20,21 @@ std::string launcherDir(const AgentFlags& flags) {
   for (const auto& dir : {self, self.parent_path() / "launcher"})
     if (::access((dir / "mesos-containerizer").c_str(), X_OK) == 0) return dir;
   return flags.launcher_dir;
+}
+
+std::string addressForTasks(const AgentFlags& flags) {
+  if (flags.ip && *flags.ip != "0.0.0.0") return *flags.ip;
+  char hostname[256] = {};
+  if (::gethostname(hostname, sizeof(hostname) - 1) != 0) return "127.0.0.1";
+  addrinfo hints{};
+  hints.ai_family = AF_INET;
+  addrinfo* found = nullptr;
+  if (::getaddrinfo(hostname, nullptr, &hints, &found) != 0 || found == nullptr) return "127.0.0.1";
+  char text[INET_ADDRSTRLEN] = {};
+  const auto* address = reinterpret_cast<const sockaddr_in*>(found->ai_addr);
+  const bool ok = ::inet_ntop(AF_INET, &address->sin_addr, text, sizeof(text)) != nullptr;
+  ::freeaddrinfo(found);
+  return ok ? std::string(text) : "127.0.0.1";
 }
 
 Result<std::function<Result<void>()>> delegateToSystemdScope(const AgentFlags& flags,

@@ -15,6 +15,11 @@ namespace mesolite::agent {
 // the helpers built beside it (build/launcher next to build/agent); else the default.
 std::string launcherDir(const AgentFlags& flags);
 
+// The agent's IP as its tasks are told it (MESOS_AGENT_ENDPOINT): --ip, or else the
+// address the host's name resolves to, as Mesos's libprocess picks it; 127.0.0.1 when
+// the name does not resolve.
+std::string addressForTasks(const AgentFlags& flags);
+
 // On a systemd host (--systemd_enable_support and --systemd_runtime_directory present)
 // with cgroup2, gets the delegated scope over sd-bus and points `hierarchy` into it, so
 // that restarting or stopping the agent's unit leaves the containers alone. Returns a

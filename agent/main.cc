@@ -187,6 +187,12 @@ int main(int argc, char** argv) {
   }
   log::info("cgroups layout {}; isolation {}; containerizers {}",
             cgroups::layoutName(hierarchy->layout), names, flags.containerizers);
+  std::map<std::string, std::string> executorEnvironment;
+  if (flags.executor_environment_variables) {
+    // Validated with the flags already.
+    if (auto parsed = agent::parseExecutorEnvironment(*flags.executor_environment_variables))
+      executorEnvironment = std::move(*parsed);
+  }
   agent::Containerizer containerizer(
       io,
       {.workDir = flags.work_dir,
@@ -197,7 +203,8 @@ int main(int argc, char** argv) {
        .startTimeout = std::chrono::duration_cast<std::chrono::milliseconds>(
            flags.executor_registration_timeout.value),
        .logrotate = logrotateSettings(flags),
-       .beforeLaunch = *scopeCheck},
+       .beforeLaunch = *scopeCheck,
+       .executorEnvironment = executorEnvironment},
       std::move(isolators->isolators));
   if (auto sealed = containerizer.sealLauncher(); !sealed) {
     log::error("cannot start containers: {}", sealed.error().message);
@@ -237,6 +244,7 @@ int main(int argc, char** argv) {
                               : flags.advertise_ip.value_or(flags.ip.value_or(hostname))));
     options.agentInfo.set_port(int32_t(flags.advertise_port.value_or(flags.port)));
     options.advertiseIp = flags.advertise_ip;
+    options.agentIp = agent::addressForTasks(flags);
     *options.agentInfo.mutable_resources() = given.toProtos();
     if (flags.attributes) {
       if (auto attributes = Attributes::parse(*flags.attributes)) {

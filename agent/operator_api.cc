@@ -185,6 +185,15 @@ void addAgentEndpoints(http::Server& server, const AgentFlags& flags, const Reso
     if (tasks != nullptr) tasks->addState(state);
     responder.respond(http::Response::json(200, dumpJson(state)));
   });
+
+  // Mesos's agent is the libprocess process slave(1): its endpoints are also served under
+  // /slave(1)/, and the JSON ones with .json too.
+  for (const std::string path : {"/state", "/flags", "/health", "/monitor/statistics", "/api/v1"})
+    (void)server.alias("/slave(1)" + path, path);
+  for (const std::string path : {"/state", "/monitor/statistics"}) {
+    (void)server.alias(path + ".json", path);
+    (void)server.alias("/slave(1)" + path + ".json", path);
+  }
 }
 
 }  // namespace mesolite::agent

@@ -78,8 +78,6 @@ constexpr RefusedFlag kAgentRefusedFlags[] = {
     {"enforce_container_ports", kNoPortsIsolator, kRemove},
     {"ephemeral_ports_per_container", kNoPortMapping, kHostNetwork},
     {"eth0_name", kNoPortMapping, kHostNetwork},
-    {"executor_environment_variables", "setting the environment of every task is not built yet",
-     "remove it, and set variables in the task's CommandInfo.environment"},
     {"executor_reregistration_retry_interval", kNoExecutorProcess, kRecoveryInstead},
     {"executor_reregistration_timeout", kNoExecutorProcess, kRecoveryInstead},
     {"fetcher_cache_dir", kNoFetcher, kRemove},

@@ -17,6 +17,7 @@
 #include "common/logging.h"
 #include "common/protobuf_json.h"
 #include "common/resources.h"
+#include "common/task_fields.h"
 #include "common/version.h"
 
 namespace mesolite::agent {
@@ -205,11 +206,13 @@ void TaskManager::runTask(const AgentEvent::RunTask& run) {
   *task.executor.mutable_command() = info.command();
   *task.executor.mutable_resources() = info.resources();
 
-  if (!info.has_command() || info.has_executor()) {
+  auto unhonoured = refuseUnhonouredTaskFields(info);
+  if (!info.has_command() || info.has_executor() || !unhonoured) {
     auto status =
         makeStatus(task, mesos::v1::TASK_ERROR, TaskStatus::SOURCE_AGENT,
-                   info.has_executor() ? "custom executors are not supported by this agent"
-                                       : "the task has no command");
+                   info.has_executor()   ? "custom executors are not supported by this agent"
+                   : !info.has_command() ? "the task has no command"
+                                         : unhonoured.error().message);
     status.set_reason(TaskStatus::REASON_TASK_INVALID);
     task.containerEnded = true;
     return update(framework, task, std::move(status));
@@ -251,6 +254,7 @@ void TaskManager::runTask(const AgentEvent::RunTask& run) {
   TaskLaunch extras{.sandbox = paths::sandboxDir(work, agentId_, fid, tid, task.containerId),
                     .frameworkId = fid,
                     .executorId = tid};
+  extras.environment = taskEnvironment(framework, task, info, extras.sandbox);
   auto launched = containerizer_.launch(launch, &extras);
   if (auto* error = std::get_if<ContainerError>(&launched)) {
     log::warn("task {} (framework {}): {}", tid, fid, error->message);
@@ -273,6 +277,78 @@ void TaskManager::runTask(const AgentEvent::RunTask& run) {
   // Running only once its command has exec'ed: an exec failure is TASK_FAILED alone.
   containerizer_.whenStarted(task.containerId, [this, fid, tid] { onContainerStarted(fid, tid); });
   watch(framework, task);
+  if (info.has_max_completion_time() && info.max_completion_time().nanoseconds() > 0) {
+    const auto deadline = std::chrono::system_clock::now() +
+                          std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                              std::chrono::nanoseconds(info.max_completion_time().nanoseconds()));
+    if (task.checkpoint) {
+      const auto nanos =
+          std::chrono::duration_cast<std::chrono::nanoseconds>(deadline.time_since_epoch()).count();
+      if (auto saved = fs::writeFileAtomically(completionDeadlinePath(fid, task),
+                                               std::to_string(nanos) + "\n");
+          !saved)
+        log::warn("task {}: {}", tid, saved.error().message);
+    }
+    armCompletionTimer(task, fid, deadline);
+  }
+}
+
+// What Mesos's agent and command executor put in a command task's environment.
+std::vector<std::string> TaskManager::taskEnvironment(const Framework& framework, const Task& task,
+                                                      const mesos::v1::TaskInfo& info,
+                                                      const std::string& sandbox) const {
+  const std::string endpoint = options_.agentIp + ":" + std::to_string(options_.agentInfo.port());
+  std::vector<std::string> environment = {
+      "MESOS_FRAMEWORK_ID=" + framework.info.id().value(),
+      "MESOS_EXECUTOR_ID=" + task.executor.executor_id().value(),
+      "MESOS_TASK_ID=" + info.task_id().value(),
+      "MESOS_DIRECTORY=" + sandbox,
+      "MESOS_SLAVE_ID=" + agentId_,
+      "MESOS_SLAVE_PID=slave(1)@" + endpoint,
+      "MESOS_AGENT_ENDPOINT=" + endpoint,
+      std::string("MESOS_CHECKPOINT=") + (task.checkpoint ? "1" : "0"),
+      "MESOS_HTTP_COMMAND_EXECUTOR=0",
+      "MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD=" + Duration{options_.shutdownGracePeriod}.toString(),
+  };
+  for (const auto& resource : info.resources()) {
+    if (!resource.has_allocation_info()) continue;
+    environment.push_back("MESOS_ALLOCATION_ROLE=" + resource.allocation_info().role());
+    break;
+  }
+  return environment;
+}
+
+std::string TaskManager::completionDeadlinePath(const std::string& frameworkId,
+                                                const Task& task) const {
+  const std::string& tid = task.task.task_id().value();
+  return paths::runMetaDir(options_.workDir, agentId_, frameworkId, tid, task.containerId) +
+         "/tasks/" + tid + "/max_completion_deadline";
+}
+
+void TaskManager::armCompletionTimer(Task& task, const std::string& frameworkId,
+                                     std::chrono::system_clock::time_point deadline) {
+  const auto left = std::max(std::chrono::system_clock::duration::zero(),
+                             deadline - std::chrono::system_clock::now());
+  task.completionTimer = std::make_unique<asio::steady_timer>(io_);
+  task.completionTimer->expires_after(left);
+  task.completionTimer->async_wait(
+      [this, frameworkId, tid = task.task.task_id().value()](const boost::system::error_code& ec) {
+        if (!ec) onCompletionTimeReached(frameworkId, tid);
+      });
+}
+
+void TaskManager::onCompletionTimeReached(const std::string& frameworkId,
+                                          const std::string& taskId) {
+  auto fit = frameworks_.find(frameworkId);
+  if (fit == frameworks_.end()) return;
+  auto tit = fit->second->tasks.find(taskId);
+  if (tit == fit->second->tasks.end()) return;
+  Task& task = *tit->second;
+  if (task.containerEnded || task.killing || isTerminal(task.task.state())) return;
+  log::info("killing task {} of framework {}: it reached its max_completion_time", taskId,
+            frameworkId);
+  task.completionTimeReached = true;
+  (void)containerizer_.kill(task.containerId, SIGKILL);  // Mesos: no grace period
 }
 
 void TaskManager::onContainerStarted(const std::string& frameworkId, const std::string& taskId) {
@@ -306,12 +382,17 @@ void TaskManager::onContainerEnded(const std::string& frameworkId, const std::st
   Task& task = *tit->second;
   task.containerEnded = true;
   task.killTimer.reset();
+  task.completionTimer.reset();
   if (isTerminal(task.task.state())) return;  // told already (before a restart)
 
   const bool exited = termination.has_exit_status();
   const int status = termination.exit_status();
   TaskStatus made;
-  if (task.killing) {
+  if (task.completionTimeReached) {
+    made = makeStatus(task, mesos::v1::TASK_FAILED, TaskStatus::SOURCE_EXECUTOR,
+                      "Command was killed: it reached its max_completion_time");
+    made.set_reason(TaskStatus::REASON_MAX_COMPLETION_TIME_REACHED);
+  } else if (task.killing) {
     made = makeStatus(
         task, mesos::v1::TASK_KILLED, TaskStatus::SOURCE_EXECUTOR,
         exited && WIFSIGNALED(status)

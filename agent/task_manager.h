@@ -38,6 +38,8 @@ struct TaskManagerOptions {
   // What SUBSCRIBE says about this agent (no id: the manager adds it).
   mesos::v1::AgentInfo agentInfo;
   std::optional<std::string> advertiseIp;  // --advertise_ip
+  // The agent's address as its tasks are told it (MESOS_AGENT_ENDPOINT, MESOS_SLAVE_PID).
+  std::string agentIp = "127.0.0.1";
   google::protobuf::RepeatedPtrField<mesos::v1::Resource> totalResources;
 };
 
@@ -84,6 +86,15 @@ class TaskManager {
 
   void onContainerStarted(const std::string& frameworkId, const std::string& taskId);
   void watch(Framework& framework, Task& task);
+  // max_completion_time: the deadline is checkpointed beside the task, so that a
+  // restarted agent keeps it.
+  void armCompletionTimer(Task& task, const std::string& frameworkId,
+                          std::chrono::system_clock::time_point deadline);
+  void onCompletionTimeReached(const std::string& frameworkId, const std::string& taskId);
+  std::string completionDeadlinePath(const std::string& frameworkId, const Task& task) const;
+  std::vector<std::string> taskEnvironment(const Framework& framework, const Task& task,
+                                           const mesos::v1::TaskInfo& info,
+                                           const std::string& sandbox) const;
   void onContainerEnded(const std::string& frameworkId, const std::string& taskId,
                         const Containerizer::Termination& termination);
   void onTerminalAcknowledged(const std::string& frameworkId, const std::string& taskId);

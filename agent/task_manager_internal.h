@@ -20,6 +20,10 @@ struct TaskManager::Task {
   bool killing = false;
   bool containerEnded = false;
   std::unique_ptr<boost::asio::steady_timer> killTimer;
+  // TaskInfo.max_completion_time: killed when it passes, TASK_FAILED with
+  // REASON_MAX_COMPLETION_TIME_REACHED.
+  std::unique_ptr<boost::asio::steady_timer> completionTimer;
+  bool completionTimeReached = false;
 };
 
 struct TaskManager::Framework {

@@ -121,6 +121,15 @@ Result<void> TaskManager::recover() {
     for (auto& [tid, task] : framework->tasks) {
       if (containerizer_.exists(task->containerId)) {
         watch(*framework, *task);
+        if (auto deadline = fs::readFile(completionDeadlinePath(fid, *task))) {
+          const auto nanos = std::chrono::nanoseconds(std::strtoll(deadline->c_str(), nullptr, 10));
+          if (nanos.count() > 0 && !isTerminal(task->task.state())) {
+            armCompletionTimer(
+                *task, fid,
+                std::chrono::system_clock::time_point(
+                    std::chrono::duration_cast<std::chrono::system_clock::duration>(nanos)));
+          }
+        }
       } else if (!isTerminal(task->task.state())) {
         lost.emplace_back(fid, tid);
       } else {

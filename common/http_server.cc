@@ -4,6 +4,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cctype>
 #include <deque>
 #include <vector>
 
@@ -28,6 +29,41 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
 };
 
 namespace {
+
+// A JSONP callback is written into the response as code: only a dotted identifier.
+bool validJsonpCallback(const std::string& name) {
+  if (name.empty() || name.size() > 128) return false;
+  for (char c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '$' && c != '.')
+      return false;
+  }
+  return true;
+}
+
+// Mesos's ?jsonp=NAME on GET endpoints: a 200 JSON answer comes back as NAME(...); for
+// browsers that load it with a <script> tag. Everything else passes through.
+class JsonpConnection : public Responder::Connection {
+ public:
+  JsonpConnection(std::shared_ptr<Responder::Connection> inner, std::string callback)
+      : inner_(std::move(inner)), callback_(std::move(callback)) {}
+
+  void send(Response response) override {
+    auto type = response.headers.find("Content-Type");
+    if (response.status == 200 && type != response.headers.end() &&
+        type->second.rfind("application/json", 0) == 0) {
+      response.body = callback_ + "(" + response.body + ");";
+      type->second = "text/javascript";
+    }
+    inner_->send(std::move(response));
+  }
+  std::shared_ptr<ResponseStream> startStream(int status, Headers headers) override {
+    return inner_->startStream(status, std::move(headers));
+  }
+
+ private:
+  std::shared_ptr<Responder::Connection> inner_;
+  std::string callback_;
+};
 
 // One client connection: reads requests one after another (keep-alive) and answers
 // each through a Responder; a streaming answer keeps the connection for itself.
@@ -162,7 +198,16 @@ class Session : public Responder::Connection,
     if (route == server_->routes.end()) {
       return send(Response::notFound("no endpoint at " + request.path));
     }
-    Responder responder(shared_from_this());
+    std::shared_ptr<Responder::Connection> connection = shared_from_this();
+    if (auto jsonp = request.query.find("jsonp");
+        jsonp != request.query.end() && request.method == "GET") {
+      if (!validJsonpCallback(jsonp->second)) {
+        return send(Response::badRequest("invalid jsonp callback '" + jsonp->second +
+                                         "': letters, digits, '_', '$' and '.' only"));
+      }
+      connection = std::make_shared<JsonpConnection>(std::move(connection), jsonp->second);
+    }
+    Responder responder(std::move(connection));
     try {
       route->second(std::move(request), responder);
     } catch (const std::exception& e) {
@@ -252,6 +297,14 @@ Server::~Server() {
 
 void Server::route(std::string path, Handler handler) {
   impl_->routes[std::move(path)] = std::move(handler);
+}
+
+Result<void> Server::alias(std::string path, const std::string& existing) {
+  auto found = impl_->routes.find(existing);
+  if (found == impl_->routes.end()) return Error("no endpoint at " + existing + " to alias");
+  Handler handler = found->second;
+  impl_->routes[std::move(path)] = std::move(handler);
+  return success();
 }
 
 Result<void> Server::listen(const std::string& address, uint16_t port) {

@@ -33,6 +33,9 @@ class Server {
 
   // Routes an exact path (any method; handlers check it). Register before listen().
   void route(std::string path, Handler handler);
+  // Serves `path` with the handler already routed at `existing` (Mesos's other names of
+  // an endpoint: /slave(1)/state, /master/state.json, ...).
+  Result<void> alias(std::string path, const std::string& existing);
 
   // Binds and starts accepting; port 0 picks a free port (see port()).
   Result<void> listen(const std::string& address, uint16_t port);

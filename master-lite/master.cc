@@ -230,6 +230,7 @@ void Master::runAllocation() {
     auto* url = message.mutable_url();
     url->set_scheme("http");
     url->mutable_address()->set_hostname(agent->info.hostname());
+    if (!agent->ip.empty()) url->mutable_address()->set_ip(agent->ip);
     url->mutable_address()->set_port(int32_t(agent->info.port()));
     url->set_path("/slave(1)");
     *message.mutable_resources() = entry.resources.toProtos();
@@ -553,6 +554,34 @@ void Master::addEndpoints(http::Server& server) {
   server.route("/metrics/snapshot", [this](http::Request&& request, http::Responder responder) {
     serveMetrics(std::move(request), std::move(responder));
   });
+  // Mesos answers /master/redirect with the leader's address, protocol-relative; this
+  // master leads.
+  server.route("/master/redirect", [this](http::Request&&, http::Responder responder) {
+    http::Response response = http::Response::text(307, "");
+    response.headers["Location"] = "//" + info_.hostname() + ":" + std::to_string(info_.port());
+    responder.respond(std::move(response));
+  });
+
+  // Mesos's other names of the same endpoints: its v1 scheduler library posts to
+  // /master/api/v1/scheduler; dashboards read /master/state.json, /state, ...
+  const std::vector<std::pair<std::string, std::string>> aliases = {
+      {"/master/api/v1/scheduler", "/api/v1/scheduler"},
+      {"/master/api/v1", "/api/v1"},
+      {"/master/flags", "/flags"},
+      {"/master/health", "/health"},
+      {"/master/version", "/version"},
+      {"/redirect", "/master/redirect"},
+      {"/teardown", "/master/teardown"},
+  };
+  for (const auto& [path, existing] : aliases)
+    (void)server.alias(path, existing);
+  for (const std::string name : {"state-summary", "frameworks", "slaves", "tasks", "roles"}) {
+    (void)server.alias("/master/" + name + ".json", "/master/" + name);
+    (void)server.alias("/" + name, "/master/" + name);
+    (void)server.alias("/" + name + ".json", "/master/" + name);
+  }
+  (void)server.alias("/state", "/master/state");
+  (void)server.alias("/state.json", "/master/state");
 }
 
 }  // namespace mesolite::master

@@ -44,6 +44,7 @@ struct MasterCounters {
   uint64_t offersDeclined = 0;
   uint64_t offersRescinded = 0;
   uint64_t offersAccepted = 0;
+  uint64_t operationsDropped = 0;  // offer operations not carried out (OPERATION_ERROR)
   uint64_t statusUpdates = 0;
   uint64_t invalidStatusUpdates = 0;
   uint64_t acknowledgements = 0;
@@ -159,6 +160,8 @@ class Master {
   std::optional<http::Response> handleSchedulerCall(Framework& framework,
                                                     const mesos::v1::scheduler::Call& call);
   void accept(Framework& framework, const mesos::v1::scheduler::Call::Accept& accept);
+  void dropOperation(Framework& framework, const mesos::v1::Offer::Operation& operation,
+                     const std::string& message);
   void decline(Framework& framework, const google::protobuf::RepeatedPtrField<mesos::v1::OfferID>&,
                const mesos::v1::Filters& filters);
   void kill(Framework& framework, const mesos::v1::scheduler::Call::Kill& kill);

@@ -419,8 +419,9 @@ void Master::accept(Framework& framework, const Call::Accept& accept) {
         }
         break;
       default:
-        log::warn("framework {}: offer operation {} is not supported; ignored", framework.id,
-                  mesos::v1::Offer::Operation::Type_Name(operation.type()));
+        dropOperation(framework, operation,
+                      mesos::v1::Offer::Operation::Type_Name(operation.type()) +
+                          " is not supported yet (reservations and volumes are not built)");
     }
   }
   // What no task took counts as declined, with the call's filter.
@@ -428,6 +429,23 @@ void Master::accept(Framework& framework, const Call::Accept& accept) {
     (void)allocator_.recoverResources(framework.id, role, agentId, allocatedTo(remaining, ""),
                                       refuseUntil());
   }
+}
+
+// As Mesos drops an operation it cannot carry out: logged, and the framework hears of it
+// (OPERATION_ERROR) when it asked for feedback by giving the operation an id.
+void Master::dropOperation(Framework& framework, const mesos::v1::Offer::Operation& operation,
+                           const std::string& message) {
+  log::warn("framework {}: dropping {} operation: {}", framework.id,
+            mesos::v1::Offer::Operation::Type_Name(operation.type()), message);
+  counters_.operationsDropped++;
+  if (!operation.has_id()) return;
+  Event event;
+  event.set_type(Event::UPDATE_OPERATION_STATUS);
+  auto* status = event.mutable_update_operation_status()->mutable_status();
+  *status->mutable_operation_id() = operation.id();
+  status->set_state(mesos::v1::OPERATION_ERROR);
+  status->set_message(message);
+  sendToFramework(framework, event);
 }
 
 void Master::decline(Framework& framework,

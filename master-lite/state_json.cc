@@ -289,6 +289,7 @@ std::map<std::string, double> Master::metrics() const {
   out["master/offers_sent"] = double(counters_.offersSent);
   out["master/offers_accepted"] = double(counters_.offersAccepted);
   out["master/offers_declined"] = double(counters_.offersDeclined);
+  out["master/operations/error"] = double(counters_.operationsDropped);
   out["master/offers_rescinded"] = double(counters_.offersRescinded);
   for (auto state : {mesos::v1::TASK_STAGING, mesos::v1::TASK_STARTING, mesos::v1::TASK_RUNNING,
                      mesos::v1::TASK_KILLING, mesos::v1::TASK_UNREACHABLE}) {

@@ -1,5 +1,7 @@
 #include "master-lite/task_validation.h"
 
+#include "common/task_fields.h"
+
 namespace mesolite::master {
 
 Result<void> validateTaskId(const std::string& id) {
@@ -50,6 +52,7 @@ Result<Resources> validateTask(const mesos::v1::TaskInfo& task, const std::strin
     return Error("container type " + mesos::v1::ContainerInfo::Type_Name(task.container().type()) +
                  " is not supported: use MESOS");
   }
+  if (auto unhonoured = refuseUnhonouredTaskFields(task); !unhonoured) return unhonoured.error();
   if (task.has_kill_policy() && task.kill_policy().has_grace_period() &&
       task.kill_policy().grace_period().nanoseconds() < 0) {
     return Error("kill_policy.grace_period is negative");

@@ -450,6 +450,42 @@ TEST(Agent, FindsItsHelperBesideItAndRefusesAMissingOrNonExecutableOne) {
       << unexecutable.err;
 }
 
+http::Response get(const http::Endpoint& endpoint, const std::string& target) {
+  auto response = http::fetch(endpoint, {.method = "GET", .path = target});
+  EXPECT_TRUE(response) << target << ": " << response.error().message;
+  return response ? *response : http::Response{};
+}
+
+TEST(Agent, ServesMesosPathsAndJsonp) {
+  WorkDir dir;
+  auto agent = RunningDaemon::start(
+      {agentPath(), "--work_dir=" + dir.path(), "--runtime_dir=" + dir.path() + "/run",
+       "--isolation=posix/rlimits", "--ip=127.0.0.1", "--port=0", "--resources=cpus:2;mem:1024",
+       "--launcher_dir=" + std::string(std::getenv("MESOLITE_LAUNCHER_DIR"))},
+      "agent listening on");
+  ASSERT_NE(agent.endpoint.port, 0);
+  for (const std::string path :
+       {"/state", "/state.json", "/slave(1)/state", "/slave(1)/state.json", "/slave(1)/flags",
+        "/slave(1)/health", "/slave(1)/monitor/statistics", "/monitor/statistics.json",
+        "/slave(1)/monitor/statistics.json"}) {
+    EXPECT_EQ(get(agent.endpoint, path).status, 200) << path;
+  }
+  EXPECT_EQ(call(agent.endpoint, "/slave(1)/api/v1", "application/json", R"({"type":"GET_HEALTH"})")
+                .status,
+            200);
+
+  auto wrapped = get(agent.endpoint, "/slave(1)/state?jsonp=angular.callbacks._1");
+  EXPECT_EQ(wrapped.status, 200);
+  EXPECT_EQ(wrapped.headers["Content-Type"], "text/javascript");
+  ASSERT_GT(wrapped.body.size(), 30u);
+  EXPECT_EQ(wrapped.body.rfind("angular.callbacks._1({", 0), 0u) << wrapped.body.substr(0, 40);
+  EXPECT_EQ(wrapped.body.substr(wrapped.body.size() - 3), "});");
+  // The callback is written into the answer as code: anything but a name is refused.
+  auto injected = get(agent.endpoint, "/state?jsonp=alert(1)//");
+  EXPECT_EQ(injected.status, 400);
+  EXPECT_NE(injected.body.find("invalid jsonp callback"), std::string::npos) << injected.body;
+}
+
 TEST(Master, WarnsThatTheReplicatedLogRegistryIsNotStoredYet) {
   WorkDir dir;
   auto master =

@@ -4,8 +4,11 @@
 // operator API and the conformance answers (400 / 403) of the Scheduler API.
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "common/api_codec.h"
 #include "common/resources.h"
@@ -583,6 +586,119 @@ TEST(Master, RefusesAnAgentOfAnotherProtocolVersion) {
       testing::postCall(master.endpoint(), "/api/v1/agent", call, ContentType::kProtobuf);
   EXPECT_EQ(response.status, 400);
   EXPECT_NE(response.body.find("version 99"), std::string::npos) << response.body;
+}
+
+// Fields not carried out yet are refused by name, never run as if absent; operations
+// not built are dropped with OPERATION_ERROR to a framework that asked for feedback.
+TEST(Master, TaskFieldsAndOperationsNotBuiltAreRefusedByName) {
+  Master master;
+  FakeAgent agent(master);
+  Scheduler scheduler(master, frameworkInfo(), ContentType::kJson);
+  mesos::v1::Offer offer = scheduler.nextOffer();
+
+  Call call;
+  call.set_type(Call::ACCEPT);
+  auto* accept = call.mutable_accept();
+  *accept->add_offer_ids() = offer.id();
+  accept->mutable_filters()->set_refuse_seconds(0);
+  auto* reserve = accept->add_operations();
+  reserve->set_type(mesos::v1::Offer::Operation::RESERVE);
+  reserve->mutable_id()->set_value("reserve-1");
+  *reserve->mutable_reserve()->add_resources() = scalar("cpus", 0.1);
+  auto* launch = accept->add_operations();
+  launch->set_type(mesos::v1::Offer::Operation::LAUNCH);
+  const std::map<std::string, std::function<void(mesos::v1::TaskInfo*)>> fields = {
+      {"command.uris",
+       [](auto* task) { task->mutable_command()->add_uris()->set_value("http://x/y.tgz"); }},
+      {"health_check",
+       [](auto* task) { task->mutable_health_check()->set_type(mesos::v1::HealthCheck::TCP); }},
+      {"check", [](auto* task) { task->mutable_check()->set_type(mesos::v1::CheckInfo::TCP); }},
+      {"limits", [](auto* task) { (*task->mutable_limits())["cpus"].set_value(2); }},
+  };
+  for (const auto& [field, set] : fields) {
+    auto* info = launch->mutable_launch()->add_task_infos();
+    info->set_name(field);
+    info->mutable_task_id()->set_value(field);
+    *info->mutable_agent_id() = offer.agent_id();
+    info->mutable_command()->set_value("true");
+    *info->add_resources() = scalar("cpus", 0.1);
+    set(info);
+  }
+  EXPECT_EQ(scheduler.call(call).status, 202);
+
+  auto operation = scheduler.waitFor(Event::UPDATE_OPERATION_STATUS);
+  ASSERT_TRUE(operation);
+  const auto& status = operation->update_operation_status().status();
+  EXPECT_EQ(status.operation_id().value(), "reserve-1");
+  EXPECT_EQ(status.state(), mesos::v1::OPERATION_ERROR);
+  EXPECT_NE(status.message().find("RESERVE is not supported"), std::string::npos)
+      << status.message();
+
+  std::set<std::string> refused;
+  for (size_t i = 0; i < fields.size(); ++i) {
+    auto update = scheduler.nextUpdate();
+    ASSERT_TRUE(update);
+    EXPECT_EQ(update->state(), mesos::v1::TASK_ERROR);
+    EXPECT_EQ(update->reason(), mesos::v1::TaskStatus::REASON_TASK_INVALID);
+    const std::string& id = update->task_id().value();
+    EXPECT_EQ(update->message().rfind(id + " ", 0), 0u) << update->message();
+    refused.insert(id);
+  }
+  EXPECT_EQ(refused.size(), fields.size());
+  // None reached the agent.
+  auto event = agent.next(300ms);
+  EXPECT_FALSE(event && event->type() == AgentEvent::RUN_TASK);
+  EXPECT_EQ(master.getJson("/metrics/snapshot")["master/operations/error"], 1);
+}
+
+TEST(Master, ServesMesosPathsRedirectsToTheLeaderAndOffersReachableUrls) {
+  Master master;
+  FakeAgent agent(master);
+  for (const std::string path :
+       {"/master/state", "/master/state.json", "/state", "/state.json",
+        "/master/state-summary.json", "/state-summary", "/master/frameworks.json", "/frameworks",
+        "/master/slaves.json", "/slaves", "/master/tasks.json", "/tasks", "/master/roles.json",
+        "/roles", "/master/flags", "/master/health", "/master/version"}) {
+    http::Request request{.method = "GET", .path = path};
+    auto response = http::fetch(master.endpoint(), request);
+    ASSERT_TRUE(response) << path;
+    EXPECT_EQ(response->status, 200) << path;
+  }
+  for (const std::string path : {"/master/redirect", "/redirect"}) {
+    http::Request request{.method = "GET", .path = path};
+    auto response = http::fetch(master.endpoint(), request);
+    ASSERT_TRUE(response) << path;
+    EXPECT_EQ(response->status, 307) << path;
+    const std::string location = response->headers["Location"];
+    EXPECT_EQ(location.rfind("//", 0), 0u) << location;
+    EXPECT_NE(location.find(":" + std::to_string(master.endpoint().port)), std::string::npos)
+        << location;
+  }
+  mesos::v1::master::Call version;
+  version.set_type(mesos::v1::master::Call::GET_VERSION);
+  EXPECT_EQ(
+      testing::postCall(master.endpoint(), "/master/api/v1", version, ContentType::kJson).status,
+      200);
+
+  // Mesos's scheduler library posts to /master/api/v1/scheduler.
+  Call subscribe;
+  subscribe.set_type(Call::SUBSCRIBE);
+  *subscribe.mutable_subscribe()->mutable_framework_info() = frameworkInfo();
+  EventStream stream(master.endpoint(), "/master/api/v1/scheduler", subscribe,
+                     ContentType::kProtobuf);
+  ASSERT_EQ(stream.status(), 200) << stream.body();
+  Event event;
+  ASSERT_TRUE(stream.next(&event));
+  EXPECT_EQ(event.type(), Event::SUBSCRIBED);
+  while (stream.next(&event) && event.type() != Event::OFFERS) {
+  }
+  ASSERT_EQ(event.type(), Event::OFFERS);
+  const auto& url = event.offers().offers(0).url();
+  EXPECT_EQ(url.scheme(), "http");
+  EXPECT_EQ(url.address().hostname(), "fake-agent");
+  EXPECT_EQ(url.address().ip(), "127.0.0.1");
+  EXPECT_EQ(url.address().port(), 5051);
+  EXPECT_EQ(url.path(), "/slave(1)");
 }
 
 TEST(Master, NamesTheAgentByItsAdvertisedIpAndRefusesOneThatIsNoIp) {

@@ -355,6 +355,117 @@ TEST_F(AgentWithMaster, MemoryHogFailsWithMemoryLimitation) {
   EXPECT_NE(failed->status().message().find("32"), std::string::npos) << failed->status().message();
 }
 
+TEST_F(AgentWithMaster, MaxCompletionTimeKillsTheTaskWithItsReason) {
+  startAgent();
+  ASSERT_TRUE(master_->waitForSubscription(1, 20s)) << agent_->err();
+  auto info = task("t-late", "sleep 1000");
+  info.mutable_max_completion_time()->set_nanoseconds(int64_t(500e6));
+  master_->runTask(framework("F1", false), info);
+  ASSERT_TRUE(master_->waitForUpdate("t-late", mesos::v1::TASK_RUNNING, 20s)) << agent_->err();
+  const pid_t pid = taskPid("t-late");
+  ASSERT_GT(pid, 0);
+  auto failed = master_->waitForUpdate("t-late", mesos::v1::TASK_FAILED, 20s);
+  ASSERT_TRUE(failed) << agent_->err();
+  EXPECT_EQ(failed->status().reason(), mesos::v1::TaskStatus::REASON_MAX_COMPLETION_TIME_REACHED);
+  EXPECT_TRUE(processEnds(pid, 10s));
+
+  // A task that ends in time is not touched.
+  auto quick = task("t-quick", "exit 0");
+  quick.mutable_max_completion_time()->set_nanoseconds(int64_t(60e9));
+  master_->runTask(framework("F1", false), quick);
+  ASSERT_TRUE(master_->waitForUpdate("t-quick", mesos::v1::TASK_FINISHED, 20s)) << agent_->err();
+}
+
+TEST_F(AgentWithMaster, MaxCompletionTimeOutlivesAnAgentRestart) {
+  startAgent();
+  ASSERT_TRUE(master_->waitForSubscription(1, 20s)) << agent_->err();
+  auto info = task("t-deadline", "sleep 1000");
+  info.mutable_max_completion_time()->set_nanoseconds(int64_t(4e9));
+  master_->runTask(framework("F-ckpt", true), info);
+  ASSERT_TRUE(master_->waitForUpdate("t-deadline", mesos::v1::TASK_RUNNING, 20s)) << agent_->err();
+  const pid_t pid = taskPid("t-deadline");
+  ASSERT_GT(pid, 0);
+  ASSERT_TRUE(agent_->stop(SIGTERM, 10s));
+  agent_.reset();
+  startAgent();
+  ASSERT_TRUE(master_->waitForSubscription(2, 20s)) << agent_->err();
+  auto failed = master_->waitForUpdate("t-deadline", mesos::v1::TASK_FAILED, 20s);
+  ASSERT_TRUE(failed) << agent_->err();
+  EXPECT_EQ(failed->status().reason(), mesos::v1::TaskStatus::REASON_MAX_COMPLETION_TIME_REACHED);
+  EXPECT_TRUE(processEnds(pid, 10s));
+}
+
+TEST_F(AgentWithMaster, TaskFieldsNotBuiltAreTaskErrorFromTheAgentToo) {
+  startAgent();
+  ASSERT_TRUE(master_->waitForSubscription(1, 20s)) << agent_->err();
+  auto info = task("t-fetch", "exit 0");
+  info.mutable_command()->add_uris()->set_value("http://127.0.0.1:1/file");
+  master_->runTask(framework("F1", false), info);
+  auto error = master_->waitForUpdate("t-fetch", mesos::v1::TASK_ERROR, 20s);
+  ASSERT_TRUE(error) << agent_->err();
+  EXPECT_NE(error->status().message().find("command.uris"), std::string::npos)
+      << error->status().message();
+  EXPECT_FALSE(master_->waitForUpdate("t-fetch", mesos::v1::TASK_RUNNING, 0ms));
+}
+
+// A file a task wrote to its sandbox, wherever the agent put that sandbox.
+std::string sandboxFile(const std::string& workDir, const std::string& taskId,
+                        const std::string& name) {
+  std::error_code error;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(workDir, error)) {
+    const std::string path = entry.path().string();
+    if (entry.path().filename() == name &&
+        path.find("/executors/" + taskId + "/runs/") != std::string::npos) {
+      std::ifstream file(path);
+      return std::string((std::istreambuf_iterator<char>(file)), {});
+    }
+  }
+  return "";
+}
+
+TEST_F(AgentWithMaster, TasksGetMesosEnvironmentUnderTheirOwn) {
+  startAgent({R"(--executor_environment_variables={"PATH":"/usr/bin:/bin","FROM_AGENT":"a",)"
+              R"("MESOS_TASK_ID":"agent-wide"})"});
+  ASSERT_TRUE(master_->waitForSubscription(1, 20s)) << agent_->err();
+  auto info = task("t-env", "env > env.out");
+  auto* variables = info.mutable_command()->mutable_environment();
+  auto* own = variables->add_variables();
+  own->set_name("FROM_AGENT");
+  own->set_value("task-wins");
+  auto* extra = variables->add_variables();
+  extra->set_name("FROM_TASK");
+  extra->set_value("t");
+  master_->runTask(framework("F1", true), info);
+  ASSERT_TRUE(master_->waitForUpdate("t-env", mesos::v1::TASK_FINISHED, 30s)) << agent_->err();
+
+  const std::string env = "\n" + sandboxFile(dir_ + "/work", "t-env", "env.out");
+  const std::string endpoint = "127.0.0.1:" + std::to_string(endpoint_.port);
+  for (const std::string& line : std::vector<std::string>{
+           "MESOS_FRAMEWORK_ID=F1", "MESOS_EXECUTOR_ID=t-env", "MESOS_TASK_ID=t-env",
+           "MESOS_SLAVE_ID=" + std::string(kAgentId), "MESOS_AGENT_ENDPOINT=" + endpoint,
+           "MESOS_SLAVE_PID=slave(1)@" + endpoint, "MESOS_CHECKPOINT=1",
+           "MESOS_HTTP_COMMAND_EXECUTOR=0", "MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD=1secs",
+           "PATH=/usr/bin:/bin", "FROM_AGENT=task-wins", "FROM_TASK=t"}) {
+    EXPECT_NE(env.find("\n" + line + "\n"), std::string::npos) << line << " in\n" << env;
+  }
+  EXPECT_NE(env.find("\nMESOS_DIRECTORY=" + dir_ + "/work/slaves/"), std::string::npos) << env;
+  EXPECT_NE(env.find("\nMESOS_SANDBOX="), std::string::npos) << env;
+  // Each name once.
+  EXPECT_EQ(env.find("FROM_AGENT=a"), std::string::npos) << env;
+  EXPECT_EQ(env.find("agent-wide"), std::string::npos) << env;
+
+  auto secret = task("t-secret", "true");
+  auto* hidden = secret.mutable_command()->mutable_environment()->add_variables();
+  hidden->set_name("TOKEN");
+  hidden->set_type(mesos::v1::Environment::Variable::SECRET);
+  master_->runTask(framework("F1", true), secret);
+  auto failed = master_->waitForUpdate("t-secret", mesos::v1::TASK_FAILED, 20s);
+  ASSERT_TRUE(failed) << agent_->err();
+  EXPECT_EQ(failed->status().reason(), mesos::v1::TaskStatus::REASON_CONTAINER_LAUNCH_FAILED);
+  EXPECT_NE(failed->status().message().find("'TOKEN' is a SECRET"), std::string::npos)
+      << failed->status().message();
+}
+
 TEST_F(AgentWithMaster, RestartedAgentKeepsCheckpointedTasksAndKillsTheOthers) {
   startAgent();
   ASSERT_TRUE(master_->waitForSubscription(1, 20s)) << agent_->err();
