@@ -164,6 +164,18 @@ void forgetLatestAgent(const std::string& workDir) {
   unlink(paths::latestAgentLink(workDir).c_str());
 }
 
+Result<void> linkLatestRun(const std::string& sandbox) {
+  const size_t slash = sandbox.rfind('/');
+  const std::string link = sandbox.substr(0, slash) + "/latest";
+  const std::string temp = link + ".tmp";
+  unlink(temp.c_str());
+  if (symlink(sandbox.substr(slash + 1).c_str(), temp.c_str()) != 0) {
+    return Error::fromErrno("symlink " + temp);
+  }
+  if (rename(temp.c_str(), link.c_str()) != 0) return Error::fromErrno("rename to " + link);
+  return success();
+}
+
 std::string currentBootId() {
   auto text = fs::readFile("/proc/sys/kernel/random/boot_id");
   if (!text) return "";

@@ -76,6 +76,9 @@ Result<void> writeLatestAgent(const std::string& workDir, const std::string& age
 std::optional<std::string> readLatestAgent(const std::string& workDir);
 // Removes meta/slaves/latest so the next start registers as a new agent.
 void forgetLatestAgent(const std::string& workDir);
+// Points runs/latest beside `sandbox` (…/runs/<container>) at it, as Mesos does, for the
+// /files path …/runs/latest.
+Result<void> linkLatestRun(const std::string& sandbox);
 
 // This boot's id (/proc/sys/kernel/random/boot_id), empty when unreadable.
 std::string currentBootId();

@@ -6,8 +6,10 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
+#include "agent/files_api.h"
 #include "common/api_codec.h"
 #include "common/daemon_endpoints.h"
+#include "common/files_endpoints.h"
 #include "common/protobuf_json.h"
 #include "common/version.h"
 
@@ -48,9 +50,11 @@ Response getContainers(Containerizer& containerizer, bool showStandalone) {
 void addAgentEndpoints(http::Server& server, const AgentFlags& flags, const Resources& total,
                        Containerizer& containerizer, const TaskManager* tasks) {
   addDaemonEndpoints(server, flags.set);
+  std::shared_ptr<const files::VirtualFiles> files = agentFiles(flags, tasks);
+  files::addFilesEndpoints(server, files);
 
-  server.route("/api/v1", [&flags, &containerizer, tasks](http::Request&& request,
-                                                          http::Responder responder) {
+  server.route("/api/v1", [&flags, &containerizer, tasks, files](http::Request&& request,
+                                                                 http::Responder responder) {
     Call call;
     http::Response failure;
     auto types = api::parseCall(request, &call, &failure);
@@ -133,6 +137,12 @@ void addAgentEndpoints(http::Server& server, const AgentFlags& flags, const Reso
       }
       default:
         break;
+    }
+    if (auto answer = files::answerFilesCall<Call, Response>(call, *files)) {
+      if (auto* bad = std::get_if<files::Failure>(&*answer)) {
+        return responder.respond(files::failureResponse(*bad));
+      }
+      return responder.respond(api::respond(200, std::get<Response>(*answer), answerType));
     }
     if (auto answer = answerDaemonCall<Call, Response>(call, flags.set)) {
       return responder.respond(api::respond(200, *answer, answerType));

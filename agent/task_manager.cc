@@ -273,6 +273,9 @@ void TaskManager::runTask(const AgentEvent::RunTask& run) {
       if (!saved) log::warn("task {}: {}", tid, saved.error().message);
     }
   }
+  if (auto linked = checkpoint::linkLatestRun(extras.sandbox); !linked) {
+    log::warn("task {}: {}", tid, linked.error().message);
+  }
   log::info("task {} of framework {} starts in container {}", tid, fid, task.containerId);
   // Running only once its command has exec'ed: an exec failure is TASK_FAILED alone.
   containerizer_.whenStarted(task.containerId, [this, fid, tid] { onContainerStarted(fid, tid); });

@@ -54,11 +54,21 @@ nlohmann::json TaskManager::frameworkJson(const Framework& framework) const {
          {"completed_tasks", nlohmann::json::array()}});
   }
   for (const auto& task : framework.completedTasks) {
-    completedExecutors.push_back({{"id", task.executor_id().value()},
-                                  {"framework_id", framework.info.id().value()},
-                                  {"tasks", nlohmann::json::array()},
-                                  {"queued_tasks", nlohmann::json::array()},
-                                  {"completed_tasks", nlohmann::json::array({taskJson(task)})}});
+    nlohmann::json executor = {{"id", task.executor_id().value()},
+                               {"framework_id", framework.info.id().value()},
+                               {"tasks", nlohmann::json::array()},
+                               {"queued_tasks", nlohmann::json::array()},
+                               {"completed_tasks", nlohmann::json::array({taskJson(task)})}};
+    // Its sandbox stays readable (/files) until collected: Mesos names it here too.
+    for (const auto& status : task.statuses()) {
+      if (!status.container_status().has_container_id()) continue;
+      const std::string& container = status.container_status().container_id().value();
+      executor["container"] = container;
+      executor["directory"] =
+          paths::sandboxDir(options_.workDir, agentId_, framework.info.id().value(),
+                            task.executor_id().value(), container);
+    }
+    completedExecutors.push_back(std::move(executor));
   }
   nlohmann::json roles = nlohmann::json::array();
   for (const auto& role : framework.info.roles())

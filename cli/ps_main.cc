@@ -5,38 +5,12 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/ps.h"
+#include "cli/task_files.h"
 #include "common/daemon_endpoints.h"
 #include "common/flags.h"
 #include "common/http_client.h"
 
 using namespace mesolite;
-
-namespace {
-
-// GET `path`, following one 307 to the leading master.
-Result<http::Response> get(http::Endpoint endpoint, const std::string& path,
-                           http::ClientOptions options) {
-  for (int attempt = 0;; ++attempt) {
-    http::Request request;
-    request.method = "GET";
-    request.path = path;
-    auto response = http::fetch(endpoint, request, options);
-    if (!response) return response;
-    auto location = response->headers.find("Location");
-    if (response->status != 307 || attempt > 0 || location == response->headers.end()) {
-      return response;
-    }
-    std::string target = location->second;
-    for (const char* prefix : {"http:", "//"}) {
-      if (target.rfind(prefix, 0) == 0) target.erase(0, std::string_view(prefix).size());
-    }
-    auto leader = http::Endpoint::parse(target);
-    if (!leader) return leader.error().wrap("redirect");
-    endpoint = *leader;
-  }
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   cli::PsFlags flags;
@@ -62,7 +36,7 @@ int main(int argc, char** argv) {
   http::ClientOptions options;
   options.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(wait->value);
 
-  auto response = get(*endpoint, "/master/state", options);
+  auto response = cli::getFollowingRedirect(*endpoint, "/master/state", {}, options);
   if (!response) {
     std::cerr << "mesos-ps: Failed to get the master state from " << endpoint->toString() << ": "
               << response.error().message << "\n";

@@ -58,6 +58,10 @@ class ResponseStream {
   virtual bool closed() const = 0;
   // Called once, when the stream ends: close() or the peer went away.
   virtual void onClose(std::function<void()> callback) = 0;
+  // Calls `callback` (later, never from inside this call) once everything written so
+  // far has reached the socket: a producer of a large body writes the next piece then,
+  // so that it never holds more than one piece. Dropped if the stream ends first.
+  virtual void whenDrained(std::function<void()> callback) = 0;
 };
 
 // How a handler answers: exactly once, now or later, with a whole response or a stream.

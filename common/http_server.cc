@@ -115,6 +115,7 @@ class Session : public Responder::Connection,
         [self = shared_from_this(), header, serializer](beast::error_code ec, size_t) {
           self->writing_ = false;
           if (ec) return self->end();
+          if (self->pending_.empty()) return self->notifyDrained();
           self->flush();
         });
     watchForDisconnect();
@@ -147,7 +148,21 @@ class Session : public Responder::Connection,
     closeCallbacks_.push_back(std::move(callback));
   }
 
+  void whenDrained(std::function<void()> callback) override {
+    if (closed_) return;
+    drained_ = std::move(callback);
+    if (!writing_ && pending_.empty()) notifyDrained();
+  }
+
  private:
+  void notifyDrained() {
+    if (!drained_) return;
+    asio::post(stream_.get_executor(),
+               [self = shared_from_this(), callback = std::exchange(drained_, nullptr)] {
+                 if (!self->closed_) callback();
+               });
+  }
+
   void readRequest() {
     parser_.emplace();
     parser_->body_limit(server_->options.maxBodyBytes);
@@ -237,6 +252,7 @@ class Session : public Responder::Connection,
                         self->writing_ = false;
                         if (ec) return self->end();
                         if (self->closing_ && self->pending_.empty()) return self->end();
+                        if (self->pending_.empty()) return self->notifyDrained();
                         self->flush();
                       });
   }
@@ -245,6 +261,7 @@ class Session : public Responder::Connection,
     if (closed_) return;
     closed_ = true;
     pending_.clear();
+    drained_ = nullptr;
     shutdown();
     auto callbacks = std::move(closeCallbacks_);
     for (auto& callback : callbacks)
@@ -270,6 +287,7 @@ class Session : public Responder::Connection,
   bool closed_ = false;
   std::deque<std::string> pending_;
   std::vector<std::function<void()>> closeCallbacks_;
+  std::function<void()> drained_;
 };
 
 }  // namespace

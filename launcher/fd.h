@@ -1,4 +1,4 @@
-// Small fd helpers for the launcher: an owning fd and loops that survive EINTR and
+// Small fd helpers for the launcher: loops that survive EINTR and
 // short reads/writes. Kept here (not in common/) because the launcher links nothing
 // but the standard library and launch_request.
 #pragma once
@@ -10,33 +10,11 @@
 #include <utility>
 
 #include "common/result.h"
+#include "common/unique_fd.h"
 
 namespace mesolite::launcher {
 
-class UniqueFd {
- public:
-  UniqueFd() = default;
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  ~UniqueFd() { reset(); }
-  UniqueFd(UniqueFd&& other) noexcept : fd_(other.release()) {}
-  UniqueFd& operator=(UniqueFd&& other) noexcept {
-    if (this != &other) reset(other.release());
-    return *this;
-  }
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-
-  int get() const { return fd_; }
-  bool valid() const { return fd_ >= 0; }
-  int release() { return std::exchange(fd_, -1); }
-  void reset(int fd = -1) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = fd;
-  }
-
- private:
-  int fd_ = -1;
-};
+using UniqueFd = mesolite::UniqueFd;
 
 struct Pipe {
   UniqueFd read;

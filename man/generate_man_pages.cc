@@ -10,6 +10,7 @@
 #include "agent/agent_flags.h"
 #include "cli/execute.h"
 #include "cli/ps.h"
+#include "cli/task_files.h"
 #include "common/man_page.h"
 #include "master-lite/master_flags.h"
 
@@ -128,7 +129,7 @@ ManPage mesosPage() {
   ManPage page;
   page.name = "mesos";
   page.section = 1;
-  page.summary = "the Mesos command line: mesos ps, mesos execute, ...";
+  page.summary = "the Mesos command line: mesos ps, mesos cat, mesos tail, mesos execute, ...";
   page.synopsis = "mesos COMMAND [OPTION]...\nmesos help\nmesos --version";
   page.sections = {
       {"DESCRIPTION",
@@ -137,8 +138,37 @@ ManPage mesosPage() {
         "mesos ps lists the running tasks of a cluster as Mesos's mesos-ps does: USER, "
         "FRAMEWORK, TASK, SLAVE, MEM (used/limit), TIME (CPU) and CPU (allocated), from the "
         "master's /master/state and each agent's /monitor/statistics. Its options are "
-        "below. mesos execute is mesos-execute(1)."}},
-      {"SEE ALSO", {"mesos-execute(1), mesos-master(8), mesos-agent(8)"}},
+        "below. mesos execute is mesos-execute(1); mesos cat and mesos tail are mesos-cat(1) "
+        "and mesos-tail(1)."}},
+      {"SEE ALSO",
+       {"mesos-execute(1), mesos-cat(1), mesos-tail(1), mesos-master(8), mesos-agent(8)"}},
+  };
+  return page;
+}
+
+ManPage taskFilePage(bool tail) {
+  ManPage page;
+  page.name = tail ? "mesos-tail" : "mesos-cat";
+  page.section = 1;
+  page.summary = tail ? "follow a task's sandbox file (stdout, stderr, ...) through its agent"
+                      : "print a task's sandbox file (stdout, stderr, ...) through its agent";
+  page.synopsis = page.name + " --master=HOST:PORT --framework=ID --task=ID [--file=stdout]" +
+                  (tail ? " [--no-follow]" : "");
+  page.sections = {
+      {"DESCRIPTION",
+       {"Finds the task in the master's /master/state (running or completed, of an active or "
+        "completed framework), its executor's directory in its agent's /state, and reads "
+        "the file through the agent's /files/read, as Mesos's " +
+            page.name + " does. Also run as `mesos " + (tail ? "tail" : "cat") + "`.",
+        tail ? "mesos-tail polls for more every half second and stops once the task has "
+               "ended and everything it wrote is printed (Mesos's mesos-tail polls forever)."
+             : "mesos-cat prints the whole file as it is now and exits.",
+        "The agent serves only what lies inside the sandbox: a path with '..', or a symlink "
+        "the task planted that leads outside, is refused (400)."}},
+      {"EXAMPLES",
+       {"  mesos " + std::string(tail ? "tail" : "cat") +
+        " --master=127.0.0.1:5050 --framework=F --task=hello --file=stderr"}},
+      {"SEE ALSO", {"mesos(1), mesos-execute(1), mesos-agent(8)"}},
   };
   return page;
 }
@@ -277,8 +307,12 @@ int main(int argc, char** argv) {
   mesolite::master::MasterFlags master;
   mesolite::cli::ExecuteFlags execute;
   mesolite::cli::PsFlags ps;
+  mesolite::cli::TaskFileFlags cat(false);
+  mesolite::cli::TaskFileFlags tail(true);
   const bool ok = write(out, agentPage(), &agent.set) && write(out, masterPage(), &master.set) &&
                   write(out, executePage(), &execute.set) && write(out, mesosPage(), &ps.set) &&
+                  write(out, taskFilePage(false), &cat.set) &&
+                  write(out, taskFilePage(true), &tail.set) &&
                   write(out, initWrapperPage(), nullptr) && write(out, isolatorsPage(), nullptr);
   if (!ok) return 1;
   // mesos-slave is the agent under its old name; mesos-ps is `mesos ps`.

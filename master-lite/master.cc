@@ -7,6 +7,7 @@
 #include <chrono>
 #include <random>
 
+#include "common/files_endpoints.h"
 #include "common/ids.h"
 #include "common/logging.h"
 #include "common/recordio.h"
@@ -530,6 +531,8 @@ void Master::publish(const mesos::v1::master::Event& event) {
 }
 
 void Master::addEndpoints(http::Server& server) {
+  if (flags_.log_dir) files_->attach("/master/log", *flags_.log_dir + "/mesos-master.log");
+  files::addFilesEndpoints(server, files_);
   server.route("/api/v1/scheduler", [this](http::Request&& request, http::Responder responder) {
     serveScheduler(std::move(request), std::move(responder));
   });

@@ -25,6 +25,7 @@
 #include "common/http_server.h"
 #include "common/resources.h"
 #include "common/task_state.h"
+#include "common/virtual_files.h"
 #include "master-lite/allocator.h"
 #include "master-lite/master_flags.h"
 #include "mesolite/internal.pb.h"
@@ -233,6 +234,8 @@ class Master {
 
   boost::asio::io_context& io_;
   const MasterFlags& flags_;
+  // /files and LIST_FILES / READ_FILE: the master's log as /master/log (with --log_dir).
+  std::shared_ptr<files::VirtualFiles> files_ = std::make_shared<files::VirtualFiles>();
   Options options_;
   mesos::v1::MasterInfo info_;
   double startTime_ = 0;

@@ -1,6 +1,7 @@
 // The master's v1 operator API (POST /api/v1), its SUBSCRIBE event stream, and the
 // legacy /master/teardown endpoint.
 #include "common/daemon_endpoints.h"
+#include "common/files_endpoints.h"
 #include "common/logging.h"
 #include "common/recordio.h"
 #include "master-lite/master.h"
@@ -78,6 +79,15 @@ void Master::serveOperator(http::Request&& request, http::Responder responder) {
       stream->write(recordio::encode(api::serialize(subscribed, types->response)));
       subscribers_.push_back({stream, types->response});
       return;
+    }
+    case Call::LIST_FILES:
+    case Call::READ_FILE: {
+      auto answer = files::answerFilesCall<Call, Response>(call, *files_);
+      if (auto* bad = std::get_if<files::Failure>(&*answer)) {
+        return responder.respond(files::failureResponse(*bad));
+      }
+      response = std::move(std::get<Response>(*answer));
+      break;
     }
     default: {
       auto common = answerDaemonCall<Call, Response>(call, flags_.set);

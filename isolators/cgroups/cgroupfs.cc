@@ -10,16 +10,6 @@
 
 namespace mesolite::cgroups::fs {
 
-void UniqueFd::reset(int fd) {
-  if (fd_ >= 0) {
-    // Callers read errno after a failed call whose fd is closed on the way out.
-    const int savedErrno = errno;
-    ::close(fd_);
-    errno = savedErrno;
-  }
-  fd_ = fd;
-}
-
 Result<std::string> readFile(const std::string& path) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) return Error::fromErrno("open " + path);

@@ -219,6 +219,44 @@ TEST_F(Cluster, MesosPsListsTheRunningTask) {
   EXPECT_NE(ps.out.find("/128.0 MB"), std::string::npos) << ps.out;
 }
 
+TEST_F(Cluster, MesosCatAndTailReadATasksOutputThroughItsAgent) {
+  Scheduler scheduler(*master_, frameworkInfo("files-framework"));
+  auto offer = scheduler.nextOffer();
+  ASSERT_EQ(scheduler
+                .launch(offer, "talker", 0.5, 64,
+                        "for i in 1 2 3 4; do echo line-$i; sleep 0.4; done; echo oops >&2")
+                .status,
+            202);
+  std::optional<mesos::v1::TaskStatus> status;
+  while ((status = scheduler.nextUpdate()) && status->state() != mesos::v1::TASK_RUNNING) {
+    scheduler.acknowledge(*status);
+  }
+  ASSERT_TRUE(status);
+  scheduler.acknowledge(*status);
+  const std::string master = "--master=127.0.0.1:" + std::to_string(master_->endpoint().port);
+  const std::string framework = "--framework=" + scheduler.id();
+
+  // tail follows the running task to its end, then stops by itself.
+  auto tail = run({env("MESOLITE_MESOS"), "tail", master, framework, "--task=talker"}, {}, 30s);
+  EXPECT_EQ(tail.exitCode(), 0) << tail.err;
+  EXPECT_EQ(tail.out, "line-1\nline-2\nline-3\nline-4\n") << tail.err;
+
+  auto cat =
+      run({env("MESOLITE_MESOS"), "cat", master, framework, "--task=talker", "--file=stderr"});
+  EXPECT_EQ(cat.exitCode(), 0) << cat.err;
+  EXPECT_NE(cat.out.find("oops"), std::string::npos) << cat.out;
+
+  auto outside = run({env("MESOLITE_MESOS"), "cat", master, framework, "--task=talker",
+                      "--file=../../../../../../../../etc/passwd"});
+  EXPECT_NE(outside.exitCode(), 0);
+  EXPECT_EQ(outside.out.find("root:"), std::string::npos);
+  EXPECT_NE(outside.err.find("400"), std::string::npos) << outside.err;
+
+  auto unknown = run({env("MESOLITE_MESOS"), "cat", master, framework, "--task=nobody-here"});
+  EXPECT_NE(unknown.exitCode(), 0);
+  EXPECT_NE(unknown.err.find("no task 'nobody-here'"), std::string::npos) << unknown.err;
+}
+
 // Runs `sleep` through `scheduler` and returns once the task is RUNNING (acknowledged).
 void launchSleep(Scheduler& scheduler, const std::string& taskId) {
   auto offer = scheduler.nextOffer();

@@ -34,13 +34,15 @@ lists() {  # lists LISTING PATH...: every PATH is in LISTING
 shipped=(
   /usr/sbin/mesos-agent /usr/sbin/mesos-slave /usr/sbin/mesos-master
   /usr/libexec/mesos/mesos-containerizer
-  /usr/bin/mesos /usr/bin/mesos-execute /usr/bin/mesos-ps /usr/bin/mesos-init-wrapper
+  /usr/bin/mesos /usr/bin/mesos-execute /usr/bin/mesos-ps /usr/bin/mesos-cat /usr/bin/mesos-tail
+  /usr/bin/mesos-init-wrapper
   /etc/default/mesos /etc/default/mesos-master /etc/default/mesos-slave
   /etc/mesos-master/work_dir /etc/mesos-slave/work_dir
   /usr/share/man/man8/mesos-agent.8.gz /usr/share/man/man8/mesos-slave.8.gz
   /usr/share/man/man8/mesos-master.8.gz /usr/share/man/man8/mesos-init-wrapper.8.gz
   /usr/share/man/man1/mesos-execute.1.gz /usr/share/man/man1/mesos.1.gz
-  /usr/share/man/man1/mesos-ps.1.gz
+  /usr/share/man/man1/mesos-ps.1.gz /usr/share/man/man1/mesos-cat.1.gz
+  /usr/share/man/man1/mesos-tail.1.gz
   /usr/share/man/man7/mesolite-isolators.7.gz
 )
 units=(mesos-master.service mesos-slave.service mesos-agent.service)
@@ -76,7 +78,7 @@ in_depends() {
 }
 missing=()
 for binary in usr/sbin/mesos-agent usr/sbin/mesos-master usr/libexec/mesos/mesos-containerizer \
-  usr/bin/mesos-execute usr/bin/mesos-ps usr/bin/mesos; do
+  usr/bin/mesos-execute usr/bin/mesos-ps usr/bin/mesos-cat usr/bin/mesos-tail usr/bin/mesos; do
   for soname in $(readelf -d "$unpacked/$binary" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p'); do
     # "libfoo.so.1 => /lib/.../libfoo.so.1 (0x...)", or the loader's "/lib64/ld-linux...".
     library=$(ldd "$unpacked/$binary" |
