@@ -7,9 +7,11 @@
 #include <nlohmann/json.hpp>
 
 #include "agent/files_api.h"
+#include "agent/sandbox_gc.h"
 #include "common/api_codec.h"
 #include "common/daemon_endpoints.h"
 #include "common/files_endpoints.h"
+#include "common/metrics.h"
 #include "common/protobuf_json.h"
 #include "common/version.h"
 
@@ -48,13 +50,34 @@ Response getContainers(Containerizer& containerizer, bool showStandalone) {
 }  // namespace
 
 void addAgentEndpoints(http::Server& server, const AgentFlags& flags, const Resources& total,
-                       Containerizer& containerizer, const TaskManager* tasks) {
+                       Containerizer& containerizer, const TaskManager* tasks,
+                       const SandboxGc* gc) {
   addDaemonEndpoints(server, flags.set);
+  const auto started = std::chrono::steady_clock::now();
+  auto collect = [total, tasks, gc, started] {
+    metrics::Snapshot snapshot;
+    snapshot["slave/uptime_secs"] =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (tasks != nullptr) {
+      tasks->addMetrics(snapshot);
+    } else {
+      for (const char* name : {"cpus", "mem", "disk", "gpus"})
+        snapshot[std::string("slave/") + name + "_total"] = total.scalar(name).value_or(0);
+    }
+    if (gc != nullptr) {
+      snapshot["gc/path_removals_pending"] = double(gc->scheduledCount());
+      snapshot["gc/path_removals_succeeded"] = double(gc->removalsSucceeded());
+      snapshot["gc/path_removals_failed"] = double(gc->removalsFailed());
+    }
+    metrics::addSystemMetrics(snapshot);
+    return snapshot;
+  };
+  metrics::addMetricsEndpoints(server, collect);
   std::shared_ptr<const files::VirtualFiles> files = agentFiles(flags, tasks);
   files::addFilesEndpoints(server, files);
 
-  server.route("/api/v1", [&flags, &containerizer, tasks, files](http::Request&& request,
-                                                                 http::Responder responder) {
+  server.route("/api/v1", [&flags, &containerizer, tasks, files, collect](
+                              http::Request&& request, http::Responder responder) {
     Call call;
     http::Response failure;
     auto types = api::parseCall(request, &call, &failure);
@@ -104,6 +127,19 @@ void addAgentEndpoints(http::Server& server, const AgentFlags& flags, const Reso
         }
         auto error = containerizer.remove(call.remove_container().container_id().value());
         return responder.respond(error ? failed(*error) : http::Response::text(200, ""));
+      }
+      case Call::GET_METRICS: {
+        if (!call.has_get_metrics()) {
+          return responder.respond(http::Response::badRequest("expecting 'get_metrics'"));
+        }
+        Response response;
+        response.set_type(Response::GET_METRICS);
+        for (const auto& [name, value] : collect()) {
+          auto* metric = response.mutable_get_metrics()->add_metrics();
+          metric->set_name(name);
+          metric->set_value(value);
+        }
+        return responder.respond(api::respond(200, response, answerType));
       }
       case Call::GET_CONTAINERS: {
         const bool standalone =

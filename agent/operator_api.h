@@ -10,8 +10,11 @@
 
 namespace mesolite::agent {
 
-// `tasks` is null when the agent runs standalone (no --master).
+class SandboxGc;
+
+// `tasks` is null when the agent runs standalone (no --master); `gc` adds its metrics.
 void addAgentEndpoints(http::Server& server, const AgentFlags& flags, const Resources& total,
-                       Containerizer& containerizer, const TaskManager* tasks = nullptr);
+                       Containerizer& containerizer, const TaskManager* tasks = nullptr,
+                       const SandboxGc* gc = nullptr);
 
 }  // namespace mesolite::agent

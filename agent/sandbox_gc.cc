@@ -277,8 +277,10 @@ void SandboxGc::removed(const std::vector<std::pair<std::string, Result<void>>>&
   for (const auto& [directory, result] : results) {
     if (result) {
       log::info("removed {} (garbage collection)", directory);
+      ++removalsSucceeded_;
     } else {
       log::warn("garbage collection of {} failed: {}", directory, result.error().message);
+      ++removalsFailed_;
     }
     auto it = scheduled_.find(directory);
     if (it == scheduled_.end()) continue;

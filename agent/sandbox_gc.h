@@ -72,6 +72,9 @@ class SandboxGc {
   void recover(const std::string& currentAgentId);
 
   size_t scheduledCount() const { return scheduled_.size(); }
+  // Mesos's gc/path_removals_succeeded and _failed.
+  uint64_t removalsSucceeded() const { return removalsSucceeded_; }
+  uint64_t removalsFailed() const { return removalsFailed_; }
 
  private:
   struct Entry {
@@ -97,6 +100,8 @@ class SandboxGc {
   std::unique_ptr<Timers> timers_;
   std::unique_ptr<boost::asio::thread_pool> worker_;
   std::shared_ptr<bool> alive_;
+  uint64_t removalsSucceeded_ = 0;
+  uint64_t removalsFailed_ = 0;
 };
 
 }  // namespace mesolite::agent

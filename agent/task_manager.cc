@@ -111,10 +111,12 @@ void TaskManager::subscribed(const AgentEvent::Subscribed& subscribed) {
     log::error("cannot checkpoint the agent id: {}", linked.error().message);
   }
   updates_.resume();
+  registered_ = true;
 }
 
 void TaskManager::disconnected() {
   updates_.pause();
+  registered_ = false;
 }
 
 void TaskManager::handle(const AgentEvent& event) {
@@ -603,6 +605,9 @@ void TaskManager::update(Framework& framework, Task& task, TaskStatus status) {
   log::info("task {} of framework {}: {}{}", task.task.task_id().value(),
             framework.info.id().value(), mesos::v1::TaskState_Name(status.state()),
             status.has_message() ? " (" + status.message() + ")" : "");
+  ++counters_.statusUpdates;
+  if (isTerminal(status.state())) ++counters_.terminal[status.state()];
+  if (status.reason() == TaskStatus::REASON_CONTAINER_LAUNCH_FAILED) ++counters_.launchErrors;
   task.task.set_state(status.state());
   task.task.clear_statuses();
   *task.task.add_statuses() = status;

@@ -70,6 +70,9 @@ class TaskManager {
 
   // Mesos's agent /state fields: id, frameworks, completed_frameworks.
   void addState(nlohmann::json& state) const;
+  // Mesos's slave/* metrics of tasks, executors and frameworks, and the resources
+  // their tasks use (slave/<name>_used, _total, _percent).
+  void addMetrics(std::map<std::string, double>& metrics) const;
   mesos::v1::agent::Response::GetTasks getTasks() const;
   mesos::v1::agent::Response::GetFrameworks getFrameworks() const;
   mesos::v1::agent::Response::GetExecutors getExecutors() const;
@@ -123,6 +126,12 @@ class TaskManager {
   std::deque<std::unique_ptr<Framework>> completedFrameworks_;
   std::set<std::string> dyingContainers_;  // being killed for a framework that is gone
   bool shuttingDown_ = false;
+  bool registered_ = false;
+  struct Counters {
+    uint64_t statusUpdates = 0;
+    uint64_t launchErrors = 0;
+    std::map<mesos::v1::TaskState, uint64_t> terminal;
+  } counters_;
 };
 
 }  // namespace mesolite::agent

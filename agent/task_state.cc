@@ -1,4 +1,6 @@
 // TaskManager: the tasks and frameworks as /state and the operator API show them.
+#include "common/task_state.h"
+
 #include "agent/checkpoint.h"
 #include "agent/task_manager.h"
 #include "agent/task_manager_internal.h"
@@ -129,6 +131,61 @@ mesos::v1::agent::Response::GetExecutors TaskManager::getExecutors() const {
       *executors.add_executors()->mutable_executor_info() = task->executor;
   }
   return executors;
+}
+
+}  // namespace mesolite::agent
+
+namespace mesolite::agent {
+
+void TaskManager::addMetrics(std::map<std::string, double>& metrics) const {
+  std::map<mesos::v1::TaskState, double> live;
+  double executorsRunning = 0, executorsTerminating = 0;
+  Resources used;
+  for (const auto& [fid, framework] : frameworks_) {
+    for (const auto& [tid, task] : framework->tasks) {
+      const auto state = task->task.state();
+      if (isTerminal(state)) continue;
+      live[state]++;
+      // A command task's executor is its container: terminating while it is killed.
+      (task->killing ? executorsTerminating : executorsRunning) += 1;
+      if (auto resources = Resources::fromProtos(task->task.resources())) used += *resources;
+    }
+  }
+  metrics["slave/registered"] = registered_ ? 1 : 0;
+  metrics["slave/frameworks_active"] = double(frameworks_.size());
+  metrics["slave/executors_running"] = executorsRunning;
+  metrics["slave/executors_terminating"] = executorsTerminating;
+  metrics["slave/tasks_staging"] = live[mesos::v1::TASK_STAGING];
+  metrics["slave/tasks_starting"] = live[mesos::v1::TASK_STARTING];
+  metrics["slave/tasks_running"] = live[mesos::v1::TASK_RUNNING];
+  metrics["slave/tasks_killing"] = live[mesos::v1::TASK_KILLING];
+  for (const auto& [name, state] :
+       {std::pair{"finished", mesos::v1::TASK_FINISHED},
+        std::pair{"failed", mesos::v1::TASK_FAILED}, std::pair{"killed", mesos::v1::TASK_KILLED},
+        std::pair{"lost", mesos::v1::TASK_LOST}, std::pair{"gone", mesos::v1::TASK_GONE}}) {
+    auto found = counters_.terminal.find(state);
+    metrics[std::string("slave/tasks_") + name] =
+        found == counters_.terminal.end() ? 0 : double(found->second);
+  }
+  // A command task's container is its executor: the ones that ended (not TASK_ERROR or
+  // TASK_DROPPED, which never ran one).
+  double terminated = 0;
+  for (const auto& [state, count] : counters_.terminal) {
+    if (state != mesos::v1::TASK_ERROR && state != mesos::v1::TASK_DROPPED)
+      terminated += double(count);
+  }
+  metrics["slave/executors_terminated"] = terminated;
+  metrics["slave/valid_status_updates"] = double(counters_.statusUpdates);
+  metrics["slave/container_launch_errors"] = double(counters_.launchErrors);
+
+  auto total = Resources::fromProtos(options_.totalResources);
+  for (const char* name : {"cpus", "mem", "disk", "gpus"}) {
+    const double all = total ? total->scalar(name).value_or(0) : 0;
+    const double inUse = used.scalar(name).value_or(0);
+    metrics[std::string("slave/") + name + "_total"] = all;
+    metrics[std::string("slave/") + name + "_used"] = inUse;
+    metrics[std::string("slave/") + name + "_percent"] = all > 0 ? inUse / all : 0;
+  }
 }
 
 }  // namespace mesolite::agent

@@ -31,7 +31,7 @@ nlohmann::json fileInfoModel(const mesos::v1::FileInfo& info) {
   for (int bit = 0; bit < 9; ++bit)
     mode += (info.mode() & (0400u >> bit)) ? letters[bit] : '-';
   return {{"path", info.path()}, {"nlink", info.nlink()},
-          {"size", info.size()}, {"mtime", info.mtime().nanoseconds() / 1'000'000'000},
+          {"size", info.size()}, {"mtime", double(info.mtime().nanoseconds()) / 1e9},
           {"mode", mode},        {"uid", info.uid()},
           {"gid", info.gid()}};
 }

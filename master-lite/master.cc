@@ -10,6 +10,7 @@
 #include "common/files_endpoints.h"
 #include "common/ids.h"
 #include "common/logging.h"
+#include "common/metrics.h"
 #include "common/recordio.h"
 #include "common/version.h"
 #include "master-lite/task_validation.h"
@@ -554,9 +555,7 @@ void Master::addEndpoints(http::Server& server) {
                                   std::move(responder));
                  });
   }
-  server.route("/metrics/snapshot", [this](http::Request&& request, http::Responder responder) {
-    serveMetrics(std::move(request), std::move(responder));
-  });
+  metrics::addMetricsEndpoints(server, [this] { return metrics(); });
   // Mesos answers /master/redirect with the leader's address, protocol-relative; this
   // master leads.
   server.route("/master/redirect", [this](http::Request&&, http::Responder responder) {

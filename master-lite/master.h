@@ -181,7 +181,6 @@ class Master {
 
   // state_json.cc
   void serveStateJson(const std::string& which, http::Request&& request, http::Responder responder);
-  void serveMetrics(http::Request&& request, http::Responder responder);
 
  public:
   // Operator API answers built from the state (state_json.cc); public for the operator

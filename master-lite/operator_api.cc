@@ -20,6 +20,9 @@ void Master::serveOperator(http::Request&& request, http::Responder responder) {
   Response response;
   switch (call.type()) {
     case Call::GET_METRICS:
+      if (!call.has_get_metrics()) {
+        return responder.respond(http::Response::badRequest("expecting 'get_metrics'"));
+      }
       response.set_type(Response::GET_METRICS);
       for (const auto& [name, value] : metrics()) {
         auto* metric = response.mutable_get_metrics()->add_metrics();

@@ -1,8 +1,9 @@
 // What the master shows of its state: the operator API's GET_* answers, the legacy JSON
 // endpoints in Mesos's layout (/master/state, /master/state-summary, /master/frameworks,
-// /master/slaves, /master/tasks, /master/roles), and /metrics/snapshot.
+// /master/slaves, /master/tasks, /master/roles), and the metrics (common/metrics serves them).
 #include <nlohmann/json.hpp>
 
+#include "common/metrics.h"
 #include "common/protobuf_json.h"
 #include "common/version.h"
 #include "master-lite/master.h"
@@ -311,6 +312,17 @@ std::map<std::string, double> Master::metrics() const {
   }
   out["allocator/mesolite/allocation_runs"] = double(counters_.allocationRuns);
   out["allocator/mesolite/allocation_run_ms"] = counters_.lastAllocationMs;
+  // Mesos's names of the same: allocation_run_ms is its timer's latest value.
+  out["allocator/mesos/allocation_runs"] = double(counters_.allocationRuns);
+  out["allocator/mesos/allocation_run_ms"] = counters_.lastAllocationMs;
+  for (const char* name : {"cpus", "mem", "disk"}) {
+    const std::string prefix = std::string("allocator/mesos/resources/") + name;
+    out[prefix + "/total"] = total.scalar(name).value_or(0);
+    out[prefix + "/offered_or_allocated"] =
+        used.scalar(name).value_or(0) + offered.scalar(name).value_or(0);
+  }
+  out["master/operator_event_stream_subscribers"] = double(subscribers_.size());
+  metrics::addSystemMetrics(out);
   for (int type = 1; type < int(std::size(counters_.callsByType)); ++type) {
     if (!mesos::v1::scheduler::Call::Type_IsValid(type)) continue;
     std::string name =
@@ -536,16 +548,6 @@ void Master::serveStateJson(const std::string& which, http::Request&& request,
     }
     body = {{"roles", roles}};
   }
-  responder.respond(http::Response::json(200, dumpJson(body)));
-}
-
-void Master::serveMetrics(http::Request&& request, http::Responder responder) {
-  if (request.method != "GET" && request.method != "HEAD") {
-    return responder.respond(http::Response::text(405, "use GET"));
-  }
-  json body = json::object();
-  for (const auto& [name, value] : metrics())
-    body[name] = value;
   responder.respond(http::Response::json(200, dumpJson(body)));
 }
 

@@ -274,6 +274,25 @@ TEST(Master, OffersAgentResourcesAndRunsATaskToItsAcknowledgedEnd) {
   EXPECT_EQ(metrics["master/tasks_error"], 1);
   EXPECT_EQ(metrics["master/slaves_active"], 1);
   EXPECT_EQ(metrics["master/frameworks_active"], 1);
+  // Mesos's names of the allocator's and the host's figures.
+  EXPECT_GT(metrics.value("system/cpus_total", 0.0), 0);
+  EXPECT_GT(metrics.value("system/mem_total_bytes", 0.0), 0);
+  EXPECT_TRUE(metrics.contains("system/load_1min"));
+  EXPECT_GT(metrics.value("allocator/mesos/resources/cpus/total", 0.0), 0);
+  EXPECT_GE(metrics.value("allocator/mesos/allocation_runs", 0.0), 1);
+  EXPECT_EQ(metrics["master/operator_event_stream_subscribers"], 0);
+
+  // The same as Prometheus reads it.
+  http::Request request{.method = "GET", .path = "/metrics/prometheus"};
+  auto prometheus = http::fetch(master.endpoint(), request);
+  ASSERT_TRUE(prometheus);
+  EXPECT_EQ(prometheus->status, 200);
+  EXPECT_NE(prometheus->body.find(
+                "# TYPE mesos_master_tasks_killed gauge\nmesos_master_tasks_killed 1\n"),
+            std::string::npos)
+      << prometheus->body.substr(0, 500);
+  EXPECT_NE(prometheus->body.find("\nmesos_allocator_mesos_resources_cpus_total "),
+            std::string::npos);
 }
 
 TEST(Master, DeclineFiltersTheAgentUntilRevive) {
@@ -537,6 +556,12 @@ TEST(Master, OperatorApiDescribesTheCluster) {
                     mesos::v1::master::Call::GET_METRICS}) {
     mesos::v1::master::Call call;
     call.set_type(type);
+    if (type == mesos::v1::master::Call::GET_METRICS) {
+      // Mesos requires the (empty) get_metrics message.
+      auto bare = testing::postCall(master.endpoint(), "/api/v1", call, ContentType::kJson);
+      EXPECT_EQ(bare.status, 400) << bare.body;
+      call.mutable_get_metrics();
+    }
     auto response = testing::postCall(master.endpoint(), "/api/v1", call, ContentType::kJson);
     ASSERT_EQ(response.status, 200) << mesos::v1::master::Call::Type_Name(type);
     mesos::v1::master::Response parsed;

@@ -277,6 +277,41 @@ TEST_F(AgentWithMaster, MemoryHogFailsWithMemoryLimitation) {
   EXPECT_NE(failed->status().message().find("32"), std::string::npos) << failed->status().message();
 }
 
+TEST_F(AgentWithMaster, MetricsUseMesosKeysInJsonTheOperatorApiAndPrometheus) {
+  startAgent();
+  ASSERT_TRUE(master_->waitForSubscription(1, 20s)) << agent_->err();
+  master_->runTask(framework("F1", false), task("t-metered", "sleep 1000", 48));
+  ASSERT_TRUE(master_->waitForUpdate("t-metered", mesos::v1::TASK_RUNNING, 20s)) << agent_->err();
+  master_->runTask(framework("F1", false), task("t-done", "exit 0"));
+  ASSERT_TRUE(master_->waitForUpdate("t-done", mesos::v1::TASK_FINISHED, 20s)) << agent_->err();
+
+  json snapshot = get("/metrics/snapshot");
+  EXPECT_EQ(snapshot["slave/registered"], 1) << snapshot;
+  EXPECT_EQ(snapshot["slave/tasks_running"], 1) << snapshot;
+  EXPECT_EQ(snapshot["slave/tasks_finished"], 1) << snapshot;
+  EXPECT_EQ(snapshot["slave/executors_running"], 1) << snapshot;
+  EXPECT_EQ(snapshot["slave/frameworks_active"], 1) << snapshot;
+  EXPECT_EQ(snapshot["slave/mem_total"], 1024) << snapshot;
+  EXPECT_EQ(snapshot["slave/mem_used"], 48) << snapshot;
+  EXPECT_DOUBLE_EQ(snapshot.value("slave/mem_percent", 0.0), 48.0 / 1024) << snapshot;
+  EXPECT_GT(snapshot.value("slave/uptime_secs", 0.0), 0) << snapshot;
+  EXPECT_GT(snapshot.value("system/mem_total_bytes", 0.0), 0) << snapshot;
+  EXPECT_TRUE(snapshot.contains("gc/path_removals_pending")) << snapshot;
+
+  json answer = call({{"type", "GET_METRICS"}, {"get_metrics", json::object()}});
+  std::map<std::string, double> listed;
+  for (const auto& metric : answer["get_metrics"].value("metrics", json::array()))
+    listed[metric.value("name", "")] = metric.value("value", -1.0);
+  EXPECT_EQ(listed["slave/tasks_running"], 1) << answer;
+  EXPECT_TRUE(call({{"type", "GET_METRICS"}}).is_null());  // 400: Mesos wants get_metrics
+
+  auto prometheus =
+      http::fetch(endpoint_, {.method = "GET", .path = "/metrics/prometheus"}, {.timeout = 10s});
+  ASSERT_TRUE(prometheus);
+  EXPECT_NE(prometheus->body.find("\nmesos_slave_tasks_running 1\n"), std::string::npos)
+      << prometheus->body.substr(0, 400);
+}
+
 TEST_F(AgentWithMaster, MaxCompletionTimeKillsTheTaskWithItsReason) {
   startAgent();
   ASSERT_TRUE(master_->waitForSubscription(1, 20s)) << agent_->err();
