@@ -21,6 +21,32 @@ using mesos::v1::Resource;
 using mesos::v1::TaskInfo;
 using mesos::v1::TaskState;
 
+namespace {
+
+constexpr std::string_view kNoImages =
+    "container images (the Mesos containerizer's provisioner) are not built yet";
+constexpr RefusedFlag kExecuteRefusedFlags[] = {
+    {"docker_image", kNoImages, "remove it; the task runs on the agent's root filesystem"},
+    {"appc_image", kNoImages, "remove it; the task runs on the agent's root filesystem"},
+    {"volumes", "container volumes are not built yet",
+     "remove it; the task sees the agent's filesystem and its own sandbox"},
+    {"task_group", "task groups (LAUNCH_GROUP and the default executor) are not built yet",
+     "launch the tasks one by one with --task"},
+    {"tty", "a TTY for the task is not built yet",
+     "remove it; stdout and stderr go to the sandbox"},
+    {"secret", "framework authentication is not built yet",
+     "remove it (and --principal's secret); the master does not authenticate frameworks"},
+    {"hadoop", "uploading a package to HDFS is not supported",
+     "remove it, and put the files where the agent can reach them"},
+    {"hdfs", "uploading a package to HDFS is not supported",
+     "remove it, and put the files where the agent can reach them"},
+    {"package", "uploading a package to HDFS is not supported",
+     "remove it, and put the files where the agent can reach them"},
+    {"overwrite", "uploading a package to HDFS is not supported", "remove it"},
+};
+
+}  // namespace
+
 ExecuteFlags::ExecuteFlags()
     : set("mesos-execute",
           "Runs one task on a Mesos cluster through the v1 Scheduler API: subscribes a "
@@ -61,6 +87,85 @@ ExecuteFlags::ExecuteFlags()
           "Comma-separated optional framework capabilities to enable (only GPU_RESOURCES); "
           "RESERVATION_REFINEMENT, TASK_KILLING_STATE, REVOCABLE_RESOURCES and MULTI_ROLE are "
           "always on, PARTITION_AWARE unless --no-partition_aware");
+  set.add(&containerizer, "containerizer",
+          "Containerizer to run the task: only 'mesos' (the Docker containerizer is not built)",
+          std::string("mesos"));
+  set.add(&effective_capabilities, "effective_capabilities",
+          "The command's effective capabilities, as a JSON CapabilityInfo, e.g. "
+          "{\"capabilities\": [\"NET_RAW\", \"SYS_ADMIN\"]}");
+  set.add(&bounding_capabilities, "bounding_capabilities",
+          "The command's capability bounding set, as a JSON CapabilityInfo, e.g. "
+          "{\"capabilities\": [\"NET_RAW\"]}");
+  set.add(&rlimits, "rlimits",
+          "The command's resource limits, as a JSON RLimitInfo, e.g. {\"rlimits\": "
+          "[{\"type\": \"RLMT_CPU\", \"soft\": 1, \"hard\": 1}, {\"type\": \"RLMT_FSIZE\"}]} "
+          "(no soft and hard: unlimited)");
+  set.add(&networks, "networks",
+          "Comma-separated networks for the container to join, e.g. net1,net2 (the agent "
+          "refuses names it has no network for)");
+  set.refuse(kExecuteRefusedFlags);
+}
+
+namespace {
+
+template <typename Message>
+Result<Message> parseJsonFlag(const std::string& flag, const std::string& text) {
+  nlohmann::json parsed = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded() || !parsed.is_object()) {
+    return Error("--" + flag + ": expected a JSON object (a " + Message::descriptor()->name() +
+                 ")");
+  }
+  Message message;
+  if (auto converted = fromJson(parsed, &message); !converted) {
+    return converted.error().wrap("--" + flag);
+  }
+  return message;
+}
+
+}  // namespace
+
+Result<std::optional<mesos::v1::ContainerInfo>> parseContainerFlags(const ExecuteFlags& flags) {
+  if (flags.containerizer != "mesos") {
+    return Error("--containerizer: '" + flags.containerizer +
+                 "' is not built; only 'mesos' (the default) runs tasks");
+  }
+  if (!flags.effective_capabilities && !flags.bounding_capabilities && !flags.rlimits &&
+      (!flags.networks || flags.networks->empty())) {
+    return std::optional<mesos::v1::ContainerInfo>();
+  }
+  mesos::v1::ContainerInfo container;
+  container.set_type(mesos::v1::ContainerInfo::MESOS);
+  auto* linuxInfo = container.mutable_linux_info();
+  if (flags.effective_capabilities) {
+    auto parsed = parseJsonFlag<mesos::v1::CapabilityInfo>("effective_capabilities",
+                                                           *flags.effective_capabilities);
+    if (!parsed) return parsed.error();
+    *linuxInfo->mutable_effective_capabilities() = std::move(*parsed);
+  }
+  if (flags.bounding_capabilities) {
+    auto parsed = parseJsonFlag<mesos::v1::CapabilityInfo>("bounding_capabilities",
+                                                           *flags.bounding_capabilities);
+    if (!parsed) return parsed.error();
+    *linuxInfo->mutable_bounding_capabilities() = std::move(*parsed);
+  }
+  if (!flags.effective_capabilities && !flags.bounding_capabilities) {
+    container.clear_linux_info();
+  }
+  if (flags.rlimits) {
+    auto parsed = parseJsonFlag<mesos::v1::RLimitInfo>("rlimits", *flags.rlimits);
+    if (!parsed) return parsed.error();
+    *container.mutable_rlimit_info() = std::move(*parsed);
+  }
+  if (flags.networks) {
+    std::istringstream in(*flags.networks);
+    for (std::string name; std::getline(in, name, ',');) {
+      name.erase(0, name.find_first_not_of(" \t"));
+      name.erase(name.find_last_not_of(" \t") + 1);
+      if (name.empty()) return Error("--networks: empty network name in '" + *flags.networks + "'");
+      container.add_network_infos()->set_name(name);
+    }
+  }
+  return std::optional<mesos::v1::ContainerInfo>(std::move(container));
 }
 
 Result<api::ContentType> parseContentType(const std::string& text) {
@@ -179,12 +284,16 @@ Result<ExecuteConfig> buildConfig(const ExecuteFlags& flags, const std::string& 
     if (flags.name) clashing.push_back("--name");
     if (flags.command) clashing.push_back("--command");
     if (flags.env) clashing.push_back("--env");
+    if (flags.effective_capabilities) clashing.push_back("--effective_capabilities");
+    if (flags.bounding_capabilities) clashing.push_back("--bounding_capabilities");
+    if (flags.rlimits) clashing.push_back("--rlimits");
+    if (flags.networks) clashing.push_back("--networks");
     if (!clashing.empty()) {
       std::string list;
       for (const auto& flag : clashing)
         list += (list.empty() ? "" : ", ") + flag;
       return Error("--task cannot be combined with " + list +
-                   " (the TaskInfo carries the name, command and environment)");
+                   " (the TaskInfo carries the name, command, environment and container)");
     }
     auto task = parseTaskFlag(*flags.task);
     if (!task) return task.error();
@@ -220,6 +329,10 @@ Result<ExecuteConfig> buildConfig(const ExecuteFlags& flags, const std::string& 
       *command->mutable_environment() = std::move(*environment);
     }
   }
+
+  auto container = parseContainerFlags(flags);
+  if (!container) return container.error();
+  if (*container) *config.task.mutable_container() = std::move(**container);
 
   if (flags.kill_after && flags.kill_after->value.count() < 0) {
     return Error("--kill_after: must not be negative");

@@ -36,6 +36,11 @@ struct ExecuteFlags {
   bool partition_aware = true;
   std::optional<std::string> principal;
   std::optional<std::string> framework_capabilities;
+  std::string containerizer;
+  std::optional<std::string> effective_capabilities;  // JSON CapabilityInfo
+  std::optional<std::string> bounding_capabilities;   // JSON CapabilityInfo
+  std::optional<std::string> rlimits;                 // JSON RLimitInfo
+  std::optional<std::string> networks;                // comma-separated names
 };
 
 // Everything the scheduler needs, checked.
@@ -55,6 +60,9 @@ Result<ExecuteConfig> buildConfig(const ExecuteFlags& flags, const std::string& 
 // The pieces, for tests and for reuse.
 Result<api::ContentType> parseContentType(const std::string& text);
 Result<mesos::v1::Environment> parseEnvironment(const std::string& json);
+// The ContainerInfo (type MESOS) that --effective_capabilities, --bounding_capabilities,
+// --rlimits and --networks describe; nullopt when none is given.
+Result<std::optional<mesos::v1::ContainerInfo>> parseContainerFlags(const ExecuteFlags& flags);
 // A TaskInfo as JSON text, or the path of a file holding it (agent_id may be absent).
 Result<mesos::v1::TaskInfo> parseTaskFlag(const std::string& value);
 
