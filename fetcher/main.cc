@@ -164,7 +164,14 @@ int run() {
     return fail(Error::fromErrno("Failed to enter the sandbox " + plan->sandbox).message,
                 kExitFailed);
   }
-  if (auto ready = initDownloads(); !ready) return fail(ready.error().message, kExitFailed);
+  // libcurl's global set-up (OpenSSL's) only when something comes from the web.
+  for (const PlanItem& item : plan->items) {
+    if (item.action == Action::kFromCache || classifyUri(item.uri).ok() == false ||
+        *classifyUri(item.uri) != UriKind::kHttp)
+      continue;
+    if (auto ready = initDownloads(); !ready) return fail(ready.error().message, kExitFailed);
+    break;
+  }
   for (size_t i = 0; i < plan->items.size(); ++i) {
     const PlanItem& item = plan->items[i];
     FETCH_INFO("Fetching URI '" + item.uri + "'");
