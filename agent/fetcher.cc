@@ -47,6 +47,14 @@ std::string keyUser(const FetchRequest& request) {
   return request.user.value_or("root");
 }
 
+// "'a', 'b'": the URIs of a fetch, for a failure the helper could not attribute.
+std::string describeUris(const FetchRequest& request) {
+  std::string text;
+  for (const auto& uri : request.uris)
+    text += (text.empty() ? "'" : ", '") + uri.value() + "'";
+  return text.size() > 1000 ? text.substr(0, 1000) + "..." : text;
+}
+
 uint64_t milliseconds(std::chrono::nanoseconds duration) {
   return uint64_t(std::chrono::duration_cast<std::chrono::milliseconds>(duration).count());
 }
@@ -71,6 +79,12 @@ Fetcher::Fetcher(asio::io_context& io, FetcherOptions options)
 Fetcher::~Fetcher() = default;
 
 Result<void> Fetcher::recover() {
+  auto ready = prepareCacheDir();
+  if (!ready) cacheError_ = ready.error();
+  return ready;
+}
+
+Result<void> Fetcher::prepareCacheDir() {
   const std::string& dir = options_.cacheDir;
   if (dir.empty() || dir[0] != '/') {
     return Error("--fetcher_cache_dir '" + dir + "' is not an absolute path");
@@ -118,6 +132,14 @@ void Fetcher::holdCacheEntries(Job& job) {
   for (int i = 0; i < job.request.uris.size(); ++i) {
     const auto& uri = job.request.uris[i];
     if (!uri.cache()) continue;
+    if (cacheError_) {
+      ++job.waiting;
+      asio::post(io_, [this, containerId,
+                       error = cacheError_->wrap("Failed to fetch '" + uri.value() + "'")] {
+        onCacheEntry(containerId, error);
+      });
+      return;
+    }
     auto basename = fetch::uriBasename(uri.value());
     const Key key{keyUser(job.request), uri.value()};
     const FetcherCache::Hold hold = cache_.acquire(key, basename ? *basename : "file");
@@ -151,7 +173,8 @@ void Fetcher::startDownload(const Key& key, const FetcherCache::Hold& hold, cons
   if (!spawned) {
     // Reported on the next turn: the caller is still walking its URIs.
     asio::post(io_, [this, key, id = hold.id, error = spawned.error()] {
-      auto outcome = cache_.completed(key, id, error.wrap("cannot run mesos-fetcher"));
+      auto outcome = cache_.completed(
+          key, id, error.wrap("Failed to fetch '" + key.uri + "': cannot run mesos-fetcher"));
       for (auto& waiter : outcome.waiters)
         waiter(success());
     });
@@ -212,14 +235,17 @@ void Fetcher::fillSandbox(Job& job) {
   const std::string containerId = job.request.containerId;
   auto spawned = ChildProcess::spawn(
       io_, {.path = options_.helperPath, .argv = {options_.helperPath}, .input = plan.encode()},
-      [this, containerId](int status, const std::string& output) {
-        const bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-        finish(containerId,
-               ok ? success() : Result<void>(Error(describeFetchFailure(status, output))));
+      [this, containerId, uris = describeUris(job.request)](int status, const std::string& output) {
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return finish(containerId, success());
+        // The helper's own line names the URI; without one, all of them are named.
+        finish(containerId, Error(output.empty() ? "Failed to fetch " + uris + ": " +
+                                                       describeFetchFailure(status, output)
+                                                 : describeFetchFailure(status, output)));
       });
   if (!spawned) {
-    asio::post(io_, [this, containerId, error = spawned.error()] {
-      finish(containerId, error.wrap("cannot run mesos-fetcher " + options_.helperPath));
+    asio::post(io_, [this, containerId, uris = describeUris(job.request), error = spawned.error()] {
+      finish(containerId, error.wrap("Failed to fetch " + uris + ": cannot run mesos-fetcher " +
+                                     options_.helperPath));
     });
     return;
   }

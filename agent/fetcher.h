@@ -50,7 +50,8 @@ class Fetcher {
   Fetcher(const Fetcher&) = delete;
   Fetcher& operator=(const Fetcher&) = delete;
 
-  // At start: the cache directory, made (root, 0700) and emptied of earlier entries.
+  // At start: the cache directory, made (root, 0700) and emptied of earlier entries. On
+  // an error, fetches of cached URIs fail with it; the others work.
   Result<void> recover();
 
   void fetch(FetchRequest request, Done done);
@@ -65,6 +66,7 @@ class Fetcher {
   struct Download;
   using Key = FetcherCache::Key;
 
+  Result<void> prepareCacheDir();
   void holdCacheEntries(Job& job);
   void startDownload(const Key& key, const FetcherCache::Hold& hold, const Job& job);
   void onDownloaded(const Key& key, uint64_t id, int status, const std::string& output);
@@ -80,6 +82,7 @@ class Fetcher {
   FetcherCache cache_;
   std::map<std::string, std::unique_ptr<Job>> jobs_;
   std::map<Key, std::unique_ptr<Download>> downloads_;
+  std::optional<Error> cacheError_;  // --fetcher_cache_dir unusable
 };
 
 // The helper's failure as one line for a task's status: its own line naming the URI, or

@@ -226,8 +226,7 @@ int main(int argc, char** argv) {
                               .stallTimeout = flags.fetcher_stall_timeout.value,
                               .switchUser = flags.switch_user});
   if (auto ready = fetcher.recover(); !ready) {
-    log::error("{}", ready.error().message);
-    return 1;
+    log::warn("{}: tasks fetching URIs through the cache will fail", ready.error().message);
   }
   if (::access(fetcher.options().helperPath.c_str(), X_OK) != 0) {
     log::warn("{} is missing: tasks with CommandInfo.uris will fail", fetcher.options().helperPath);
