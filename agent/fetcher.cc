@@ -79,8 +79,12 @@ Fetcher::Fetcher(asio::io_context& io, FetcherOptions options)
 Fetcher::~Fetcher() = default;
 
 Result<void> Fetcher::recover() {
+  // Made on the first cached fetch: an agent that never caches leaves no directory.
+  std::error_code error;
+  if (!std::filesystem::exists(options_.cacheDir, error)) return success();
   auto ready = prepareCacheDir();
   if (!ready) cacheError_ = ready.error();
+  cacheReady_ = ready.ok();
   return ready;
 }
 
@@ -132,6 +136,12 @@ void Fetcher::holdCacheEntries(Job& job) {
   for (int i = 0; i < job.request.uris.size(); ++i) {
     const auto& uri = job.request.uris[i];
     if (!uri.cache()) continue;
+    if (!cacheReady_ && !cacheError_) {
+      // A few syscalls, once.
+      auto ready = prepareCacheDir();
+      if (!ready) cacheError_ = ready.error();
+      cacheReady_ = ready.ok();
+    }
     if (cacheError_) {
       ++job.waiting;
       asio::post(io_, [this, containerId,

@@ -50,8 +50,9 @@ class Fetcher {
   Fetcher(const Fetcher&) = delete;
   Fetcher& operator=(const Fetcher&) = delete;
 
-  // At start: the cache directory, made (root, 0700) and emptied of earlier entries. On
-  // an error, fetches of cached URIs fail with it; the others work.
+  // At start: the cache directory, if there is one, emptied of earlier entries (it is
+  // made, root's and 0700, by the first cached fetch). On an error, fetches of cached
+  // URIs fail with it; the others work.
   Result<void> recover();
 
   void fetch(FetchRequest request, Done done);
@@ -82,6 +83,7 @@ class Fetcher {
   FetcherCache cache_;
   std::map<std::string, std::unique_ptr<Job>> jobs_;
   std::map<Key, std::unique_ptr<Download>> downloads_;
+  bool cacheReady_ = false;
   std::optional<Error> cacheError_;  // --fetcher_cache_dir unusable
 };
 
