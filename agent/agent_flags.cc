@@ -115,7 +115,8 @@ AgentFlags::AgentFlags()
       .validate([](const std::string& text) {
         return oneOf(text, {"linux", "posix"});
       });
-  set.add(&launcher_dir, "launcher_dir", "Directory of the helper programs (mesos-containerizer).",
+  set.add(&launcher_dir, "launcher_dir",
+          "Directory of the helper programs (mesos-containerizer, mesos-fetcher).",
           std::string("/usr/libexec/mesos"));
   set.add(&modules, "modules",
           "JSON (or file:///path to JSON) naming shared objects of out-of-tree modules to load.");
@@ -283,6 +284,31 @@ AgentFlags::AgentFlags()
       .validate([](const std::string& text) -> Result<void> {
         auto parsed = parseLogrotateOptions(text);
         if (!parsed) return parsed.error();
+        return success();
+      });
+
+  set.add(&fetcher_cache_dir, "fetcher_cache_dir",
+          "Directory of the fetcher cache (CommandInfo.URI.cache): root's, mode 0700. The "
+          "agent clears it of its entries at start, so the cache is empty after a restart. "
+          "Best on a volume of its own, apart from the sandboxes.",
+          std::string("/tmp/mesos/fetch"))
+      .validate([](const std::string& text) -> Result<void> {
+        if (text.empty() || text[0] != '/') return Error("'" + text + "' is not an absolute path");
+        return success();
+      });
+  set.add(&fetcher_cache_size, "fetcher_cache_size",
+          "Size of the fetcher cache. Least recently used entries that no fetch is using are "
+          "evicted to stay within it; a download larger than the cache is used once, not kept.",
+          Bytes{2ULL << 30});
+  set.add(&fetcher_stall_timeout, "fetcher_stall_timeout",
+          "How long a download may stay below one byte per second (or take to connect) "
+          "before the fetch fails (TASK_FAILED, REASON_CONTAINER_LAUNCH_FAILED).",
+          *Duration::parse("1mins"))
+      .validate([](const std::string& text) -> Result<void> {
+        auto parsed = Duration::parse(text);
+        if (!parsed) return parsed.error();
+        if (parsed->value < std::chrono::milliseconds(1))
+          return Error("'" + text + "' is below 1ms");
         return success();
       });
 

@@ -82,6 +82,10 @@ struct AgentFlags {
 
   std::optional<std::string> executor_environment_variables;
 
+  std::string fetcher_cache_dir;
+  Bytes fetcher_cache_size;
+  Duration fetcher_stall_timeout;
+
   // Sharing the agent's namespaces is refused per task whatever these say.
   bool disallow_sharing_agent_pid_namespace = false;
   bool disallow_sharing_agent_ipc_namespace = false;

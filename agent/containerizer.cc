@@ -187,6 +187,13 @@ std::variant<Containerizer::Launched, ContainerError> Containerizer::launch(
       (!call.command().has_value() && call.command().arguments_size() == 0)) {
     return ContainerError{400, "LAUNCH_CONTAINER of " + id + " needs a command"};
   }
+  if (call.command().uris_size() > 0) {
+    // Tasks get theirs fetched before they come here; standalone containers do not.
+    return ContainerError{
+        501, "container " + id +
+                 ": command.uris are not fetched for standalone containers (LAUNCH_CONTAINER); "
+                 "fetch the files in the command, or run it as a task"};
+  }
   if (call.container().has_type() && call.container().type() != mesos::v1::ContainerInfo::MESOS) {
     return ContainerError{
         400, "container " + id + ": of type " +

@@ -22,6 +22,17 @@ std::string launcherDir(const AgentFlags& flags) {
   return flags.launcher_dir;
 }
 
+std::string fetcherPath(const std::string& launcherDir) {
+  const std::filesystem::path dir(launcherDir);
+  const auto installed = dir / "mesos-fetcher";
+  if (::access(installed.c_str(), X_OK) == 0) return installed;
+  const auto built = dir.parent_path() / "fetcher" / "mesos-fetcher";
+  if (::access((dir / "mesos-containerizer").c_str(), X_OK) == 0 &&
+      ::access(built.c_str(), X_OK) == 0)
+    return built;
+  return installed;
+}
+
 std::string addressForTasks(const AgentFlags& flags) {
   if (flags.ip && *flags.ip != "0.0.0.0") return *flags.ip;
   char hostname[256] = {};

@@ -15,6 +15,10 @@ namespace mesolite::agent {
 // the helpers built beside it (build/launcher next to build/agent); else the default.
 std::string launcherDir(const AgentFlags& flags);
 
+// mesos-fetcher: in the launcher dir; for an agent run from the build tree, in the
+// fetcher directory beside the launcher's (build/fetcher next to build/launcher).
+std::string fetcherPath(const std::string& launcherDir);
+
 // The agent's IP as its tasks are told it (MESOS_AGENT_ENDPOINT): --ip, or else the
 // address the host's name resolves to, as Mesos's libprocess picks it; 127.0.0.1 when
 // the name does not resolve.

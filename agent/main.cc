@@ -9,6 +9,7 @@
 
 #include "agent/agent_flags.h"
 #include "agent/containerizer.h"
+#include "agent/fetcher.h"
 #include "agent/host_setup.h"
 #include "agent/master_connection.h"
 #include "agent/operator_api.h"
@@ -218,6 +219,19 @@ int main(int argc, char** argv) {
     log::warn("recovery failed (continuing, --no-strict): {}", recovered.error().message);
   }
 
+  // Before the tasks, which use it: destroyed after them, killing its helpers.
+  agent::Fetcher fetcher(io, {.helperPath = agent::fetcherPath(flags.launcher_dir),
+                              .cacheDir = flags.fetcher_cache_dir,
+                              .cacheSize = flags.fetcher_cache_size.value,
+                              .stallTimeout = flags.fetcher_stall_timeout.value,
+                              .switchUser = flags.switch_user});
+  if (auto ready = fetcher.recover(); !ready) {
+    log::warn("{}: tasks fetching URIs through the cache will fail", ready.error().message);
+  }
+  if (::access(fetcher.options().helperPath.c_str(), X_OK) != 0) {
+    log::warn("{} is missing: tasks with CommandInfo.uris will fail", fetcher.options().helperPath);
+  }
+
   agent::SandboxGc gc(
       io,
       {.workDir = flags.work_dir,
@@ -233,6 +247,7 @@ int main(int argc, char** argv) {
     agent::TaskManagerOptions options;
     options.workDir = flags.work_dir;
     options.gc = &gc;
+    options.fetcher = &fetcher;
     options.reconnect = flags.recover == "reconnect";
     options.shutdownGracePeriod = std::chrono::duration_cast<std::chrono::milliseconds>(
         flags.executor_shutdown_grace_period.value);

@@ -23,7 +23,10 @@ constexpr std::string_view kNoOversubscription =
     "oversubscription (revocable resources) is not supported";
 constexpr std::string_view kNoPerf = "the perf_event isolator is not built";
 constexpr std::string_view kOnlyIsolatorModules = "only isolator modules can be loaded (--modules)";
-constexpr std::string_view kNoFetcher = "the fetcher (CommandInfo.uris) is not built yet";
+constexpr std::string_view kNoHadoop =
+    "the fetcher fetches http://, https://, file:// and absolute paths only (no hdfs://)";
+constexpr std::string_view kNoFrameworksHome =
+    "the fetcher takes absolute paths only: relative URIs are refused";
 constexpr std::string_view kNoExecutorProcess =
     "command tasks run under the agent's own launcher, with no executor process to "
     "register, reconnect or speak HTTP";
@@ -80,13 +83,10 @@ constexpr RefusedFlag kAgentRefusedFlags[] = {
     {"eth0_name", kNoPortMapping, kHostNetwork},
     {"executor_reregistration_retry_interval", kNoExecutorProcess, kRecoveryInstead},
     {"executor_reregistration_timeout", kNoExecutorProcess, kRecoveryInstead},
-    {"fetcher_cache_dir", kNoFetcher, kRemove},
-    {"fetcher_cache_size", kNoFetcher, kRemove},
-    {"fetcher_stall_timeout", kNoFetcher, kRemove},
-    {"frameworks_home", kNoFetcher, kRemove},
+    {"frameworks_home", kNoFrameworksHome, "remove it, and give absolute paths in the URIs"},
     {"gc_non_executor_container_sandboxes",
      "standalone containers' sandboxes are not garbage-collected", kRemove},
-    {"hadoop_home", kNoFetcher, kRemove},
+    {"hadoop_home", kNoHadoop, "remove it, and serve the files over http(s)"},
     {"host_path_volume_force_creation", "the volume/host_path isolator is not built", kRemove},
     {"http_command_executor", kNoExecutorProcess, kRemove},
     {"http_credentials", kAuthenticationMissing, kAuthenticationInstead},

@@ -10,6 +10,7 @@
 #include <random>
 
 #include "agent/checkpoint.h"
+#include "agent/fetcher.h"
 #include "agent/sandbox_gc.h"
 #include "agent/task_manager_internal.h"
 #include "common/fs.h"
@@ -245,9 +246,19 @@ void TaskManager::runTask(const AgentEvent::RunTask& run) {
   update(framework, task,
          makeStatus(task, mesos::v1::TASK_STARTING, TaskStatus::SOURCE_EXECUTOR, ""));
 
+  // Tasks without URIs take the launch path directly; the others fetch first.
+  if (info.command().uris_size() > 0) return fetchThenLaunch(framework, task, info);
+  launchTask(framework, task, info);
+}
+
+void TaskManager::launchTask(Framework& framework, Task& task, const mesos::v1::TaskInfo& info) {
+  const std::string fid = framework.info.id().value();
+  const std::string tid = info.task_id().value();
+  const std::string& work = options_.workDir;
   mesos::v1::agent::Call::LaunchContainer launch;
   launch.mutable_container_id()->set_value(task.containerId);
   *launch.mutable_command() = info.command();
+  launch.mutable_command()->clear_uris();  // fetched already
   if (!launch.command().has_user() && framework.info.has_user()) {
     launch.mutable_command()->set_user(framework.info.user());
   }
@@ -462,6 +473,7 @@ void TaskManager::killTask(const AgentEvent::KillTask& kill) {
   } else if (task->task.has_kill_policy() && task->task.kill_policy().has_grace_period()) {
     grace = std::chrono::nanoseconds(task->task.kill_policy().grace_period().nanoseconds());
   }
+  if (task->fetching) return killWhileFetching(framework, *task);
   log::info("killing task {} of framework {} (grace period {} ms)", tid, fid,
             std::chrono::duration_cast<std::chrono::milliseconds>(grace).count());
   const std::string cid = task->containerId;
@@ -493,7 +505,13 @@ void TaskManager::onTerminalAcknowledged(const std::string& frameworkId,
   std::unique_ptr<Task> task = std::move(tit->second);
   framework.tasks.erase(tit);
   log::info("task {} of framework {} is done", taskId, frameworkId);
-  if (containerizer_.exists(task->containerId)) removeContainerLater(task->containerId);
+  if (containerizer_.exists(task->containerId)) {
+    removeContainerLater(task->containerId);
+  } else if (options_.gc && task->fetched) {
+    // No container (its fetch failed or was killed): its sandbox holds the fetcher's log.
+    options_.gc->scheduleRun(
+        paths::sandboxDir(options_.workDir, agentId_, frameworkId, taskId, task->containerId));
+  }
   if (task->checkpoint) {
     std::error_code ignored;
     std::filesystem::remove_all(
@@ -539,6 +557,7 @@ void TaskManager::shutdownFramework(const std::string& frameworkId) {
   log::info("shutting down framework {}", frameworkId);
   Framework& framework = *fit->second;
   for (auto& [tid, task] : framework.tasks) {
+    if (task->fetching && options_.fetcher) options_.fetcher->cancel(task->containerId);
     if (containerizer_.exists(task->containerId)) {
       dyingContainers_.insert(task->containerId);
       (void)containerizer_.kill(task->containerId, SIGKILL);

@@ -26,11 +26,13 @@ class io_context;
 
 namespace mesolite::agent {
 
+class Fetcher;
 class SandboxGc;
 
 struct TaskManagerOptions {
   std::string workDir;
-  SandboxGc* gc = nullptr;  // schedules the sandboxes of finished tasks for removal
+  SandboxGc* gc = nullptr;     // schedules the sandboxes of finished tasks for removal
+  Fetcher* fetcher = nullptr;  // fetches CommandInfo.uris (none: tasks with URIs fail)
   // --recover=reconnect: keep the agent id and the tasks of checkpointing frameworks.
   bool reconnect = true;
   std::chrono::milliseconds shutdownGracePeriod{std::chrono::seconds(5)};
@@ -86,6 +88,13 @@ class TaskManager {
   void shutdownFramework(const std::string& frameworkId);
   void shutdownAgent(const std::string& message);
   void acknowledge(const internal::AgentEvent::AcknowledgeUpdate& ack);
+
+  void launchTask(Framework& framework, Task& task, const mesos::v1::TaskInfo& info);
+  // CommandInfo.uris (agent/task_fetch.cc): the sandbox is filled, then the task launched.
+  void fetchThenLaunch(Framework& framework, Task& task, const mesos::v1::TaskInfo& info);
+  void onFetched(const std::string& frameworkId, const std::string& taskId, Result<void> fetched);
+  void killWhileFetching(Framework& framework, Task& task);
+  std::string fetchingMarkerPath(const std::string& frameworkId, const Task& task) const;
 
   void onContainerStarted(const std::string& frameworkId, const std::string& taskId);
   void watch(Framework& framework, Task& task);

@@ -24,6 +24,11 @@ struct TaskManager::Task {
   // REASON_MAX_COMPLETION_TIME_REACHED.
   std::unique_ptr<boost::asio::steady_timer> completionTimer;
   bool completionTimeReached = false;
+  // CommandInfo.uris: being fetched (the container is launched once they are), and the
+  // TaskInfo to launch then.
+  bool fetching = false;
+  bool fetched = false;  // a fetch ran: its sandbox exists even without a container
+  std::unique_ptr<mesos::v1::TaskInfo> pendingLaunch;
 };
 
 struct TaskManager::Framework {

@@ -1,4 +1,6 @@
 // TaskManager: recovering the agent id, frameworks, tasks and their updates at start.
+#include <filesystem>
+
 #include "agent/checkpoint.h"
 #include "agent/task_manager.h"
 #include "agent/task_manager_internal.h"
@@ -141,9 +143,18 @@ Result<void> TaskManager::recover() {
     auto& framework = *frameworks_.at(fid);
     Task& task = *framework.tasks.at(tid);
     task.containerEnded = true;
-    auto status = makeStatus(task, mesos::v1::TASK_FAILED, TaskStatus::SOURCE_AGENT,
-                             "the task's container was gone after the agent restarted");
-    status.set_reason(TaskStatus::REASON_EXECUTOR_TERMINATED);
+    const std::string marker = fetchingMarkerPath(fid, task);
+    const bool wasFetching = std::filesystem::exists(marker);
+    auto status =
+        makeStatus(task, mesos::v1::TASK_FAILED, TaskStatus::SOURCE_AGENT,
+                   wasFetching ? "the agent restarted while the task's URIs were being fetched"
+                               : "the task's container was gone after the agent restarted");
+    status.set_reason(wasFetching ? TaskStatus::REASON_CONTAINER_LAUNCH_FAILED
+                                  : TaskStatus::REASON_EXECUTOR_TERMINATED);
+    if (wasFetching) {
+      task.fetched = true;  // its sandbox holds the fetcher's log
+      std::filesystem::remove(marker);
+    }
     update(framework, task, std::move(status));
   }
 

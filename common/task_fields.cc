@@ -2,16 +2,22 @@
 
 #include <string>
 
+#include "common/fetch_uri.h"
+
 namespace mesolite {
 
 Result<void> refuseUnhonouredTaskFields(const mesos::v1::TaskInfo& task) {
   const auto refuse = [](const std::string& field, const std::string& why) {
     return Error(field + " " + why);
   };
-  if (task.command().uris_size() > 0) {
-    return refuse("command.uris",
-                  "cannot be fetched: the fetcher is not built yet (put the files on the "
-                  "agents, or fetch them in the command)");
+  for (const auto& uri : task.command().uris()) {
+    // Every field of CommandInfo.URI (value, executable, extract, cache, output_file) is
+    // carried out; what is refused is a URI the fetcher cannot fetch.
+    if (auto valid =
+            fetch::validateFetch(uri.value(), uri.has_output_file() ? &uri.output_file() : nullptr);
+        !valid) {
+      return refuse("command.uris", "refused: " + valid.error().message);
+    }
   }
   if (task.has_health_check())
     return refuse("health_check", "is not supported yet: health checks are not built");

@@ -634,7 +634,7 @@ TEST(Master, TaskFieldsAndOperationsNotBuiltAreRefusedByName) {
   launch->set_type(mesos::v1::Offer::Operation::LAUNCH);
   const std::map<std::string, std::function<void(mesos::v1::TaskInfo*)>> fields = {
       {"command.uris",
-       [](auto* task) { task->mutable_command()->add_uris()->set_value("http://x/y.tgz"); }},
+       [](auto* task) { task->mutable_command()->add_uris()->set_value("hdfs://x/y.tgz"); }},
       {"health_check",
        [](auto* task) { task->mutable_health_check()->set_type(mesos::v1::HealthCheck::TCP); }},
       {"check", [](auto* task) { task->mutable_check()->set_type(mesos::v1::CheckInfo::TCP); }},

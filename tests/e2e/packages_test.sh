@@ -33,7 +33,7 @@ lists() {  # lists LISTING PATH...: every PATH is in LISTING
 
 shipped=(
   /usr/sbin/mesos-agent /usr/sbin/mesos-slave /usr/sbin/mesos-master
-  /usr/libexec/mesos/mesos-containerizer
+  /usr/libexec/mesos/mesos-containerizer /usr/libexec/mesos/mesos-fetcher
   /usr/bin/mesos /usr/bin/mesos-execute /usr/bin/mesos-ps /usr/bin/mesos-cat /usr/bin/mesos-tail
   /usr/bin/mesos-init-wrapper
   /etc/default/mesos /etc/default/mesos-master /etc/default/mesos-slave
@@ -78,6 +78,7 @@ in_depends() {
 }
 missing=()
 for binary in usr/sbin/mesos-agent usr/sbin/mesos-master usr/libexec/mesos/mesos-containerizer \
+  usr/libexec/mesos/mesos-fetcher \
   usr/bin/mesos-execute usr/bin/mesos-ps usr/bin/mesos-cat usr/bin/mesos-tail usr/bin/mesos; do
   for soname in $(readelf -d "$unpacked/$binary" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p'); do
     # "libfoo.so.1 => /lib/.../libfoo.so.1 (0x...)", or the loader's "/lib64/ld-linux...".
@@ -104,8 +105,8 @@ rpm_list=$(rpm -qpl "$rpmfile" 2>/dev/null)
 check "the RPM ships the binaries, helpers, configuration and man pages" \
   lists "$rpm_list" "${shipped[@]}" "${units[@]/#//usr/lib/systemd/system/}"
 requires=$(rpm -qpR "$rpmfile" 2>/dev/null)
-check "the RPM requires the libraries it links (libprotobuf, libseccomp, libsystemd, libc)" \
-  bash -c 'for l in libprotobuf.so libseccomp.so libsystemd.so libc.so; do grep -q "^$l" <<<"$1" || { echo "    no $l in: $1"; exit 1; }; done' \
+check "the RPM requires the libraries it links (libprotobuf, libseccomp, libsystemd, libcurl, libarchive, libc)" \
+  bash -c 'for l in libprotobuf.so libseccomp.so libsystemd.so libcurl.so libarchive.so libc.so; do grep -q "^$l" <<<"$1" || { echo "    no $l in: $1"; exit 1; }; done' \
   _ "$requires"
 check "the RPM marks /etc as configuration" \
   bash -c 'rpm -qpc "$1" 2>/dev/null | grep -qx /etc/default/mesos-slave' _ "$rpmfile"

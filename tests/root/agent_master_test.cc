@@ -356,11 +356,13 @@ TEST_F(AgentWithMaster, TaskFieldsNotBuiltAreTaskErrorFromTheAgentToo) {
   startAgent();
   ASSERT_TRUE(master_->waitForSubscription(1, 20s)) << agent_->err();
   auto info = task("t-fetch", "exit 0");
-  info.mutable_command()->add_uris()->set_value("http://127.0.0.1:1/file");
+  info.mutable_command()->add_uris()->set_value("hdfs://127.0.0.1:1/file");
   master_->runTask(framework("F1", false), info);
   auto error = master_->waitForUpdate("t-fetch", mesos::v1::TASK_ERROR, 20s);
   ASSERT_TRUE(error) << agent_->err();
   EXPECT_NE(error->status().message().find("command.uris"), std::string::npos)
+      << error->status().message();
+  EXPECT_NE(error->status().message().find("scheme 'hdfs'"), std::string::npos)
       << error->status().message();
   EXPECT_FALSE(master_->waitForUpdate("t-fetch", mesos::v1::TASK_RUNNING, 0ms));
 }
