@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang (a separate build directory) and runs each
-# one for FUZZ_SECONDS (default 5) from its seed corpus. Any crash, sanitizer report
+# one for FUZZ_SECONDS (default 3) from its seed corpus. Any crash, sanitizer report
 # or round-trip failure fails the test.
 set -euo pipefail
 source_root=$1
 build_dir=$2
-seconds=${FUZZ_SECONDS:-5}
+seconds=${FUZZ_SECONDS:-3}
 
 if [ ! -f "$build_dir/build.ninja" ]; then
   # -O0 with line tables only: the sanitizers' reports still name file and line, and
