@@ -48,6 +48,8 @@ struct Containerizer::Container {
   char startedByte = 0;
   bool started = false;
   std::vector<std::function<void()>> startWaiters;
+  // How its task was launched (none: recovered from an agent older than this field).
+  std::optional<launcher::LaunchRequest> request;
 
   std::string path(const char* name) const { return runtimeDir + "/" + name; }
 
@@ -90,6 +92,18 @@ std::optional<uint64_t> startTime(pid_t pid) {
 
 int pidfdOpen(pid_t pid) {
   return int(syscall(SYS_pidfd_open, pid, 0));
+}
+
+std::vector<std::string> commandArgv(const mesos::v1::CommandInfo& command) {
+  if (!command.has_shell() || command.shell()) return {"/bin/sh", "-c", command.value()};
+  // Mesos: `value` is the program and `arguments` its whole argv, argv[0] included.
+  // We exec argv[0], so `value` takes its place.
+  std::vector<std::string> argv(command.arguments().begin(), command.arguments().end());
+  if (command.has_value()) {
+    if (argv.empty()) argv.emplace_back();
+    argv[0] = command.value();
+  }
+  return argv;
 }
 
 std::string describeWaitStatus(int status) {
@@ -262,17 +276,7 @@ Result<void> Containerizer::start(Container& container, const mesos::v1::Command
                                   const std::vector<std::string>& taskEnvironment) {
   launcher::LaunchRequest request;
   request.containerId = container.id;
-  if (!command.has_shell() || command.shell()) {
-    request.argv = {"/bin/sh", "-c", command.value()};
-  } else {
-    // Mesos: `value` is the program and `arguments` its whole argv, argv[0] included.
-    // We exec argv[0], so `value` takes its place.
-    request.argv.assign(command.arguments().begin(), command.arguments().end());
-    if (command.has_value()) {
-      if (request.argv.empty()) request.argv.emplace_back();
-      request.argv[0] = command.value();
-    }
-  }
+  request.argv = commandArgv(command);
 
   // Lowest first, as Mesos layers them: the agent's --executor_environment_variables,
   // the task's MESOS_* variables, the command's own; each name once (getenv() would
@@ -346,6 +350,10 @@ Result<void> Containerizer::start(Container& container, const mesos::v1::Command
     cleanupIsolators(container.id);
     return Error("the launcher " + options_.launcherPath + " was not copied and sealed at start");
   }
+  // Kept, and recovered after a restart: a command run inside the container later
+  // (Containerizer::exec) gets the same isolation.
+  (void)fs::writeFileAtomically(container.path("request"), request.encode());
+  container.request = request;
   auto spawned = spawnLauncher(*launcher_, request, container.path("launcher.log"));
   if (!spawned) {
     cleanupIsolators(container.id);
@@ -581,6 +589,53 @@ std::optional<ContainerError> Containerizer::remove(const std::string& id, bool 
   return std::nullopt;
 }
 
+std::variant<std::unique_ptr<ContainerExec>, ContainerError> Containerizer::exec(
+    const std::string& id, const std::string& name, const mesos::v1::CommandInfo& command,
+    std::chrono::milliseconds timeout, ContainerExec::Done done) {
+  auto it = containers_.find(id);
+  if (it == containers_.end()) return ContainerError{404, "container " + id + " is unknown"};
+  Container& container = *it->second;
+  const pid_t pid = container.taskPid();
+  if (container.termination || container.ending || !container.started || pid <= 0) {
+    return ContainerError{409, "container " + id + " is not running"};
+  }
+  if (!container.request) {
+    return ContainerError{409, "container " + id + " was launched by an older agent: " +
+                                   "its isolation is not known"};
+  }
+  if (!launcher_) return ContainerError{500, "the launcher was not sealed at start"};
+  launcher::LaunchRequest request = *container.request;
+  request.argv = commandArgv(command);
+  Environment environment;
+  for (const std::string& entry : container.request->environment)
+    environment.set(entry);
+  for (const auto& variable : command.environment().variables()) {
+    if (variable.type() == mesos::v1::Environment::Variable::SECRET) {
+      return ContainerError{400, "environment variable '" + variable.name() +
+                                     "' is a SECRET: secrets are not supported yet"};
+    }
+    environment.set(variable.name(), variable.value());
+  }
+  request.environment = environment.entries();
+  // What the container made when it started is there already: it is joined instead.
+  request.joinPid = int32_t(pid);
+  request.filesystem.reset();
+  request.init = false;
+  request.hostname.reset();
+  request.oomCounterFile.reset();
+  request.stdoutPath.clear();  // the command's output goes to its launcher's log
+  request.stderrPath.clear();
+  request.stdoutRotation.reset();
+  request.stderrRotation.reset();
+  request.pidPath = container.runtimeDir + "/" + name + ".pid";
+  request.terminationPath = container.runtimeDir + "/" + name + ".termination";
+  auto started =
+      ContainerExec::start(io_, *launcher_, request, container.runtimeDir + "/" + name + ".log",
+                           timeout, std::move(done));
+  if (!started) return ContainerError{500, started.error().message};
+  return std::move(*started);
+}
+
 std::vector<Containerizer::View> Containerizer::containers() {
   std::vector<View> views;
   for (auto& [id, container] : containers_) {
@@ -629,6 +684,9 @@ Result<void> Containerizer::recover() {
     container->spec.resources = resources ? *resources : Resources();
     container->spec.info = config.container_info();
     container->spec.sandbox = config.sandbox_directory();
+    if (auto encoded = fs::readFile(container->path("request"))) {
+      if (auto request = launcher::LaunchRequest::decode(*encoded)) container->request = *request;
+    }
     if (config.has_user()) container->spec.user = config.user();
     container->frameworkId = config.framework_id();
     container->executorId = config.executor_id();

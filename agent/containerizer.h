@@ -11,8 +11,10 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
+#include "agent/container_exec.h"
 #include "agent/container_logger.h"
 #include "agent/launcher_process.h"
 #include "common/resources.h"
@@ -88,6 +90,15 @@ class Containerizer {
   // Forgets an ended container and deletes its runtime directory and, unless
   // `keepSandbox`, its sandbox.
   std::optional<ContainerError> remove(const std::string& id, bool keepSandbox = false);
+
+  // Runs `command` inside the running container `id`, in its namespaces and cgroups,
+  // as its user and with its hardening (COMMAND checks). Destroying the result kills
+  // the command; `done` gets its wait status. The container's environment is
+  // inherited, the command's own on top. `name` names its files in the container's
+  // runtime directory (<name>.log keeps the last run's output): one run per name at a time.
+  std::variant<std::unique_ptr<ContainerExec>, ContainerError> exec(
+      const std::string& id, const std::string& name, const mesos::v1::CommandInfo& command,
+      std::chrono::milliseconds timeout, ContainerExec::Done done);
 
   bool exists(const std::string& id) const { return containers_.count(id) > 0; }
   // The container's sandbox; empty when unknown.

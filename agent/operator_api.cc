@@ -9,10 +9,13 @@
 #include "agent/files_api.h"
 #include "agent/sandbox_gc.h"
 #include "common/api_codec.h"
+#include "common/attributes.h"
 #include "common/daemon_endpoints.h"
 #include "common/files_endpoints.h"
+#include "common/http_client.h"
 #include "common/metrics.h"
 #include "common/protobuf_json.h"
+#include "common/state_model.h"
 #include "common/version.h"
 
 namespace mesolite::agent {
@@ -24,6 +27,37 @@ using Response = mesos::v1::agent::Response;
 
 http::Response failed(const ContainerError& error) {
   return http::Response::text(error.status, error.message);
+}
+
+// Mesos's resource fields of the agent's /state: totals as objects, reserved ones by role
+// (and in full, as protobuf JSON), and what tasks use of each.
+void addResourceFields(nlohmann::json& state, const Resources& total, const Resources& used) {
+  state["resources"] = model::resources(total);
+  state["unreserved_resources"] = model::resources(total.unreserved());
+  state["unreserved_resources_allocated"] = model::resources(used.unreserved());
+  state["unreserved_resources_full"] = model::full(total.unreserved());
+  const auto byRole = [](const Resources& resources) {
+    std::map<std::string, Resources> split;
+    for (const auto& resource : resources.reserved())
+      split[std::string(reservationRole(resource))];
+    for (auto& [role, part] : split) {
+      part = resources.filter([&role](const mesos::v1::Resource& resource) {
+        return !isUnreserved(resource) && reservationRole(resource) == role;
+      });
+    }
+    return split;
+  };
+  nlohmann::json reserved = nlohmann::json::object(), reservedFull = nlohmann::json::object(),
+                 reservedUsed = nlohmann::json::object();
+  for (const auto& [role, resources] : byRole(total)) {
+    reserved[role] = model::resources(resources);
+    reservedFull[role] = model::full(resources);
+  }
+  for (const auto& [role, resources] : byRole(used))
+    reservedUsed[role] = model::resources(resources);
+  state["reserved_resources"] = reserved;
+  state["reserved_resources_full"] = reservedFull;
+  state["reserved_resources_allocated"] = reservedUsed;
 }
 
 Response getContainers(Containerizer& containerizer, bool showStandalone) {
@@ -217,18 +251,32 @@ void addAgentEndpoints(http::Server& server, const AgentFlags& flags, const Reso
                             {"pid", view.pid},
                             {"resources", view.resources.toJson()}});
     }
+    const Resources used = tasks != nullptr ? tasks->usedResources() : Resources();
     nlohmann::json state{
         {"version", kMesosApiVersion},
         {"git_tag", std::string("mesolite-") + kVersion},
         {"start_time", startTime},
         {"hostname", flags.hostname.value_or(hostname)},
-        {"resources", total.toJson()},
+        {"capabilities", {"MULTI_ROLE", "HIERARCHICAL_ROLE"}},
         {"flags", flags.set.values()},
         {"frameworks", nlohmann::json::array()},
         {"completed_frameworks", nlohmann::json::array()},
         {"standalone_containers", containers},
+        {"resource_providers", nlohmann::json::array()},
     };
-    if (tasks != nullptr) tasks->addState(state);
+    addResourceFields(state, total, used);
+    if (flags.master) {
+      if (auto master = http::Endpoint::parse(*flags.master))
+        state["master_hostname"] = master->host;
+    }
+    if (flags.log_dir) state["log_dir"] = *flags.log_dir;
+    auto attributes = Attributes::parse(flags.attributes.value_or(""));
+    state["attributes"] =
+        model::attributes(attributes ? attributes->toProtos() : Attributes().toProtos());
+    if (tasks != nullptr) {
+      state["pid"] = tasks->agentPid();
+      tasks->addState(state);
+    }
     responder.respond(http::Response::json(200, dumpJson(state)));
   });
 

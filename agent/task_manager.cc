@@ -198,6 +198,7 @@ void TaskManager::runTask(const AgentEvent::RunTask& run) {
   if (info.has_container()) *task.task.mutable_container() = info.container();
   if (info.has_health_check()) *task.task.mutable_health_check() = info.health_check();
   if (info.has_kill_policy()) *task.task.mutable_kill_policy() = info.kill_policy();
+  if (info.has_check()) task.check = info.check();
   task.task.set_user(info.command().has_user() ? info.command().user() : framework.info.user());
 
   task.executor.mutable_executor_id()->set_value(tid);
@@ -233,6 +234,8 @@ void TaskManager::runTask(const AgentEvent::RunTask& run) {
       saved = checkpoint::writeMessage(
           paths::taskInfoPath(work, agentId_, fid, tid, task.containerId, tid), task.task);
     }
+    if (saved && task.check)
+      saved = checkpoint::writeMessage(checkInfoPath(fid, task), *task.check);
     if (!saved) {
       log::error("task {}: {}", tid, saved.error().message);
       auto status = makeStatus(task, mesos::v1::TASK_FAILED, TaskStatus::SOURCE_AGENT,
@@ -331,7 +334,15 @@ std::vector<std::string> TaskManager::taskEnvironment(const Framework& framework
     environment.push_back("MESOS_ALLOCATION_ROLE=" + resource.allocation_info().role());
     break;
   }
+  if (auto ip = hostNetworkIp(task)) environment.push_back("MESOS_CONTAINER_IP=" + *ip);
   return environment;
+}
+
+// A task without network_infos shares the host's network: its address is the agent's.
+// One in a network of its own (NetworkInfo none: loopback only) has none to report.
+std::optional<std::string> TaskManager::hostNetworkIp(const Task& task) const {
+  if (task.task.container().network_infos_size() > 0) return std::nullopt;
+  return options_.agentIp;
 }
 
 std::string TaskManager::completionDeadlinePath(const std::string& frameworkId,
@@ -375,8 +386,15 @@ void TaskManager::onContainerStarted(const std::string& frameworkId, const std::
     return;  // killed or ended meanwhile
   }
   Task& task = *tit->second;
-  update(*fit->second, task,
-         makeStatus(task, mesos::v1::TASK_RUNNING, TaskStatus::SOURCE_EXECUTOR, ""));
+  TaskStatus running = makeStatus(task, mesos::v1::TASK_RUNNING, TaskStatus::SOURCE_EXECUTOR, "");
+  if (task.check) {
+    // As Mesos: the first TASK_RUNNING of a checked task names the check's type.
+    if (auto initial = TaskChecks::initialCheckStatus(*task.check)) {
+      *running.mutable_check_status() = *initial;
+    }
+  }
+  update(*fit->second, task, std::move(running));
+  startChecks(frameworkId, task);
 }
 
 void TaskManager::watch(Framework& framework, Task& task) {
@@ -399,6 +417,7 @@ void TaskManager::onContainerEnded(const std::string& frameworkId, const std::st
   task.containerEnded = true;
   task.killTimer.reset();
   task.completionTimer.reset();
+  stopChecks(task);
   if (isTerminal(task.task.state())) return;  // told already (before a restart)
 
   const bool exited = termination.has_exit_status();
@@ -414,6 +433,8 @@ void TaskManager::onContainerEnded(const std::string& frameworkId, const std::st
         exited && WIFSIGNALED(status)
             ? std::string("Command terminated with signal ") + strsignal(WTERMSIG(status))
             : "Command was killed");
+    // As Mesos tells it: killed because its health check kept failing.
+    if (task.killedByHealthCheck) made.set_healthy(false);
   } else if (termination.has_reason()) {
     // A limitation (OOM, ...), a launch failure or a vanished supervisor: the agent speaks.
     made =
@@ -463,6 +484,7 @@ void TaskManager::killTask(const AgentEvent::KillTask& kill) {
   if (isTerminal(task->task.state()) || task->containerEnded || task->killing) return;
 
   task->killing = true;
+  stopChecks(*task);
   if (hasCapability(framework.info, mesos::v1::FrameworkInfo::Capability::TASK_KILLING_STATE)) {
     update(framework, *task,
            makeStatus(*task, mesos::v1::TASK_KILLING, TaskStatus::SOURCE_EXECUTOR, ""));
@@ -610,6 +632,13 @@ TaskStatus TaskManager::makeStatus(const Task& task, TaskState state, TaskStatus
   status.mutable_container_status()->mutable_container_id()->set_value(task.containerId);
   if (pid_t pid = containerizer_.taskPid(task.containerId); pid > 0) {
     status.mutable_container_status()->set_executor_pid(uint32_t(pid));
+  }
+  if (auto ip = hostNetworkIp(task)) {
+    // As Mesos reports a host-networked container: what service discovery reads.
+    auto* address = status.mutable_container_status()->add_network_infos()->add_ip_addresses();
+    address->set_protocol(ip->find(':') == std::string::npos ? mesos::v1::NetworkInfo::IPv4
+                                                             : mesos::v1::NetworkInfo::IPv6);
+    address->set_ip_address(*ip);
   }
   return status;
 }

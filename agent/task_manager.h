@@ -15,6 +15,7 @@
 
 #include "agent/containerizer.h"
 #include "agent/status_update_manager.h"
+#include "common/resources.h"
 #include "common/result.h"
 #include "mesolite/internal.pb.h"
 #include "mesos/v1/agent/agent.pb.h"
@@ -28,6 +29,7 @@ namespace mesolite::agent {
 
 class Fetcher;
 class SandboxGc;
+struct HealthVerdict;
 
 struct TaskManagerOptions {
   std::string workDir;
@@ -68,6 +70,10 @@ class TaskManager {
   void handle(const internal::AgentEvent& event);
 
   const std::string& agentId() const { return agentId_; }
+  // Mesos's pid of this agent, "slave(1)@<ip>:<port>" (agent /state, MESOS_SLAVE_PID).
+  std::string agentPid() const {
+    return "slave(1)@" + options_.agentIp + ":" + std::to_string(options_.agentInfo.port());
+  }
   void setAgentPort(uint32_t port) { options_.agentInfo.set_port(int32_t(port)); }
 
   // Mesos's agent /state fields: id, frameworks, completed_frameworks.
@@ -75,6 +81,8 @@ class TaskManager {
   // Mesos's slave/* metrics of tasks, executors and frameworks, and the resources
   // their tasks use (slave/<name>_used, _total, _percent).
   void addMetrics(std::map<std::string, double>& metrics) const;
+  // What the live tasks hold (allocated to their roles).
+  Resources usedResources() const;
   mesos::v1::agent::Response::GetTasks getTasks() const;
   mesos::v1::agent::Response::GetFrameworks getFrameworks() const;
   mesos::v1::agent::Response::GetExecutors getExecutors() const;
@@ -104,6 +112,19 @@ class TaskManager {
                           std::chrono::system_clock::time_point deadline);
   void onCompletionTimeReached(const std::string& frameworkId, const std::string& taskId);
   std::string completionDeadlinePath(const std::string& frameworkId, const Task& task) const;
+  std::optional<std::string> hostNetworkIp(const Task& task) const;
+  // Health checks and checks (agent/task_health.cc): started once the task runs (or is
+  // recovered running), stopped when it is killed or ends.
+  void startChecks(const std::string& frameworkId, Task& task);
+  void stopChecks(Task& task);
+  void onHealthVerdict(const std::string& frameworkId, const std::string& taskId,
+                       const HealthVerdict& verdict);
+  void onCheckStatus(const std::string& frameworkId, const std::string& taskId,
+                     const mesos::v1::CheckStatusInfo& checkStatus);
+  // The newest status again, with a fresh uuid and time and `reason`: how a health or
+  // check result is told, keeping what the status said before.
+  mesos::v1::TaskStatus restatement(const Task& task, mesos::v1::TaskStatus::Reason reason) const;
+  std::string checkInfoPath(const std::string& frameworkId, const Task& task) const;
   std::vector<std::string> taskEnvironment(const Framework& framework, const Task& task,
                                            const mesos::v1::TaskInfo& info,
                                            const std::string& sandbox) const;

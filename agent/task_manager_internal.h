@@ -6,8 +6,10 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "agent/task_checks.h"
 #include "agent/task_manager.h"
 
 namespace mesolite::agent {
@@ -29,6 +31,11 @@ struct TaskManager::Task {
   bool fetching = false;
   bool fetched = false;  // a fetch ran: its sandbox exists even without a container
   std::unique_ptr<mesos::v1::TaskInfo> pendingLaunch;
+  // TaskInfo.check (mesos::v1::Task has no place for it); checkpointed beside the task.
+  std::optional<mesos::v1::CheckInfo> check;
+  // Its health check and check, while it runs (agent/task_health.cc).
+  std::unique_ptr<TaskChecks> checks;
+  bool killedByHealthCheck = false;
 };
 
 struct TaskManager::Framework {

@@ -94,6 +94,10 @@ Result<void> TaskManager::recover() {
                                           ignored);
               continue;
             }
+            if (mesos::v1::CheckInfo check;
+                checkpoint::readMessage(checkInfoPath(fid, *task), &check)) {
+              task->check = std::move(check);
+            }
             if (replayed.latestState) task->task.set_state(*replayed.latestState);
             if (replayed.latestStatus) {
               task->task.clear_statuses();
@@ -123,6 +127,7 @@ Result<void> TaskManager::recover() {
     for (auto& [tid, task] : framework->tasks) {
       if (containerizer_.exists(task->containerId)) {
         watch(*framework, *task);
+        if (task->task.state() == mesos::v1::TASK_RUNNING) startChecks(fid, *task);
         if (auto deadline = fs::readFile(completionDeadlinePath(fid, *task))) {
           const auto nanos = std::chrono::nanoseconds(std::strtoll(deadline->c_str(), nullptr, 10));
           if (nanos.count() > 0 && !isTerminal(task->task.state())) {

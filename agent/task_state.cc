@@ -6,6 +6,7 @@
 #include "agent/task_manager_internal.h"
 #include "common/protobuf_json.h"
 #include "common/resources.h"
+#include "common/state_model.h"
 
 namespace mesolite::agent {
 
@@ -17,31 +18,13 @@ using mesos::v1::TaskStatus;
 // ---- State -------------------------------------------------------------------
 
 nlohmann::json TaskManager::taskJson(const mesos::v1::Task& task) const {
-  auto resources = Resources::fromProtos(task.resources());
-  nlohmann::json statuses = nlohmann::json::array();
-  for (const auto& status : task.statuses()) {
-    nlohmann::json entry = {{"state", mesos::v1::TaskState_Name(status.state())},
-                            {"timestamp", status.timestamp()}};
-    if (status.has_container_status()) {
-      entry["container_status"] = toJson(status.container_status());
-    }
-    statuses.push_back(std::move(entry));
-  }
-  return {{"id", task.task_id().value()},
-          {"name", task.name()},
-          {"framework_id", task.framework_id().value()},
-          {"executor_id", task.executor_id().value()},
-          {"slave_id", task.agent_id().value()},
-          {"state", mesos::v1::TaskState_Name(task.state())},
-          {"resources", resources ? resources->toJson() : nlohmann::json::object()},
-          {"statuses", statuses}};
+  return model::task(task);
 }
 
 nlohmann::json TaskManager::frameworkJson(const Framework& framework) const {
   nlohmann::json executors = nlohmann::json::array();
   nlohmann::json completedExecutors = nlohmann::json::array();
   for (const auto& [tid, task] : framework.tasks) {
-    auto resources = Resources::fromProtos(task->executor.resources());
     executors.push_back(
         {{"id", tid},
          {"name", task->executor.name()},
@@ -50,14 +33,19 @@ nlohmann::json TaskManager::frameworkJson(const Framework& framework) const {
          {"container", task->containerId},
          {"directory", paths::sandboxDir(options_.workDir, agentId_, framework.info.id().value(),
                                          tid, task->containerId)},
-         {"resources", resources ? resources->toJson() : nlohmann::json::object()},
+         {"resources", model::resources(task->executor.resources())},
+         {"role", model::allocationRole(task->task.resources())},
          {"tasks", nlohmann::json::array({taskJson(task->task)})},
          {"queued_tasks", nlohmann::json::array()},
          {"completed_tasks", nlohmann::json::array()}});
   }
   for (const auto& task : framework.completedTasks) {
     nlohmann::json executor = {{"id", task.executor_id().value()},
+                               {"name", "Command Executor (Task: " + task.task_id().value() + ")"},
+                               {"source", task.task_id().value()},
                                {"framework_id", framework.info.id().value()},
+                               {"resources", model::resources(task.resources())},
+                               {"role", model::allocationRole(task.resources())},
                                {"tasks", nlohmann::json::array()},
                                {"queued_tasks", nlohmann::json::array()},
                                {"completed_tasks", nlohmann::json::array({taskJson(task)})}};
@@ -75,15 +63,18 @@ nlohmann::json TaskManager::frameworkJson(const Framework& framework) const {
   nlohmann::json roles = nlohmann::json::array();
   for (const auto& role : framework.info.roles())
     roles.push_back(role);
-  return {{"id", framework.info.id().value()},
-          {"name", framework.info.name()},
-          {"user", framework.info.user()},
-          {"hostname", framework.info.hostname()},
-          {"checkpoint", framework.info.checkpoint()},
-          {"role", framework.info.roles_size() > 0 ? framework.info.roles(0) : "*"},
-          {"roles", roles},
-          {"executors", executors},
-          {"completed_executors", completedExecutors}};
+  nlohmann::json out = {{"id", framework.info.id().value()},
+                        {"name", framework.info.name()},
+                        {"user", framework.info.user()},
+                        {"failover_timeout", framework.info.failover_timeout()},
+                        {"checkpoint", framework.info.checkpoint()},
+                        {"hostname", framework.info.hostname()},
+                        {"role", framework.info.roles_size() > 0 ? framework.info.roles(0) : "*"},
+                        {"roles", roles},
+                        {"executors", executors},
+                        {"completed_executors", completedExecutors}};
+  if (framework.info.has_principal()) out["principal"] = framework.info.principal();
+  return out;
 }
 
 void TaskManager::addState(nlohmann::json& state) const {
@@ -136,6 +127,17 @@ mesos::v1::agent::Response::GetExecutors TaskManager::getExecutors() const {
 }  // namespace mesolite::agent
 
 namespace mesolite::agent {
+
+Resources TaskManager::usedResources() const {
+  Resources used;
+  for (const auto& [fid, framework] : frameworks_) {
+    for (const auto& [tid, task] : framework->tasks) {
+      if (isTerminal(task->task.state())) continue;
+      if (auto resources = Resources::fromProtos(task->task.resources())) used += *resources;
+    }
+  }
+  return used;
+}
 
 void TaskManager::addMetrics(std::map<std::string, double>& metrics) const {
   std::map<mesos::v1::TaskState, double> live;

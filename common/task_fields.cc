@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "common/check_definition.h"
 #include "common/fetch_uri.h"
 
 namespace mesolite {
@@ -19,9 +20,16 @@ Result<void> refuseUnhonouredTaskFields(const mesos::v1::TaskInfo& task) {
       return refuse("command.uris", "refused: " + valid.error().message);
     }
   }
-  if (task.has_health_check())
-    return refuse("health_check", "is not supported yet: health checks are not built");
-  if (task.has_check()) return refuse("check", "is not supported yet: checks are not built");
+  if (task.has_health_check()) {
+    if (auto valid = healthCheckDefinition(task.health_check()); !valid) {
+      return refuse("health_check", "is invalid: " + valid.error().message);
+    }
+  }
+  if (task.has_check()) {
+    if (auto valid = checkDefinition(task.check()); !valid) {
+      return refuse("check", "is invalid: " + valid.error().message);
+    }
+  }
   if (task.limits_size() > 0)
     return refuse("limits", "are not supported yet: a task is limited to its resources");
   return success();

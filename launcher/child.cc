@@ -93,8 +93,16 @@ void runChild(const ChildContext& context) {
   const LaunchRequest& request = *context.request;
   // The supervisor has written our id maps: nothing of the container, its init
   // included, keeps the host root's ids past this point.
-  if (request.userNamespace) check(context, becomeNamespaceRoot());
-  if (auto done = setUpNamespaces(request); !done) fail(context, done.error());
+  if (request.joinPid > 0) {
+    // Into a running container: its namespaces are set up already. Rlimits first,
+    // while this process still has the host's CAP_SYS_RESOURCE.
+    applyRlimits(context);
+    check(context, enterNamespaces(context.joinNamespaces));
+    if (request.userNamespace) check(context, becomeNamespaceRoot());
+  } else {
+    if (request.userNamespace) check(context, becomeNamespaceRoot());
+    if (auto done = setUpNamespaces(request); !done) fail(context, done.error());
+  }
   if (request.init) {
     // From here on this process is the task's init (pid 1) and the rest happens in its
     // child; the init keeps nothing of the task's fds, so exec still closes the error pipe.
@@ -102,7 +110,7 @@ void runChild(const ChildContext& context) {
   }
   // In a user namespace the supervisor set them (prlimit): raising a hard limit takes
   // the host's CAP_SYS_RESOURCE.
-  if (!request.userNamespace) applyRlimits(context);
+  if (!request.userNamespace && request.joinPid == 0) applyRlimits(context);
   redirectStdio(context);
   if (!request.workingDirectory.empty() && ::chdir(request.workingDirectory.c_str()) != 0) {
     failErrno(context, "chdir " + request.workingDirectory);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "launcher/launch_request.h"
@@ -24,6 +25,8 @@ struct ChildContext {
   int errorWrite = -1;   // CLOEXEC: EOF for the supervisor once exec succeeded
   int statusWrite = -1;  // with an init: where it reports the task's wait status
   const std::string* seccompFilter = nullptr;  // compiled BPF, read by the supervisor
+  // Joining a running container: {CLONE_NEW*, fd} to setns into, in order.
+  std::vector<std::pair<int, int>> joinNamespaces;
 };
 
 // Sets the task up (namespaces and mounts, init, rlimits, stdio, working directory,

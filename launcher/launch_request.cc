@@ -155,6 +155,7 @@ std::string LaunchRequest::encode() const {
   if (seccompFilterPath) put(out, "seccomp_filter", *seccompFilterPath);
   put(out, "pid_path", pidPath);
   put(out, "termination_path", terminationPath);
+  if (joinPid > 0) put(out, "join_pid", std::to_string(joinPid));
   return out;
 }
 
@@ -230,6 +231,8 @@ Result<LaunchRequest> LaunchRequest::decode(std::string_view data) {
           request.pidPath = text;
         } else if (key == "termination_path") {
           request.terminationPath = text;
+        } else if (key == "join_pid") {
+          return number(value, &request.joinPid) && request.joinPid > 0;
         } else {
           return false;
         }

@@ -101,6 +101,13 @@ struct LaunchRequest : Isolation {
   std::string pidPath;
   std::string terminationPath;
 
+  // Set: run the command inside the running container whose task has this (host)
+  // pid instead of making a new one, as `runc exec` does (the agent's COMMAND checks).
+  // The command joins the task's namespaces (`namespaces` names which) and cgroups and
+  // gets the same user, rlimits, capabilities, no_new_privs and seccomp filter; the
+  // task's filesystem view is already in its mount namespace.
+  int32_t joinPid = 0;
+
   std::string encode() const;
   static Result<LaunchRequest> decode(std::string_view data);
 };

@@ -84,6 +84,11 @@ Result<void> validate(const LaunchRequest& request) {
       uint64_t(request.userNamespace->hostUid) + request.userNamespace->count > (1ULL << 32) - 1) {
     return Error("launch request: the user namespace's ids run past the last uid");
   }
+  if (request.joinPid > 0 && (request.filesystem || request.init || request.hostname)) {
+    // The container made its mounts, init and hostname when it started.
+    return Error("launch request: joining pid " + std::to_string(request.joinPid) +
+                 " with a filesystem view, an init or a hostname");
+  }
   for (const auto* rotation : {&request.stdoutRotation, &request.stderrRotation}) {
     // One page, as Mesos's logger requires; the count bounds the renames per rotation.
     if (*rotation && ((*rotation)->maxSize < 4096 || (*rotation)->keep > kMaxRotatedLogs)) {
@@ -149,7 +154,10 @@ Result<Started> start(const LaunchRequest& request) {
   *stdio = TaskStdio();  // the child has its copies (our write ends close: EOF is its own)
 
   Result<void> ready = attachToCgroups(request, *task);
-  if (ready && request.userNamespace) ready = setUpUserNamespace(request, task->pid);
+  // Joining a container: its id maps are written already (and rlimits applied by the child).
+  if (ready && request.userNamespace && request.joinPid == 0) {
+    ready = setUpUserNamespace(request, task->pid);
+  }
   if (ready && !request.pidPath.empty()) {
     // Before the release: once the task runs, the agent can always find it.
     ready = writeFileAtomically(request.pidPath, std::to_string(task->pid) + "\n", false);

@@ -1,5 +1,6 @@
 #include "launcher/namespaces.h"
 
+#include <fcntl.h>
 #include <net/if.h>
 #include <sched.h>
 #include <sys/ioctl.h>
@@ -8,6 +9,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <string>
 
 #include "launcher/fd.h"
 #include "launcher/mounts.h"
@@ -30,7 +32,65 @@ Result<void> loopbackUp() {
   return success();
 }
 
+struct NamespaceFile {
+  int type;
+  const char* name;
+};
+// The user namespace goes last (see JoinedNamespaces).
+constexpr NamespaceFile kJoinOrder[] = {
+    {CLONE_NEWCGROUP, "cgroup"}, {CLONE_NEWIPC, "ipc"}, {CLONE_NEWUTS, "uts"},
+    {CLONE_NEWNET, "net"},       {CLONE_NEWNS, "mnt"},  {CLONE_NEWUSER, "user"},
+};
+
+const char* namespaceName(int type) {
+  for (const auto& file : kJoinOrder) {
+    if (file.type == type) return file.name;
+  }
+  return type == CLONE_NEWPID ? "pid" : "?";
+}
+
 }  // namespace
+
+Result<JoinedNamespaces> openNamespacesOf(pid_t pid, uint64_t namespaces) {
+  const std::string directory = "/proc/" + std::to_string(pid) + "/ns/";
+  const auto open = [&](const char* name) -> Result<UniqueFd> {
+    const std::string path = directory + name;
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd.valid()) return Error::fromErrno("open " + path);
+    return fd;
+  };
+  JoinedNamespaces joined;
+  if (namespaces & CLONE_NEWPID) {
+    auto fd = open("pid");
+    if (!fd) return fd.error();
+    joined.pid = std::move(*fd);
+  }
+  for (const auto& file : kJoinOrder) {
+    if (!(namespaces & uint64_t(file.type))) continue;
+    auto fd = open(file.name);
+    if (!fd) return fd.error();
+    joined.others.emplace_back(file.type, std::move(*fd));
+  }
+  return joined;
+}
+
+Result<void> enterPidNamespace(const JoinedNamespaces& joined, pid_t pid) {
+  if (!joined.pid.valid()) return success();
+  if (::setns(joined.pid.get(), CLONE_NEWPID) != 0) {
+    return Error::fromErrno("setns into the pid namespace of " + std::to_string(pid));
+  }
+  return success();
+}
+
+Result<void> enterNamespaces(const std::vector<std::pair<int, int>>& namespaces) {
+  for (const auto& [type, fd] : namespaces) {
+    if (::setns(fd, type) != 0) {
+      return Error::fromErrno(std::string("setns into the container's ") + namespaceName(type) +
+                              " namespace");
+    }
+  }
+  return success();
+}
 
 Result<void> setUpNamespaces(const LaunchRequest& request) {
   const uint64_t ns = request.namespaces;

@@ -4,10 +4,14 @@
 #pragma once
 
 #include <sched.h>
+#include <sys/types.h>
 
 #include <cstdint>
+#include <utility>
+#include <vector>
 
 #include "common/result.h"
+#include "launcher/fd.h"
 #include "launcher/launch_request.h"
 
 namespace mesolite::launcher {
@@ -20,5 +24,22 @@ constexpr uint64_t kSupportedNamespaces = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEW
 // In order: cgroup namespace, mounts private, the task's mounts (launcher/mounts.h),
 // hostname, loopback up.
 Result<void> setUpNamespaces(const LaunchRequest& request);
+
+// Joining a running container (LaunchRequest::joinPid): its namespaces, opened by the
+// supervisor from /proc/<pid>/ns/ before the clone.
+struct JoinedNamespaces {
+  UniqueFd pid;  // entered by the supervisor: only its children are born there
+  // Entered by the child, in this order (the user namespace last, so that every
+  // other setns is done with the host's capabilities): {CLONE_NEW*, fd}.
+  std::vector<std::pair<int, UniqueFd>> others;
+};
+Result<JoinedNamespaces> openNamespacesOf(pid_t pid, uint64_t namespaces);
+
+// The supervisor's side: children it clones from now on are in the container's pid
+// namespace. Call it right before the clone.
+Result<void> enterPidNamespace(const JoinedNamespaces& joined, pid_t pid);
+
+// The child's side: setns into each of `namespaces` ({CLONE_NEW*, fd}), in order.
+Result<void> enterNamespaces(const std::vector<std::pair<int, int>>& namespaces);
 
 }  // namespace mesolite::launcher

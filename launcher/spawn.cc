@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "launcher/child.h"
+#include "launcher/namespaces.h"
 #include "launcher/seccomp.h"
 
 #ifndef CLONE_INTO_CGROUP
@@ -152,17 +153,29 @@ Result<Task> spawnTask(const LaunchRequest& request, const TaskStdio& stdio) {
   if (status) context.statusWrite = status->write.get();
   if (seccompFilter) context.seccompFilter = &*seccompFilter;
 
+  // Joining a running container: its namespaces are entered, not made.
+  const bool joining = request.joinPid > 0;
+  JoinedNamespaces joined;
+  if (joining) {
+    auto opened = openNamespacesOf(request.joinPid, request.namespaces);
+    if (!opened) return opened.error();
+    joined = std::move(*opened);
+    for (const auto& [type, fd] : joined.others)
+      context.joinNamespaces.emplace_back(type, fd.get());
+    if (auto entered = enterPidNamespace(joined, request.joinPid); !entered) return entered.error();
+  }
+
   UniqueFd cgroup;
-  // Not with a user namespace: the kernel checks CLONE_INTO_CGROUP against the new
+  // Not with a new user namespace: the kernel checks CLONE_INTO_CGROUP against the new
   // task's credentials, which belong to a namespace that owns no cgroup (EPERM). The
   // cgroup.procs write in attachToCgroups places it before it runs all the same.
-  if (request.cgroupV2Path && !(request.namespaces & CLONE_NEWUSER)) {
+  if (request.cgroupV2Path && (joining || !(request.namespaces & CLONE_NEWUSER))) {
     cgroup.reset(::open(request.cgroupV2Path->c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!cgroup.valid()) return Error::fromErrno("open " + *request.cgroupV2Path);
   }
 
   // The cgroup namespace is unshared by the child once it is in its cgroups.
-  const uint64_t flags = request.namespaces & ~uint64_t(CLONE_NEWCGROUP);
+  const uint64_t flags = joining ? 0 : request.namespaces & ~uint64_t(CLONE_NEWCGROUP);
   Task task;
   pid_t pid = -1;
   int error = 0;

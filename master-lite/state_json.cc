@@ -5,6 +5,7 @@
 
 #include "common/metrics.h"
 #include "common/protobuf_json.h"
+#include "common/state_model.h"
 #include "common/version.h"
 #include "master-lite/master.h"
 #include "master-lite/task_validation.h"
@@ -22,100 +23,12 @@ mesos::v1::TimeInfo timeInfo(double seconds) {
   return time;
 }
 
-// "[31000-32000, 40000-40010]", as Mesos's JSON model writes ranges.
-std::string rangesText(const mesos::v1::Value::Ranges& ranges) {
-  std::string text = "[";
-  for (const auto& range : ranges.range()) {
-    if (text.size() > 1) text += ", ";
-    text += std::to_string(range.begin()) + "-" + std::to_string(range.end());
-  }
-  return text + "]";
-}
-
-std::string setText(const mesos::v1::Value::Set& set) {
-  std::string text = "{";
-  for (const auto& item : set.item()) {
-    if (text.size() > 1) text += ",";
-    text += item;
-  }
-  return text + "}";
-}
-
-// Mesos's JSON "model" of resources: scalars by name, ranges "[a-b, c-d]", sets "{a,b}".
-json model(const Resources& resources) {
-  json out = {{"cpus", 0}, {"mem", 0}, {"disk", 0}, {"gpus", 0}};
-  for (const auto& resource : resources) {
-    const std::string& name = resource.name();
-    switch (resource.type()) {
-      case mesos::v1::Value::SCALAR:
-        out[name] = out.value(name, 0.0) + resource.scalar().value();
-        break;
-      case mesos::v1::Value::RANGES:
-        out[name] = rangesText(resource.ranges());
-        break;
-      case mesos::v1::Value::SET:
-        out[name] = setText(resource.set());
-        break;
-      default:
-        break;
-    }
-  }
-  return out;
-}
-
 // "master/tasks_running" for TASK_RUNNING, as Mesos names them.
 std::string taskMetric(mesos::v1::TaskState state) {
   std::string name = mesos::v1::TaskState_Name(state).substr(5);  // drops "TASK_"
   for (auto& c : name)
     c = char(std::tolower(c));
   return "master/tasks_" + name;
-}
-
-json modelAttributes(const mesos::v1::AgentInfo& info) {
-  json out = json::object();
-  for (const auto& attribute : info.attributes()) {
-    switch (attribute.type()) {
-      case mesos::v1::Value::SCALAR:
-        out[attribute.name()] = attribute.scalar().value();
-        break;
-      case mesos::v1::Value::TEXT:
-        out[attribute.name()] = attribute.text().value();
-        break;
-      case mesos::v1::Value::RANGES:
-        out[attribute.name()] = rangesText(attribute.ranges());
-        break;
-      case mesos::v1::Value::SET:
-        out[attribute.name()] = setText(attribute.set());
-        break;
-    }
-  }
-  return out;
-}
-
-json modelTask(const mesos::v1::Task& task) {
-  Resources resources;
-  if (auto parsed = Resources::fromProtos(task.resources())) resources = *parsed;
-  json statuses = json::array();
-  for (const auto& status : task.statuses()) {
-    json entry = {{"state", mesos::v1::TaskState_Name(status.state())},
-                  {"timestamp", status.timestamp()}};
-    if (status.has_container_status())
-      entry["container_status"] = toJson(status.container_status());
-    statuses.push_back(std::move(entry));
-  }
-  json out = {{"id", task.task_id().value()},
-              {"name", task.name()},
-              {"framework_id", task.framework_id().value()},
-              {"executor_id", task.executor_id().value()},
-              {"slave_id", task.agent_id().value()},
-              {"state", mesos::v1::TaskState_Name(task.state())},
-              {"resources", model(resources)},
-              {"role", allocationRole(task.resources()).value_or("*")},
-              {"statuses", std::move(statuses)}};
-  if (task.has_user()) out["user"] = task.user();
-  if (task.has_labels()) out["labels"] = toJson(task.labels())["labels"];
-  if (task.has_container()) out["container"] = toJson(task.container());
-  return out;
 }
 
 }  // namespace
@@ -355,13 +268,18 @@ void Master::serveStateJson(const std::string& which, http::Request&& request,
                 {"port", agent.info.port()},
                 {"registered_time", agent.registeredTime},
                 {"reregistered_time", agent.reregisteredTime},
-                {"resources", model(agent.total)},
-                {"used_resources", model(used)},
-                {"offered_resources", model(offered)},
+                {"resources", model::resources(agent.total)},
+                {"used_resources", model::resources(used)},
+                {"offered_resources", model::resources(offered)},
                 {"reserved_resources", json::object()},
-                {"unreserved_resources", model(agent.total.unreserved())},
-                {"attributes", modelAttributes(agent.info)},
+                {"unreserved_resources", model::resources(agent.total.unreserved())},
+                {"reserved_resources_full", json::object()},
+                {"unreserved_resources_full", model::full(agent.total.unreserved())},
+                {"used_resources_full", model::full(usedResources(agent), "*")},
+                {"offered_resources_full", model::full(offered)},
+                {"attributes", model::attributes(agent.info.attributes())},
                 {"active", agent.reachable},
+                {"deactivated", false},
                 {"version", agent.version},
                 {"capabilities", capabilities}};
   };
@@ -376,14 +294,14 @@ void Master::serveStateJson(const std::string& which, http::Request&& request,
       if (agent == agents_.end()) continue;
       auto task = agent->second.tasks.find({framework.id, taskId});
       if (task == agent->second.tasks.end()) continue;
-      (task->second.unreachable ? unreachable : tasks).push_back(modelTask(task->second.info));
+      (task->second.unreachable ? unreachable : tasks).push_back(model::task(task->second.info));
       if (!task->second.resourcesRecovered) used += allocatedTo(task->second.resources, "");
       byState[mesos::v1::TaskState_Name(task->second.info.state())]++;
       agentIds.insert(agentId);
     }
     json completed = json::array();
     for (const auto& task : framework.completedTasks)
-      completed.push_back(modelTask(task));
+      completed.push_back(model::task(task));
     json offers = json::array();
     Resources offered;
     for (const auto& offerId : framework.offers) {
@@ -392,7 +310,7 @@ void Master::serveStateJson(const std::string& which, http::Request&& request,
       offers.push_back({{"id", offerId},
                         {"framework_id", framework.id},
                         {"slave_id", offer.offer.agent_id().value()},
-                        {"resources", model(allocatedTo(offer.resources, ""))}});
+                        {"resources", model::resources(allocatedTo(offer.resources, ""))}});
     }
     json capabilities = json::array();
     for (const auto& capability : framework.info.capabilities())
@@ -418,9 +336,11 @@ void Master::serveStateJson(const std::string& which, http::Request&& request,
                 {"registered_time", framework.registeredTime},
                 {"reregistered_time", framework.reregisteredTime},
                 {"unregistered_time", framework.unregisteredTime},
-                {"resources", model(used)},
-                {"used_resources", model(used)},
-                {"offered_resources", model(offered)}};
+                {"resources", model::resources(used)},
+                {"used_resources", model::resources(used)},
+                {"offered_resources", model::resources(offered)},
+                // Offer constraints are refused at SUBSCRIBE, so there are none to show.
+                {"offer_constraints", json::object()}};
     if (withTasks) {
       out["tasks"] = std::move(tasks);
       out["unreachable_tasks"] = std::move(unreachable);
@@ -472,6 +392,9 @@ void Master::serveStateJson(const std::string& which, http::Request&& request,
               {"cluster", flags_.cluster.value_or("")},
               {"leader", info_.pid()},
               {"leader_info", toJson(info_)},
+              // Mesos's AGENT_UPDATE, AGENT_DRAINING and QUOTA_V2 are not built.
+              {"capabilities", json::array()},
+              {"recovered_slaves", json::array()},
               {"activated_slaves", agents.size()},
               {"deactivated_slaves", 0},
               {"unreachable_slaves", unreachable},
@@ -511,10 +434,10 @@ void Master::serveStateJson(const std::string& which, http::Request&& request,
     json tasks = json::array();
     for (const auto& [id, agent] : agents_)
       for (const auto& [key, task] : agent.tasks)
-        tasks.push_back(modelTask(task.info));
+        tasks.push_back(model::task(task.info));
     for (const auto& [id, framework] : frameworks_)
       for (const auto& task : framework.completedTasks)
-        tasks.push_back(modelTask(task));
+        tasks.push_back(model::task(task));
     // ?limit=&offset=&order=asc|des, as Mesos's /master/tasks.
     size_t limit = 100, offset = 0;
     try {
@@ -534,6 +457,9 @@ void Master::serveStateJson(const std::string& which, http::Request&& request,
     body = {{"tasks", page}};
   } else if (which == "roles") {
     json roles = json::array();
+    std::map<std::string, Resources> offeredTo;
+    for (const auto& [id, offer] : offers_)
+      offeredTo[offer.role] += allocatedTo(offer.resources, "");
     const auto answer = getRoles();  // the loop below reads into it
     for (const auto& role : answer.roles()) {
       Resources resources;
@@ -541,10 +467,20 @@ void Master::serveStateJson(const std::string& which, http::Request&& request,
       json frameworks = json::array();
       for (const auto& id : role.frameworks())
         frameworks.push_back(id.value());
+      // No quota is built: guarantee and limit are empty, as Mesos shows a role without.
+      json allocated = model::resources(resources);
       roles.push_back({{"name", role.name()},
                        {"weight", role.weight()},
+                       {"quota",
+                        {{"role", role.name()},
+                         {"guarantee", json::object()},
+                         {"limit", json::object()},
+                         {"consumed", allocated}}},
                        {"frameworks", frameworks},
-                       {"resources", model(resources)}});
+                       {"resources", allocated},
+                       {"allocated", allocated},
+                       {"offered", model::resources(offeredTo[role.name()])},
+                       {"reserved", json::object()}});
     }
     body = {{"roles", roles}};
   }

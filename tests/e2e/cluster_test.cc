@@ -4,12 +4,16 @@
 // reconciliation and teardown, as a framework sees them.
 #include "tests/e2e/cluster.h"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
 #include <thread>
 
 #include "common/resources.h"
@@ -355,6 +359,105 @@ TEST_F(Cluster, RestartedAgentStillRunsCheckpointedTasks) {
   auto state = master_->getJson("/master/state");
   ASSERT_EQ(state["frameworks"].size(), 1u);
   EXPECT_EQ(state["frameworks"][0]["tasks"].size(), 1u);
+}
+
+}  // namespace
+}  // namespace mesolite
+
+namespace mesolite {
+namespace {
+
+using nlohmann::json;
+
+// Every path of a JSON document with its type: "/slaves[]/resources/cpus" -> "number".
+// Objects whose keys are data rather than fields (flags, attributes, resources by role,
+// ...) contribute their own path only.
+void shapeOf(const json& value, const std::string& path, std::map<std::string, std::string>& out) {
+  static const std::set<std::string> kFreeForm = {"flags",
+                                                  "attributes",
+                                                  "reserved_resources",
+                                                  "reserved_resources_full",
+                                                  "labels",
+                                                  "reserved_resources_allocated",
+                                                  "offer_constraints",
+                                                  "guarantee",
+                                                  "limit",
+                                                  "offered",
+                                                  "reserved"};
+  const std::string key = path.substr(path.rfind('/') + 1);
+  if (value.is_object()) {
+    out.emplace(path.empty() ? "/" : path, "object");
+    if (kFreeForm.count(key)) return;
+    for (const auto& [name, child] : value.items())
+      shapeOf(child, path + "/" + name, out);
+  } else if (value.is_array()) {
+    out.emplace(path + "[]", "array");
+    for (const auto& item : value)
+      shapeOf(item, path + "[]", out);
+  } else {
+    out.emplace(path, value.is_number()    ? "number"
+                      : value.is_string()  ? "string"
+                      : value.is_boolean() ? "bool"
+                                           : "null");
+  }
+}
+
+// The paths of `reference` (a Mesos capture) that `ours` lacks or types differently.
+std::vector<std::string> shapeDifferences(const std::string& captured, const json& ours,
+                                          const std::set<std::string>& absentOnPurpose) {
+  std::ifstream file(env("MESOLITE_MESOS_JSON") + "/" + captured);
+  json reference = json::parse(file, nullptr, false);
+  if (reference.is_discarded()) return {"cannot read " + captured};
+  std::map<std::string, std::string> want, have;
+  shapeOf(reference, "", want);
+  shapeOf(ours, "", have);
+  std::vector<std::string> differences;
+  for (const auto& [path, type] : want) {
+    if (absentOnPurpose.count(path)) continue;
+    auto found = have.find(path);
+    if (found == have.end()) {
+      differences.push_back("missing " + path);
+    } else if (found->second != type) {
+      differences.push_back(path + " is " + found->second + ", Mesos writes " + type);
+    }
+  }
+  return differences;
+}
+
+TEST_F(Cluster, LegacyJsonHasMesossShape) {
+  // As the captures were made: one task FINISHED, one RUNNING.
+  ASSERT_EQ(execute({"--name=shape-done", "--command=echo done", "--resources=cpus:0.1;mem:32"})
+                .exitCode(),
+            0);
+  Scheduler scheduler(*master_, frameworkInfo("shape"));
+  launchSleep(scheduler, "shape-running");
+
+  // Mesos writes these only when built from git, or with its build's date and user.
+  const std::set<std::string> buildInfo = {"/git_sha", "/git_branch", "/build_date", "/build_time",
+                                           "/build_user"};
+  for (const std::string name :
+       {"state", "state-summary", "frameworks", "slaves", "tasks", "roles"}) {
+    auto differences = shapeDifferences("master__master_" + name + ".json",
+                                        master_->getJson("/master/" + name), buildInfo);
+    EXPECT_TRUE(differences.empty())
+        << "/master/" << name << ":\n  " << fmt::format("{}", fmt::join(differences, "\n  "));
+  }
+  http::Request request{.method = "GET", .path = "/slave(1)/state"};
+  auto state = http::fetch(agent_->endpoint(), request);
+  ASSERT_TRUE(state && state->status == 200);
+  auto differences =
+      shapeDifferences("agent__slave_1__state.json", json::parse(state->body), buildInfo);
+  EXPECT_TRUE(differences.empty())
+      << "/slave(1)/state:\n  " << fmt::format("{}", fmt::join(differences, "\n  "));
+
+  request.path = "/files/browse";
+  request.query = {
+      {"path", "/frameworks/" + scheduler.id() + "/executors/shape-running/runs/latest"}};
+  auto listing = http::fetch(agent_->endpoint(), request);
+  ASSERT_TRUE(listing && listing->status == 200);
+  differences = shapeDifferences("agent__files_browse.json", json::parse(listing->body), {});
+  EXPECT_TRUE(differences.empty())
+      << "/files/browse:\n  " << fmt::format("{}", fmt::join(differences, "\n  "));
 }
 
 }  // namespace

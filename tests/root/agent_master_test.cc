@@ -39,6 +39,7 @@ using json = nlohmann::json;
 using testing::FakeMaster;
 using testing::framework;
 using testing::kAgentId;
+using testing::sandboxFile;
 using testing::Subprocess;
 using testing::task;
 using AgentWithMaster = testing::AgentWithMaster;
@@ -365,21 +366,6 @@ TEST_F(AgentWithMaster, TaskFieldsNotBuiltAreTaskErrorFromTheAgentToo) {
   EXPECT_NE(error->status().message().find("scheme 'hdfs'"), std::string::npos)
       << error->status().message();
   EXPECT_FALSE(master_->waitForUpdate("t-fetch", mesos::v1::TASK_RUNNING, 0ms));
-}
-
-// A file a task wrote to its sandbox, wherever the agent put that sandbox.
-std::string sandboxFile(const std::string& workDir, const std::string& taskId,
-                        const std::string& name) {
-  std::error_code error;
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(workDir, error)) {
-    const std::string path = entry.path().string();
-    if (entry.path().filename() == name &&
-        path.find("/executors/" + taskId + "/runs/") != std::string::npos) {
-      std::ifstream file(path);
-      return std::string((std::istreambuf_iterator<char>(file)), {});
-    }
-  }
-  return "";
 }
 
 TEST_F(AgentWithMaster, TasksGetMesosEnvironmentUnderTheirOwn) {

@@ -125,9 +125,9 @@ TEST_F(SandboxFiles, LinksAndFifosATaskPlantsLeadNowhereOutside) {
       "mkfifo pipe; echo kept > inside; ln -s inside alias",
       "nobody");
 
-  for (const std::string path :
+  for (const std::string& path :
        std::vector<std::string>{"/shadow", "/up/shadow", "/root/etc/shadow"}) {
-    for (const std::string endpoint :
+    for (const std::string& endpoint :
          std::vector<std::string>{"/files/read?path=", "/files/download?path="}) {
       auto [status, body] = fetch(endpoint + sandbox + path);
       EXPECT_EQ(status, 400) << endpoint << path << ": " << body;

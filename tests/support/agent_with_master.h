@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -24,6 +25,21 @@
 namespace mesolite::testing {
 
 using namespace std::chrono_literals;
+
+// A file a task wrote to its sandbox, wherever the agent put that sandbox.
+inline std::string sandboxFile(const std::string& workDir, const std::string& taskId,
+                               const std::string& name) {
+  std::error_code error;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(workDir, error)) {
+    const std::string path = entry.path().string();
+    if (entry.path().filename() == name &&
+        path.find("/executors/" + taskId + "/runs/") != std::string::npos) {
+      std::ifstream file(path);
+      return std::string((std::istreambuf_iterator<char>(file)), {});
+    }
+  }
+  return "";
+}
 
 class AgentWithMaster : public ::testing::Test {
  public:

@@ -100,7 +100,7 @@ TEST_F(VirtualFilesTest, NothingLeadsOutOfTheServedDirectory) {
   ASSERT_EQ(symlink("../secret", (sandbox_ + "/upwards").c_str()), 0);
   ASSERT_EQ(symlink("..", (sandbox_ + "/parent").c_str()), 0);
   ASSERT_EQ(symlink("/proc/self/root/etc/passwd", (sandbox_ + "/magic").c_str()), 0);
-  for (const std::string path : std::vector<std::string>{
+  for (const std::string& path : std::vector<std::string>{
            "/sandbox/absolute", "/sandbox/upwards", "/sandbox/parent/secret", "/sandbox/magic"}) {
     EXPECT_EQ(status(path), 400) << path;
     EXPECT_EQ(data(path).find("outside the sandbox"), std::string::npos) << path;
