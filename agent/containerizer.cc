@@ -20,6 +20,7 @@
 #include "common/fs.h"
 #include "common/logging.h"
 #include "common/proc_stat.h"
+#include "common/task_fields.h"
 #include "mesolite/checkpoint.pb.h"
 
 namespace mesolite::agent {
@@ -217,6 +218,9 @@ std::variant<Containerizer::Launched, ContainerError> Containerizer::launch(
   }
   auto resources = Resources::fromProtos(call.resources());
   if (!resources) return ContainerError{400, "container " + id + ": " + resources.error().message};
+  if (auto limits = validateResourceLimits(call.limits(), call.resources()); !limits) {
+    return ContainerError{400, "container " + id + ": limits: " + limits.error().message};
+  }
   if (options_.beforeLaunch) {
     if (auto ready = options_.beforeLaunch(); !ready)
       return ContainerError{500, "container " + id + ": " + ready.error().message};
@@ -228,6 +232,8 @@ std::variant<Containerizer::Launched, ContainerError> Containerizer::launch(
   container->spec.id = id;
   container->spec.resources = std::move(*resources);
   container->spec.info = call.container();
+  for (const auto& [name, limit] : call.limits())
+    container->spec.limits[name] = limit.value();
   container->spec.sandbox = options_.workDir + "/containers/" + id;
   if (task) {
     if (!task->sandbox.empty()) container->spec.sandbox = task->sandbox;
@@ -240,6 +246,7 @@ std::variant<Containerizer::Launched, ContainerError> Containerizer::launch(
   *config.mutable_container_id() = call.container_id();
   *config.mutable_command() = call.command();
   *config.mutable_resources() = call.resources();
+  *config.mutable_limits() = call.limits();
   if (call.has_container()) *config.mutable_container_info() = call.container();
   config.set_sandbox_directory(container->spec.sandbox);
   if (container->spec.user) config.set_user(*container->spec.user);
@@ -683,6 +690,8 @@ Result<void> Containerizer::recover() {
     container->spec.id = id;
     container->spec.resources = resources ? *resources : Resources();
     container->spec.info = config.container_info();
+    for (const auto& [name, limit] : config.limits())
+      container->spec.limits[name] = limit.value();
     container->spec.sandbox = config.sandbox_directory();
     if (auto encoded = fs::readFile(container->path("request"))) {
       if (auto request = launcher::LaunchRequest::decode(*encoded)) container->request = *request;

@@ -25,6 +25,13 @@ namespace {
 using Call = mesos::v1::agent::Call;
 using Response = mesos::v1::agent::Response;
 
+nlohmann::json capabilityNames() {
+  nlohmann::json names = nlohmann::json::array();
+  for (auto type : kAgentCapabilities)
+    names.push_back(mesos::v1::AgentInfo::Capability::Type_Name(type));
+  return names;
+}
+
 http::Response failed(const ContainerError& error) {
   return http::Response::text(error.status, error.message);
 }
@@ -257,7 +264,7 @@ void addAgentEndpoints(http::Server& server, const AgentFlags& flags, const Reso
         {"git_tag", std::string("mesolite-") + kVersion},
         {"start_time", startTime},
         {"hostname", flags.hostname.value_or(hostname)},
-        {"capabilities", {"MULTI_ROLE", "HIERARCHICAL_ROLE"}},
+        {"capabilities", capabilityNames()},
         {"flags", flags.set.values()},
         {"frameworks", nlohmann::json::array()},
         {"completed_frameworks", nlohmann::json::array()},

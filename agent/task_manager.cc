@@ -79,6 +79,8 @@ AgentCall::Subscribe TaskManager::subscribePayload() const {
   if (!agentId_.empty()) subscribe.mutable_agent_info()->mutable_id()->set_value(agentId_);
   *subscribe.mutable_resources() = options_.totalResources;
   if (options_.advertiseIp) subscribe.set_advertise_ip(*options_.advertiseIp);
+  for (auto type : kAgentCapabilities)
+    subscribe.add_capabilities()->set_type(type);
   for (const auto& [fid, framework] : frameworks_) {
     *subscribe.add_frameworks() = framework->info;
     for (const auto& [tid, task] : framework->tasks) {
@@ -266,6 +268,7 @@ void TaskManager::launchTask(Framework& framework, Task& task, const mesos::v1::
     launch.mutable_command()->set_user(framework.info.user());
   }
   *launch.mutable_resources() = info.resources();
+  *launch.mutable_limits() = info.limits();
   if (info.has_container()) *launch.mutable_container() = info.container();
   TaskLaunch extras{.sandbox = paths::sandboxDir(work, agentId_, fid, tid, task.containerId),
                     .frameworkId = fid,

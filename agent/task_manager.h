@@ -47,6 +47,14 @@ struct TaskManagerOptions {
   google::protobuf::RepeatedPtrField<mesos::v1::Resource> totalResources;
 };
 
+// What this agent can do of Mesos's AgentInfo.Capability (told to the master and in
+// /state): only what it honours.
+inline constexpr mesos::v1::AgentInfo::Capability::Type kAgentCapabilities[] = {
+    mesos::v1::AgentInfo::Capability::MULTI_ROLE,
+    mesos::v1::AgentInfo::Capability::HIERARCHICAL_ROLE,
+    mesos::v1::AgentInfo::Capability::TASK_RESOURCE_LIMITS,
+};
+
 class TaskManager {
  public:
   using SendCall = std::function<bool(internal::AgentCall)>;

@@ -1,9 +1,11 @@
 #include "common/task_fields.h"
 
+#include <cmath>
 #include <string>
 
 #include "common/check_definition.h"
 #include "common/fetch_uri.h"
+#include "common/resources.h"
 
 namespace mesolite {
 
@@ -30,8 +32,39 @@ Result<void> refuseUnhonouredTaskFields(const mesos::v1::TaskInfo& task) {
       return refuse("check", "is invalid: " + valid.error().message);
     }
   }
-  if (task.limits_size() > 0)
-    return refuse("limits", "are not supported yet: a task is limited to its resources");
+  if (auto valid = validateResourceLimits(task.limits(), task.resources()); !valid) {
+    return refuse("limits", "are invalid: " + valid.error().message);
+  }
+  return success();
+}
+
+Result<void> validateResourceLimits(
+    const google::protobuf::Map<std::string, mesos::v1::Value::Scalar>& limits,
+    const google::protobuf::RepeatedPtrField<mesos::v1::Resource>& resources) {
+  if (limits.empty()) return success();
+  auto requests = Resources::fromProtos(resources);
+  if (!requests) return requests.error();
+  for (const auto& [name, limit] : limits) {
+    if (name != "cpus" && name != "mem") {
+      return Error("Only cpus and mem may be included in a task's resource limits, not '" + name +
+                   "'");
+    }
+    const double value = limit.value();
+    if (std::isnan(value) || value < 0) {
+      return Error("the " + name + " limit must be a non-negative number or infinity");
+    }
+    const std::optional<double> request = name == "cpus" ? requests->cpus() : requests->mem();
+    const char* what = name == "cpus" ? "CPU" : "memory";
+    if (!request) {
+      return Error(std::string("When a ") + what + " limit is specified, a " + what +
+                   " request must also be specified");
+    }
+    if (value < *request) {
+      return Error(std::string("The ") + (name == "cpus" ? "cpu" : "memory") +
+                   " limit must be greater than or equal to the " +
+                   (name == "cpus" ? "cpu" : "memory") + " request");
+    }
+  }
   return success();
 }
 

@@ -12,4 +12,10 @@ namespace mesolite {
 
 Result<void> refuseUnhonouredTaskFields(const mesos::v1::TaskInfo& task);
 
+// TaskInfo.limits (and LaunchContainer.limits) as Mesos validates them: only cpus and
+// mem, each with a request of its own and not below it; infinity means no limit.
+Result<void> validateResourceLimits(
+    const google::protobuf::Map<std::string, mesos::v1::Value::Scalar>& limits,
+    const google::protobuf::RepeatedPtrField<mesos::v1::Resource>& resources);
+
 }  // namespace mesolite

@@ -20,20 +20,12 @@
 #include "common/units.h"
 #include "isolators/cgroups/cgroupfs.h"
 #include "isolators/cgroups/device_filter.h"
+#include "isolators/cgroups/resource_limits.h"
 
 namespace mesolite::isolation {
 namespace fs = cgroups::fs;
 
 namespace {
-
-// Mesos's constants: cpu.shares per cpu and its floor, the CFS period, the smallest
-// quota the kernel takes, and the smallest memory limit Mesos gives a container.
-constexpr uint64_t kSharesPerCpu = 1024;
-constexpr uint64_t kMinShares = 2;
-constexpr uint64_t kMaxShares = 262144;  // the kernel's ceiling for v1 cpu.shares
-constexpr uint64_t kCfsPeriodUs = 100000;
-constexpr uint64_t kMinCfsQuotaUs = 1000;
-constexpr uint64_t kMinMemoryBytes = 32ull << 20;
 
 // Mesos's names, in the order cgroups/all lists them. "blkio" also stands for "io".
 constexpr std::array<std::string_view, 9> kSubsystems = {
@@ -71,18 +63,6 @@ std::string joinNames(const std::set<std::string>& names) {
 
 double secondsSinceEpoch() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-uint64_t memoryLimitBytes(double megabytes) {
-  return std::max(kMinMemoryBytes, uint64_t(std::llround(megabytes * double(1 << 20))));
-}
-
-// "max" (v2) or a v1 limit so large it means "none".
-std::optional<uint64_t> parseLimit(const std::string& text) {
-  if (fs::trim(text) == "max") return std::nullopt;
-  auto value = fs::parseUint(text);
-  if (!value || *value >= (uint64_t(1) << 62)) return std::nullopt;
-  return *value;
 }
 
 Resources memoryResources(const Resources& resources) {
@@ -220,6 +200,7 @@ class CgroupsIsolator::OomWatch : public std::enable_shared_from_this<OomWatch> 
   }
 
   void setMemory(Resources memory) { memory_ = std::move(memory); }
+  void setMemoryLimit(std::optional<cgroups::Limit> limit) { memoryLimit_ = limit; }
 
  private:
   void arm() {
@@ -267,7 +248,9 @@ class CgroupsIsolator::OomWatch : public std::enable_shared_from_this<OomWatch> 
   std::string describe() const {
     std::string message = "Memory limit exceeded: Requested: ";
     const std::optional<double> mem = memory_.mem();
-    message += mem ? Bytes{memoryLimitBytes(*mem)}.toString() : std::string("unknown");
+    const std::optional<uint64_t> limit =
+        mem ? cgroups::hardMemoryLimit(*mem, memoryLimit_) : std::nullopt;
+    message += limit ? Bytes{*limit}.toString() : std::string("unknown");
     // v1 keeps the high-water mark; v2 has memory.peak since Linux 5.19.
     std::optional<uint64_t> maxUsed;
     for (const char* name : {"memory.max_usage_in_bytes", "memory.peak", "memory.current"}) {
@@ -293,6 +276,7 @@ class CgroupsIsolator::OomWatch : public std::enable_shared_from_this<OomWatch> 
   cgroups::ContainerCgroup cgroup_;
   bool onV2_;
   Resources memory_;
+  std::optional<cgroups::Limit> memoryLimit_;  // TaskInfo.limits["mem"]
   std::function<void(const Limitation&)> onLimitation_;
   bool stopped_ = false;
 };
@@ -371,80 +355,24 @@ Result<CgroupsIsolator::Container*> CgroupsIsolator::find(const std::string& con
 }
 
 Result<void> CgroupsIsolator::applyLimits(const cgroups::ContainerCgroup& cgroup,
-                                          const Resources& resources, bool initial) {
+                                          const Resources& resources,
+                                          const cgroups::ResourceLimits& limits, bool initial) {
   if (uses("cpu")) {
     if (const std::optional<double> cpus = resources.cpus()) {
-      const uint64_t shares =
-          std::clamp<uint64_t>(uint64_t(*cpus * double(kSharesPerCpu)), kMinShares, kMaxShares);
-      const bool v2 = hierarchy_.onV2("cpu");
-      if (v2) {
-        // crun's mapping of shares [2, 262144] onto cpu.weight [1, 10000].
-        const uint64_t weight = 1 + ((shares - 2) * 9999) / 262142;
-        if (auto r = cgroup.write("cpu", "cpu.weight", std::to_string(weight)); !r) return r;
-      } else if (auto r = cgroup.write("cpu", "cpu.shares", std::to_string(shares)); !r) {
-        return r;
-      }
-      if (options_.cgroupsEnableCfs) {
-        const uint64_t quota =
-            std::max<uint64_t>(kMinCfsQuotaUs, uint64_t(*cpus * double(kCfsPeriodUs)));
-        if (v2) {
-          auto r = cgroup.write("cpu", "cpu.max",
-                                std::to_string(quota) + " " + std::to_string(kCfsPeriodUs));
-          if (!r) return r;
-        } else {
-          if (auto r = cgroup.write("cpu", "cpu.cfs_period_us", std::to_string(kCfsPeriodUs)); !r)
-            return r;
-          if (auto r = cgroup.write("cpu", "cpu.cfs_quota_us", std::to_string(quota)); !r) return r;
-        }
-      }
+      auto applied = cgroups::applyCpu(
+          cgroup, hierarchy_.onV2("cpu"),
+          {.cpus = *cpus, .limit = limits.cpus, .enableCfs = options_.cgroupsEnableCfs});
+      if (!applied) return applied;
     }
   }
-
   if (uses("mem")) {
     if (const std::optional<double> mem = resources.mem()) {
-      const uint64_t limit = memoryLimitBytes(*mem);
-      const bool v2 = hierarchy_.onV2("memory");
-      auto current = cgroup.read("memory", v2 ? "memory.max" : "memory.limit_in_bytes");
-      if (!current) return current.error();
-      const std::optional<uint64_t> currentLimit = parseLimit(*current);
-      // As Mesos does: lowering the hard limit below what the container uses would
-      // OOM-kill it, so a smaller allocation keeps the hard limit (v1 lowers the soft one).
-      const bool setHardLimit = initial || !currentLimit || limit >= *currentLimit;
-      if (!setHardLimit)
-        log::info(
-            "cgroups: container {}: keeping its hard memory limit rather than lowering it to "
-            "{}, which could OOM-kill it (as Mesos does)",
-            cgroup.id(), Bytes{limit}.toString());
-      const std::string value = std::to_string(limit);
-      if (v2) {
-        if (setHardLimit)
-          if (auto r = cgroup.write("memory", "memory.max", value); !r) return r;
-        if (options_.cgroupsLimitSwap)
-          if (auto r = cgroup.write("memory", "memory.swap.max", "0"); !r)
-            return r.error().wrap("--cgroups_limit_swap needs swap accounting");
-        // An OOM ends the whole container, not one arbitrary process of it (Mesos's
-        // behaviour: the task fails with REASON_CONTAINER_LIMITATION_MEMORY).
-        if (initial)
-          if (auto r = cgroup.write("memory", "memory.oom.group", "1"); !r) return r;
-      } else {
-        if (auto r = cgroup.write("memory", "memory.soft_limit_in_bytes", value); !r) return r;
-        if (setHardLimit) {
-          // memsw (memory + swap) may never be below the memory limit: raise it first
-          // when raising, lower it last when lowering.
-          const bool raising = !currentLimit || limit > *currentLimit;
-          const auto writeMemsw = [&]() -> Result<void> {
-            if (!options_.cgroupsLimitSwap) return success();
-            auto r = cgroup.write("memory", "memory.memsw.limit_in_bytes", value);
-            if (!r) return r.error().wrap("--cgroups_limit_swap needs swap accounting");
-            return success();
-          };
-          if (raising && currentLimit)
-            if (auto r = writeMemsw(); !r) return r;
-          if (auto r = cgroup.write("memory", "memory.limit_in_bytes", value); !r) return r;
-          if (!raising || !currentLimit)
-            if (auto r = writeMemsw(); !r) return r;
-        }
-      }
+      auto applied = cgroups::applyMemory(cgroup, hierarchy_.onV2("memory"),
+                                          {.mem = *mem,
+                                           .limit = limits.mem,
+                                           .limitSwap = options_.cgroupsLimitSwap,
+                                           .initial = initial});
+      if (!applied) return applied;
     }
   }
 
@@ -484,7 +412,8 @@ Result<void> CgroupsIsolator::prepare(const ContainerSpec& spec, LaunchPlan* pla
                 spec.id, destroyed.error().message);
     return error;
   };
-  if (auto limited = applyLimits(*cgroup, spec.resources, /*initial=*/true); !limited)
+  const cgroups::ResourceLimits limits = cgroups::ResourceLimits::from(spec.limits);
+  if (auto limited = applyLimits(*cgroup, spec.resources, limits, /*initial=*/true); !limited)
     return undo(limited.error());
   if (uses("devices"))
     if (auto devices = applyDeviceRules(*cgroup); !devices) return undo(devices.error());
@@ -494,7 +423,7 @@ Result<void> CgroupsIsolator::prepare(const ContainerSpec& spec, LaunchPlan* pla
   if (uses("mem"))
     plan->oomCounterFile =
         cgroup->file("memory", hierarchy_.onV2("memory") ? "memory.events" : "memory.oom_control");
-  containers_.emplace(spec.id, Container{std::move(*cgroup), spec.resources, nullptr});
+  containers_.emplace(spec.id, Container{std::move(*cgroup), spec.resources, limits, nullptr});
   return success();
 }
 
@@ -540,6 +469,7 @@ void CgroupsIsolator::watch(const std::string& containerId,
   auto oomWatch =
       std::make_shared<OomWatch>(io_, (*container)->cgroup, hierarchy_.onV2("memory"),
                                  memoryResources((*container)->resources), std::move(onLimitation));
+  oomWatch->setMemoryLimit((*container)->limits.mem);
   if (auto started = oomWatch->start(); !started) {
     log::warn("cgroups: container {}: no OOM notifications: {}", containerId,
               started.error().message);
@@ -551,7 +481,9 @@ void CgroupsIsolator::watch(const std::string& containerId,
 Result<void> CgroupsIsolator::update(const std::string& containerId, const Resources& resources) {
   auto container = find(containerId);
   if (!container) return container.error();
-  if (auto limited = applyLimits((*container)->cgroup, resources, /*initial=*/false); !limited)
+  if (auto limited =
+          applyLimits((*container)->cgroup, resources, (*container)->limits, /*initial=*/false);
+      !limited)
     return limited;
   (*container)->resources = resources;
   if ((*container)->oomWatch) (*container)->oomWatch->setMemory(memoryResources(resources));
@@ -630,7 +562,7 @@ Result<void> CgroupsIsolator::usage(const std::string& containerId,
     const auto readNumber = [&](const char* name) -> std::optional<uint64_t> {
       auto text = cgroup.read("memory", name);
       if (!text) return std::nullopt;
-      return parseLimit(*text);
+      return cgroups::parseLimit(*text);
     };
     auto stat = cgroup.readFlatKeyed("memory", "memory.stat");
     if (!stat) return stat.error();
@@ -759,7 +691,8 @@ Result<void> CgroupsIsolator::recover(const std::vector<ContainerSpec>& containe
         continue;
       }
     }
-    containers_.emplace(spec.id, Container{std::move(*cgroup), spec.resources, nullptr});
+    containers_.emplace(spec.id, Container{std::move(*cgroup), spec.resources,
+                                           cgroups::ResourceLimits::from(spec.limits), nullptr});
   }
   removeOrphans(known);
   return success();

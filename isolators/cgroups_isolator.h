@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "isolators/cgroups/cgroups.h"
+#include "isolators/cgroups/resource_limits.h"
 
 namespace boost::asio {
 class thread_pool;
@@ -69,6 +70,7 @@ class CgroupsIsolator : public Isolator {
   struct Container {
     cgroups::ContainerCgroup cgroup;
     Resources resources;
+    cgroups::ResourceLimits limits;  // TaskInfo.limits: they outlast resource updates
     std::shared_ptr<OomWatch> oomWatch;
   };
 
@@ -76,7 +78,7 @@ class CgroupsIsolator : public Isolator {
   std::set<std::string> controllers() const;
   Result<Container*> find(const std::string& containerId);
   Result<void> applyLimits(const cgroups::ContainerCgroup& cgroup, const Resources& resources,
-                           bool initial);
+                           const cgroups::ResourceLimits& limits, bool initial);
   Result<void> applyDeviceRules(const cgroups::ContainerCgroup& cgroup);
   void removeOrphans(const std::set<std::string>& known);
 

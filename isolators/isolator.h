@@ -30,6 +30,9 @@ namespace mesolite::isolation {
 struct ContainerSpec {
   std::string id;
   Resources resources;            // cpus, mem (MB), disk (MB), ports, ...
+  // TaskInfo.limits (LaunchContainer.limits): "cpus", "mem" (MB) above the request;
+  // infinity for none at all.
+  std::map<std::string, double> limits;
   mesos::v1::ContainerInfo info;  // linux_info, rlimit_info, hostname, network_infos, ...
   std::string sandbox;
   std::optional<std::string> user;

@@ -159,7 +159,7 @@ Result<Isolators> createIsolators(std::string_view isolation, boost::asio::io_co
   Isolators out;
   out.names = resolved;
   out.isolators.push_back(std::make_unique<UnhonouredFieldsCheck>(
-      std::set<std::string>(resolved.begin(), resolved.end()), options));
+      std::set<std::string>(resolved.begin(), resolved.end()), cgroupSubsystems, options));
   if (!cgroupSubsystems.empty()) {
     auto cgroups = CgroupsIsolator::create(io, hierarchy, options, cgroupSubsystems);
     if (!cgroups) return cgroups.error();

@@ -11,6 +11,13 @@ Result<void> UnhonouredFieldsCheck::prepare(const ContainerSpec& spec, LaunchPla
     if (enabled_.count(isolator)) return success();
     return refuse(field, std::string("needs the ") + isolator + " isolator (--isolation)");
   };
+  // TaskInfo.limits are cgroup settings: without the cgroup, no limit would hold.
+  for (const auto& [name, limit] : spec.limits) {
+    const std::string subsystem = name == "cpus" ? "cpu" : "mem";
+    if (!cgroupSubsystems_.count(subsystem)) {
+      return refuse("limits." + name, "needs the cgroups/" + subsystem + " isolator (--isolation)");
+    }
+  }
   if (info.volumes_size() > 0) return refuse("container.volumes", "are not supported yet");
   // A DOCKER type is refused by the containerizer; this catches docker options on a
   // MESOS container.

@@ -12,15 +12,20 @@ namespace mesolite::isolation {
 
 class UnhonouredFieldsCheck : public Isolator {
  public:
-  // `enabled`: the isolator names in use.
-  UnhonouredFieldsCheck(std::set<std::string> enabled, const IsolatorOptions& options)
-      : enabled_(std::move(enabled)), options_(options) {}
+  // `enabled`: the isolator names in use; `cgroupSubsystems`: what the cgroups isolator
+  // manages ("cpu", "mem", ...; cgroups/all resolved).
+  UnhonouredFieldsCheck(std::set<std::string> enabled, std::set<std::string> cgroupSubsystems,
+                        const IsolatorOptions& options)
+      : enabled_(std::move(enabled)),
+        cgroupSubsystems_(std::move(cgroupSubsystems)),
+        options_(options) {}
 
   std::string_view name() const override { return "container-info-check"; }
   Result<void> prepare(const ContainerSpec& spec, LaunchPlan* plan) override;
 
  private:
   std::set<std::string> enabled_;
+  std::set<std::string> cgroupSubsystems_;
   IsolatorOptions options_;
 };
 

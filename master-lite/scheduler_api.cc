@@ -18,6 +18,13 @@ using mesos::v1::scheduler::Event;
 
 namespace {
 
+bool hasLimitsCapability(const Master::Agent& agent) {
+  for (const auto& capability : agent.capabilities) {
+    if (capability.type() == mesos::v1::AgentInfo::Capability::TASK_RESOURCE_LIMITS) return true;
+  }
+  return false;
+}
+
 constexpr double kHeartbeatSeconds = 15;
 constexpr double kDefaultRefuseSeconds = 5;
 
@@ -400,6 +407,9 @@ void Master::accept(Framework& framework, const Call::Accept& accept) {
             return findTask(framework.id, id).second != nullptr;
           };
           auto resources = validateTask(task, role, agentId, remaining, inUse);
+          if (resources && !task.limits().empty() && !hasLimitsCapability(*agent)) {
+            resources = Error("Agent is not capable of handling task resource limits");
+          }
           if (!resources) {
             sendMasterUpdate(framework, task.task_id(), agentId, mesos::v1::TASK_ERROR,
                              TaskStatus::REASON_TASK_INVALID, resources.error().message);
