@@ -22,6 +22,11 @@ Result<void> refuseUnhonouredTaskFields(const mesos::v1::TaskInfo& task) {
       return refuse("command.uris", "refused: " + valid.error().message);
     }
   }
+  if (task.has_data()) {
+    return refuse("data",
+                  "is not supported: it is for a custom executor, and a command task "
+                  "has none to read it; pass it in command.environment or a fetched file");
+  }
   if (task.has_health_check()) {
     if (auto valid = healthCheckDefinition(task.health_check()); !valid) {
       return refuse("health_check", "is invalid: " + valid.error().message);

@@ -18,6 +18,27 @@ Result<void> UnhonouredFieldsCheck::prepare(const ContainerSpec& spec, LaunchPla
       return refuse("limits." + name, "needs the cgroups/" + subsystem + " isolator (--isolation)");
     }
   }
+  // A network is a namespace of the container's own ("none": loopback only) or the
+  // host's (no name); CNI networks and their settings would otherwise be dropped.
+  for (int i = 0; i < info.network_infos_size(); ++i) {
+    const auto& network = info.network_infos(i);
+    const std::string field = "container.network_infos[" + std::to_string(i) + "]";
+    if (!network.name().empty() && network.name() != "none") {
+      return refuse(field + ".name '" + network.name() + "'",
+                    "is not supported: CNI networks are not built; use 'none' (a network "
+                    "namespace with loopback only) or no network_infos (the host's network)");
+    }
+    if (network.ip_addresses_size() > 0)
+      return refuse(field + ".ip_addresses", "are not supported");
+    if (network.groups_size() > 0) return refuse(field + ".groups", "are not supported");
+    if (network.has_labels()) return refuse(field + ".labels", "are not supported (CNI arguments)");
+    if (network.port_mappings_size() > 0) {
+      return refuse(field + ".port_mappings", "are not supported (no port mapping)");
+    }
+  }
+  if (info.has_rlimit_info()) {
+    if (auto ok = needs("container.rlimit_info", "posix/rlimits"); !ok) return ok;
+  }
   if (info.volumes_size() > 0) return refuse("container.volumes", "are not supported yet");
   // A DOCKER type is refused by the containerizer; this catches docker options on a
   // MESOS container.
@@ -40,6 +61,9 @@ Result<void> UnhonouredFieldsCheck::prepare(const ContainerSpec& spec, LaunchPla
                     options_.disallowSharingPidNamespace
                         ? "is disallowed (--disallow_sharing_agent_pid_namespace)"
                         : "is not supported (tasks never share the host's)");
+    }
+    if (linux.has_ipc_mode() && linux.ipc_mode() == mesos::v1::LinuxInfo::PRIVATE) {
+      if (auto ok = needs("linux_info.ipc_mode PRIVATE", "namespaces/ipc"); !ok) return ok;
     }
     if (linux.has_ipc_mode() && linux.ipc_mode() == mesos::v1::LinuxInfo::SHARE_PARENT) {
       return refuse("linux_info.ipc_mode SHARE_PARENT",

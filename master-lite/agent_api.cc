@@ -70,11 +70,25 @@ void Master::serveAgent(http::Request&& request, http::Responder responder) {
       agent->awaitingPong = false;
       agent->missedPings = 0;
       break;
-    case AgentCall::EXITED_EXECUTOR:
-      log::info("agent {}: executor {} of framework {} exited", agent->id,
-                call.exited_executor().executor_id().value(),
-                call.exited_executor().framework_id().value());
+    case AgentCall::EXITED_EXECUTOR: {
+      // The framework hears of the exit as Event::FAILURE with the raw wait status, when
+      // it is connected. Our agent sends this for no executor yet (custom executors are
+      // refused); like Mesos's agent, it must never send it for a command task's executor.
+      const auto& exited = call.exited_executor();
+      log::info("agent {}: executor {} of framework {} exited (status {})", agent->id,
+                exited.executor_id().value(), exited.framework_id().value(), exited.status());
+      Framework* framework = findFramework(exited.framework_id().value());
+      if (framework && framework->connected) {
+        mesos::v1::scheduler::Event event;
+        event.set_type(mesos::v1::scheduler::Event::FAILURE);
+        auto* lost = event.mutable_failure();
+        lost->mutable_agent_id()->set_value(agent->id);
+        *lost->mutable_executor_id() = exited.executor_id();
+        if (exited.has_status()) lost->set_status(exited.status());
+        sendToFramework(*framework, event);
+      }
       break;
+    }
     case AgentCall::FRAMEWORK_MESSAGE: {
       const auto& message = call.framework_message();
       if (Framework* framework = findFramework(message.framework_id().value())) {

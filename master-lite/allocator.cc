@@ -79,9 +79,17 @@ Result<void> Allocator::removeAgent(const std::string& agentId) {
   }
   for (auto& [frameworkId, framework] : frameworks_)
     framework.filtersByAgent.erase(agentId);
+  std::vector<std::pair<std::string, std::string>> held;
+  for (const auto& [key, resources] : agent.allocations)
+    held.push_back(key);
   clusterTotal_ -= ScalarTotals::of(agent.total);
   agents_.erase(found);
   agentOrderStale_ = true;
+  for (const auto& [frameworkId, role] : held) {
+    if (auto framework = frameworks_.find(frameworkId); framework != frameworks_.end()) {
+      untrackIfIdle(framework->second, role);
+    }
+  }
   return success();
 }
 
@@ -119,13 +127,82 @@ Result<void> Allocator::addFramework(const std::string& frameworkId,
   framework.id = frameworkId;
   for (const auto& roleName : roles) {
     if (framework.roles.contains(roleName)) continue;
+    trackRole(framework, roleName);
     framework.roles[roleName].suppressed = std::find(suppressedRoles.begin(), suppressedRoles.end(),
                                                      roleName) != suppressedRoles.end();
-    Role& role = roles_[roleName];
-    role.id = roleName;
-    ++role.frameworkCount;
   }
   return success();
+}
+
+Result<void> Allocator::updateFramework(const std::string& frameworkId,
+                                        const std::vector<std::string>& roles,
+                                        const std::vector<std::string>& suppressedRoles) {
+  auto found = frameworks_.find(frameworkId);
+  if (found == frameworks_.end()) return Error("unknown framework " + frameworkId);
+  if (roles.empty()) return Error("framework " + frameworkId + " has no role");
+  for (const auto& role : roles) {
+    if (auto valid = validateRole(role); !valid) return valid.error().wrap("role " + role);
+  }
+  const std::set<std::string> newRoles(roles.begin(), roles.end());
+  const std::set<std::string> suppressed(suppressedRoles.begin(), suppressedRoles.end());
+  for (const auto& role : suppressed) {
+    if (!newRoles.contains(role)) {
+      return Error("suppressed role " + role + " is not one of the framework's roles");
+    }
+  }
+
+  Framework& framework = found->second;
+  std::vector<std::string> left;
+  for (auto& [roleName, standing] : framework.roles)
+    if (!newRoles.contains(roleName)) left.push_back(roleName);
+  for (const auto& roleName : left) {
+    FrameworkRole& standing = framework.roles.at(roleName);
+    standing.subscribed = false;
+    standing.suppressed = false;
+    clearFilters(framework, roleName);
+    untrackIfIdle(framework, roleName);
+  }
+  for (const auto& roleName : newRoles) {
+    if (!framework.roles.contains(roleName)) trackRole(framework, roleName);
+    FrameworkRole& standing = framework.roles.at(roleName);
+    standing.subscribed = true;
+    const bool wanted = suppressed.contains(roleName);
+    if (standing.suppressed && !wanted) clearFilters(framework, roleName);  // a revive
+    standing.suppressed = wanted;
+  }
+  return success();
+}
+
+bool Allocator::subscribedTo(const Framework& framework, const std::string& role) {
+  auto found = framework.roles.find(role);
+  return found != framework.roles.end() && found->second.subscribed;
+}
+
+void Allocator::trackRole(Framework& framework, const std::string& roleName) {
+  framework.roles[roleName];
+  Role& role = roles_[roleName];
+  role.id = roleName;
+  ++role.frameworkCount;
+}
+
+void Allocator::untrackIfIdle(Framework& framework, const std::string& roleName) {
+  auto standing = framework.roles.find(roleName);
+  if (standing == framework.roles.end() || standing->second.subscribed) return;
+  for (const auto& [agentId, agent] : agents_)
+    if (agent.allocations.contains({framework.id, roleName})) return;
+  auto role = roles_.find(roleName);
+  if (role != roles_.end()) {
+    role->second.frameworks.erase({standing->second.share, &framework});
+    if (--role->second.frameworkCount == 0) roles_.erase(role);
+  }
+  framework.roles.erase(standing);
+}
+
+void Allocator::clearFilters(Framework& framework, const std::string& role) {
+  for (auto it = framework.filtersByAgent.begin(); it != framework.filtersByAgent.end();) {
+    std::erase_if(it->second, [&](const Filter& filter) { return filter.role == role; });
+    it = it->second.empty() ? framework.filtersByAgent.erase(it) : std::next(it);
+  }
 }
 
 Result<void> Allocator::removeFramework(const std::string& frameworkId) {
@@ -171,11 +248,15 @@ Result<void> Allocator::claim(const std::string& frameworkId, const std::string&
   if (agent == agents_.end()) return Error("unknown agent " + agentId);
   auto framework = frameworks_.find(frameworkId);
   if (framework == frameworks_.end()) return Error("unknown framework " + frameworkId);
-  if (!framework->second.roles.contains(roleName)) {
-    return Error("framework " + frameworkId + " is not in role " + roleName);
-  }
+  if (auto valid = validateRole(roleName); !valid) return valid.error().wrap("role " + roleName);
   if (!agent->second.free.contains(resources)) {
     return Error("agent " + agentId + " has not " + resources.toString() + " free");
+  }
+  // A task in a role its framework has left (UPDATE_FRAMEWORK) still holds its
+  // resources: the role is tracked, never offered, until they are recovered (as Mesos).
+  if (!framework->second.roles.contains(roleName)) {
+    trackRole(framework->second, roleName);
+    framework->second.roles.at(roleName).subscribed = false;
   }
   addAllocation(agent->second, framework->second, roles_.at(roleName), resources);
   return success();
@@ -194,10 +275,12 @@ Result<void> Allocator::recoverResources(const std::string& frameworkId, const s
   releaseAllocation(agent->second, frameworkId, role, resources);
 
   auto framework = frameworks_.find(frameworkId);
-  if (refuseUntil && framework != frameworks_.end() && framework->second.roles.contains(role)) {
+  if (framework == frameworks_.end()) return success();
+  if (refuseUntil && subscribedTo(framework->second, role)) {
     framework->second.filtersByAgent[agentId].push_back(
         Filter{.role = role, .refused = resources, .expiry = *refuseUntil});
   }
+  untrackIfIdle(framework->second, role);  // the last of a role the framework left
   return success();
 }
 
@@ -205,7 +288,7 @@ Result<void> Allocator::revive(const std::string& frameworkId, std::optional<std
   auto found = frameworks_.find(frameworkId);
   if (found == frameworks_.end()) return Error("unknown framework " + frameworkId);
   Framework& framework = found->second;
-  if (role && !framework.roles.contains(*role)) {
+  if (role && !subscribedTo(framework, *role)) {
     return Error("role " + *role + " is not one of framework " + frameworkId + "'s roles");
   }
 
@@ -216,10 +299,7 @@ Result<void> Allocator::revive(const std::string& frameworkId, std::optional<std
     framework.filtersByAgent.clear();
     return success();
   }
-  for (auto it = framework.filtersByAgent.begin(); it != framework.filtersByAgent.end();) {
-    std::erase_if(it->second, [&](const Filter& filter) { return filter.role == *role; });
-    it = it->second.empty() ? framework.filtersByAgent.erase(it) : std::next(it);
-  }
+  clearFilters(framework, *role);
   return success();
 }
 
@@ -229,7 +309,7 @@ Result<void> Allocator::suppress(const std::string& frameworkId,
   if (found == frameworks_.end()) return Error("unknown framework " + frameworkId);
   Framework& framework = found->second;
   for (const auto& role : roles) {
-    if (!framework.roles.contains(role)) {
+    if (!subscribedTo(framework, role)) {
       return Error("role " + role + " is not one of framework " + frameworkId + "'s roles");
     }
   }
@@ -358,7 +438,8 @@ std::vector<Offer> Allocator::allocate(TimePoint now) {
       Framework* chosen = nullptr;
       for (const auto& [share, framework] : role->frameworks) {
         if (!framework->active) continue;
-        if (framework->roles.at(role->id).suppressed) continue;
+        const FrameworkRole& standing = framework->roles.at(role->id);
+        if (standing.suppressed || !standing.subscribed) continue;
         if (isFiltered(*framework, role->id, agent->id, offered, now)) continue;
         chosen = framework;
         break;

@@ -65,11 +65,20 @@ class Allocator {
                             const std::vector<std::string>& suppressedRoles = {});
   // Everything allocated to the framework returns to its agents.
   Result<void> removeFramework(const std::string& frameworkId);
+  // UPDATE_FRAMEWORK (or a SUBSCRIBE that fails over with other roles): the framework's
+  // roles become `roles` and exactly `suppressedRoles` of them are suppressed. A role
+  // left stops getting offers and loses its filters; its allocations stay tracked until
+  // they are recovered, as in Mesos. A suppressed role that is no longer suppressed is
+  // revived (its filters cleared).
+  Result<void> updateFramework(const std::string& frameworkId,
+                               const std::vector<std::string>& roles,
+                               const std::vector<std::string>& suppressedRoles = {});
   Result<void> activateFramework(const std::string& frameworkId);
   Result<void> deactivateFramework(const std::string& frameworkId);
 
   // Marks resources as allocated that are in use already: the tasks an agent reports
-  // when it registers again. The framework must be known in `role`.
+  // when it registers again. The framework must be known; a `role` it is not in (one it
+  // left) is tracked without offers until the resources are recovered.
   Result<void> claim(const std::string& frameworkId, const std::string& role,
                      const std::string& agentId, const Resources& resources);
 
@@ -121,6 +130,9 @@ class Allocator {
   struct FrameworkRole {
     ScalarTotals allocated;
     bool suppressed = false;
+    // False for a role the framework left while resources were still allocated to it:
+    // tracked for their recovery, never offered.
+    bool subscribed = true;
     double share = 0;  // as last sorted; the key of Role::frameworks
   };
 
@@ -148,6 +160,12 @@ class Allocator {
     std::set<std::pair<double, Framework*>, ByShare<Framework>> frameworks;
   };
 
+  static bool subscribedTo(const Framework& framework, const std::string& role);
+  // Creates the framework's standing in `role` (and the role, if new).
+  void trackRole(Framework& framework, const std::string& role);
+  // Forgets a role the framework left once nothing is allocated to it there.
+  void untrackIfIdle(Framework& framework, const std::string& role);
+  static void clearFilters(Framework& framework, const std::string& role);
   double weightOf(const std::string& role) const;
   double roleShare(const Role& role) const;
   // Recomputes every share against the current cluster total and rebuilds the orders.

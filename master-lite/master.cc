@@ -318,10 +318,21 @@ void Master::markUnreachable(Agent& agent) {
                        "Agent " + agent.info.hostname() + " is unreachable");
     }
   }
+  sendAgentLost(agent);
   mesos::v1::master::Event event;
   event.set_type(mesos::v1::master::Event::AGENT_REMOVED);
   event.mutable_agent_removed()->mutable_agent_id()->set_value(agent.id);
   publish(event);
+}
+
+// Mesos tells every connected framework, whether it ran anything there or not (after
+// the updates of the agent's tasks, as Mesos's __removeSlave orders them).
+void Master::sendAgentLost(const Agent& agent) {
+  scheduler::Event event;
+  event.set_type(scheduler::Event::FAILURE);
+  event.mutable_failure()->mutable_agent_id()->set_value(agent.id);
+  for (auto& [id, framework] : frameworks_)
+    if (framework.connected) sendToFramework(framework, event);
 }
 
 // --- frameworks --------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 // The master: agents, frameworks, tasks and offers, on the process's one io_context.
 //
 // It speaks three HTTP APIs, each in its own file:
-//   scheduler_api.cc  POST /api/v1/scheduler  (Mesos v1 Scheduler API)
+//   scheduler_api.cc  POST /api/v1/scheduler  (Mesos v1 Scheduler API; UPDATE_FRAMEWORK
+//                     in framework_update.cc)
 //   agent_api.cc      POST /api/v1/agent      (Mesolite's agent protocol, internal.proto)
 //   operator_api.cc   POST /api/v1 and the legacy JSON endpoints (state_json.cc)
 // and this file keeps the state they share and the rules that change it: offers from the
@@ -168,6 +169,13 @@ class Master {
   void kill(Framework& framework, const mesos::v1::scheduler::Call::Kill& kill);
   void acknowledge(Framework& framework, const mesos::v1::scheduler::Call::Acknowledge& ack);
   void reconcile(Framework& framework, const mesos::v1::scheduler::Call::Reconcile& reconcile);
+
+  // framework_update.cc: UPDATE_FRAMEWORK. Answers 200 when applied, else 400 or 501
+  // naming the field; nothing is changed unless all of the call is valid.
+  http::Response updateFramework(Framework& framework,
+                                 const mesos::v1::scheduler::Call::UpdateFramework& update);
+  // Event::FAILURE to every connected framework: the agent is gone (Mesos's LostSlaveMessage).
+  void sendAgentLost(const Agent& agent);
 
   // agent_api.cc
   void serveAgent(http::Request&& request, http::Responder responder);

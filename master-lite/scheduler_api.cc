@@ -1,11 +1,13 @@
 // POST /api/v1/scheduler: the Mesos v1 Scheduler API. SUBSCRIBE opens the framework's
-// event stream; every other call is answered 202 (accepted), 400 (malformed, or a
-// missing or wrong Mesos-Stream-Id) or 403 (the framework is not subscribed).
+// event stream; every other call is answered 202 (accepted; UPDATE_FRAMEWORK: 200, as
+// Mesos), 400 (malformed, or a missing or wrong Mesos-Stream-Id) or 403 (the framework
+// is not subscribed).
 #include <random>
 
 #include "common/ids.h"
 #include "common/logging.h"
 #include "common/recordio.h"
+#include "master-lite/framework_info.h"
 #include "master-lite/master.h"
 #include "master-lite/task_validation.h"
 
@@ -27,31 +29,6 @@ bool hasLimitsCapability(const Master::Agent& agent) {
 
 constexpr double kHeartbeatSeconds = 15;
 constexpr double kDefaultRefuseSeconds = 5;
-
-bool hasCapability(const mesos::v1::FrameworkInfo& info,
-                   mesos::v1::FrameworkInfo::Capability::Type type) {
-  for (const auto& capability : info.capabilities())
-    if (capability.type() == type) return true;
-  return false;
-}
-
-// The roles a framework subscribes with: `roles` for MULTI_ROLE frameworks, else `role`.
-Result<std::vector<std::string>> frameworkRoles(const mesos::v1::FrameworkInfo& info) {
-  std::vector<std::string> roles;
-  if (hasCapability(info, mesos::v1::FrameworkInfo::Capability::MULTI_ROLE)) {
-    if (info.has_role()) return Error("a MULTI_ROLE framework sets 'roles', not 'role'");
-    roles.assign(info.roles().begin(), info.roles().end());
-  } else {
-    if (info.roles_size() > 0) {
-      return Error("'roles' needs the MULTI_ROLE capability; set 'role' instead");
-    }
-    roles.push_back(info.has_role() ? info.role() : "*");
-  }
-  if (roles.empty()) return Error("a framework needs at least one role");
-  for (const auto& role : roles)
-    if (auto valid = validateRole(role); !valid) return valid.error().wrap("role '" + role + "'");
-  return roles;
-}
 
 // Mesos's call validation: the type is known and its message is present.
 std::optional<std::string> validateCall(const Call& call) {
@@ -90,6 +67,14 @@ std::optional<std::string> validateCall(const Call& call) {
       return needs(call.has_message(), "message");
     case Call::REQUEST:
       return needs(call.has_request(), "request");
+    case Call::UPDATE_FRAMEWORK: {
+      if (!call.has_update_framework()) return "Expecting 'update_framework' to be present";
+      const auto& info = call.update_framework().framework_info();
+      if (!info.has_id() || info.id().value() != call.framework_id().value()) {
+        return "'framework_id' differs from 'update_framework.framework_info.id'";
+      }
+      return std::nullopt;
+    }
     default:
       return std::nullopt;
   }
@@ -138,6 +123,9 @@ void Master::serveScheduler(http::Request&& request, http::Responder responder) 
 void Master::subscribeFramework(const Call& call, api::CallTypes types,
                                 const http::Request& request, http::Responder responder) {
   mesos::v1::FrameworkInfo info = call.subscribe().framework_info();
+  if (auto unhonoured = unhonouredSubscribeFields(call.subscribe())) {
+    return responder.respond(http::Response::text(501, *unhonoured));
+  }
   if (info.user().empty()) {
     return responder.respond(http::Response::badRequest("'framework_info.user' is empty"));
   }
@@ -150,22 +138,16 @@ void Master::subscribeFramework(const Call& call, api::CallTypes types,
     return responder.respond(
         http::Response::badRequest("Invalid framework roles: " + roles.error().message));
   }
-  if (flags_.roles) {
-    const std::string allowed = "," + *flags_.roles + ",";
-    for (const auto& role : *roles) {
-      if (role != "*" && allowed.find("," + role + ",") == std::string::npos) {
-        return responder.respond(
-            http::Response::badRequest("Role '" + role + "' is not one of the master's --roles"));
-      }
-    }
+  if (auto allowed = checkWhitelisted(*roles, flags_.roles); !allowed) {
+    return responder.respond(http::Response::badRequest(allowed.error().message));
+  }
+  if (auto timeout = checkFailoverTimeout(info); !timeout) {
+    return responder.respond(http::Response::badRequest(timeout.error().message));
   }
   std::vector<std::string> suppressed(call.subscribe().suppressed_roles().begin(),
                                       call.subscribe().suppressed_roles().end());
-  for (const auto& role : suppressed) {
-    if (std::find(roles->begin(), roles->end(), role) == roles->end()) {
-      return responder.respond(http::Response::badRequest("Suppressed role '" + role +
-                                                          "' is not one of the framework's roles"));
-    }
+  if (auto checked = checkSuppressedRoles(suppressed, *roles); !checked) {
+    return responder.respond(http::Response::badRequest(checked.error().message));
   }
 
   Framework* framework = nullptr;
@@ -213,10 +195,11 @@ void Master::subscribeFramework(const Call& call, api::CallTypes types,
       hasCapability(info, mesos::v1::FrameworkInfo::Capability::TASK_KILLING_STATE);
 
   // A framework that agents reported before it subscribed (after a master restart) is in
-  // the allocator already, as is one failing over.
+  // the allocator already, as is one failing over: it takes the roles and suppressions it
+  // subscribes with now, as an UPDATE_FRAMEWORK would give them (Mesos does the same).
   if (auto added = allocator_.addFramework(framework->id, *roles, suppressed); !added) {
+    (void)allocator_.updateFramework(framework->id, *roles, suppressed);
     (void)allocator_.activateFramework(framework->id);
-    if (!suppressed.empty()) (void)allocator_.suppress(framework->id, suppressed);
   }
   framework->connected = true;
   framework->active = true;
@@ -339,6 +322,8 @@ std::optional<http::Response> Master::handleSchedulerCall(Framework& framework, 
     }
     case Call::REQUEST:
       return std::nullopt;  // Mesos's allocator ignores requests too
+    case Call::UPDATE_FRAMEWORK:
+      return updateFramework(framework, call.update_framework());
     default:
       return http::Response::text(
           501, "scheduler call " + Call::Type_Name(call.type()) + " is not supported yet");

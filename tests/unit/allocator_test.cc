@@ -303,13 +303,85 @@ TEST(AllocatorTest, ClaimedResourcesOfRunningTasksAreNotOffered) {
   auto offers = allocator.allocate(Clock::now());
   ASSERT_EQ(offers.size(), 1u);
   EXPECT_EQ(offers[0].resources, parse("cpus:1;mem:3072;disk:10000"));
-  // More than is free, an unknown agent or a role the framework lacks: refused.
-  EXPECT_FALSE(allocator.claim("fw", "*", "agent-0", parse("cpus:1")).ok());
+  // More than is free, an unknown agent or framework, or a bad role name: refused.
+  EXPECT_FALSE(allocator.claim("fw", "*", "agent-0", parse("cpus:5")).ok());
   EXPECT_FALSE(allocator.claim("fw", "*", "agent-9", parse("cpus:1")).ok());
-  EXPECT_FALSE(allocator.claim("fw", "gold", "agent-0", parse("cpus:1")).ok());
+  EXPECT_FALSE(allocator.claim("nobody", "*", "agent-0", parse("cpus:1")).ok());
+  EXPECT_FALSE(allocator.claim("fw", "a/../b", "agent-0", parse("cpus:1")).ok());
   // When the task ends, its share comes back.
   ASSERT_TRUE(allocator.recoverResources("fw", "*", "agent-0", parse("cpus:3;mem:1024")).ok());
   EXPECT_EQ(allocator.available("agent-0"), parse("cpus:3;mem:1024"));
+}
+
+TEST(AllocatorTest, ClaimInARoleTheFrameworkLeftHoldsTheResourcesWithoutOffers) {
+  Allocator allocator;
+  addAgents(allocator, 1);
+  ASSERT_TRUE(allocator.addFramework("fw", {"b"}).ok());
+  // A re-registered agent reports a task the framework launched in "a" before it left it.
+  ASSERT_TRUE(allocator.claim("fw", "a", "agent-0", parse("cpus:3")).ok());
+  auto offers = allocator.allocate(kStart);
+  ASSERT_EQ(offers.size(), 1u);
+  EXPECT_EQ(offers[0].role, "b");
+  EXPECT_EQ(offers[0].resources, parse("cpus:1;mem:4096;disk:10000"));
+  EXPECT_FALSE(allocator.revive("fw", "a").ok());  // not one of its roles
+  ASSERT_TRUE(allocator.recoverResources("fw", "a", "agent-0", parse("cpus:3")).ok());
+  ASSERT_TRUE(allocator.recoverResources("fw", "b", "agent-0", offers[0].resources).ok());
+  offers = allocator.allocate(kStart);
+  ASSERT_EQ(offers.size(), 1u);
+  EXPECT_EQ(offers[0].role, "b");
+  EXPECT_EQ(offers[0].resources, kAgent);
+}
+
+TEST(AllocatorTest, UpdateFrameworkMovesOffersToTheNewRoles) {
+  Allocator allocator;
+  addAgents(allocator, 1);
+  ASSERT_TRUE(allocator.addFramework("fw", {"a"}).ok());
+  auto offers = allocator.allocate(kStart);
+  ASSERT_EQ(offers.size(), 1u);
+  EXPECT_EQ(offers[0].role, "a");
+
+  ASSERT_TRUE(allocator.updateFramework("fw", {"b"}).ok());
+  // Still allocated to the role left (an outstanding offer, a task): nothing to offer.
+  EXPECT_TRUE(allocator.allocate(kStart).empty());
+  // The master rescinds the offer of the role left (a filter there is not kept).
+  ASSERT_TRUE(
+      allocator.recoverResources("fw", "a", "agent-0", offers[0].resources, kStart + seconds(60))
+          .ok());
+  offers = allocator.allocate(kStart + seconds(1));
+  ASSERT_EQ(offers.size(), 1u);
+  EXPECT_EQ(offers[0].role, "b");
+  EXPECT_EQ(offers[0].resources, kAgent);
+  // Once nothing is allocated to it, the role left is forgotten.
+  EXPECT_FALSE(allocator.claim("fw", "a", "agent-0", parse("cpus:1")).ok());
+  EXPECT_FALSE(allocator.revive("fw", "a").ok());
+}
+
+TEST(AllocatorTest, UpdateFrameworkSetsTheSuppressedRoles) {
+  Allocator allocator;
+  addAgents(allocator, 2);
+  ASSERT_TRUE(allocator.addFramework("fw", {"a"}).ok());
+  ASSERT_TRUE(allocator.updateFramework("fw", {"a", "b"}, {"a"}).ok());
+  auto offers = allocator.allocate(kStart);
+  ASSERT_EQ(offers.size(), 2u);
+  for (const auto& offer : offers) {
+    EXPECT_EQ(offer.role, "b");
+    ASSERT_TRUE(allocator.recoverResources("fw", "b", offer.agentId, offer.resources).ok());
+  }
+  // "b" suppressed, "a" no longer: offers come for "a" only.
+  ASSERT_TRUE(allocator.updateFramework("fw", {"a", "b"}, {"b"}).ok());
+  offers = allocator.allocate(kStart);
+  ASSERT_EQ(offers.size(), 2u);
+  for (const auto& offer : offers)
+    EXPECT_EQ(offer.role, "a");
+}
+
+TEST(AllocatorTest, UpdateFrameworkRejectsBadInput) {
+  Allocator allocator;
+  EXPECT_FALSE(allocator.updateFramework("nobody", {"a"}).ok());
+  ASSERT_TRUE(allocator.addFramework("fw", {"a"}).ok());
+  EXPECT_FALSE(allocator.updateFramework("fw", {}).ok());
+  EXPECT_FALSE(allocator.updateFramework("fw", {"a/../b"}).ok());
+  EXPECT_FALSE(allocator.updateFramework("fw", {"a"}, {"b"}).ok());
 }
 
 }  // namespace

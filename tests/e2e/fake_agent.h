@@ -1,0 +1,104 @@
+// An agent played by the test, speaking the agent protocol (proto/mesolite/internal.proto)
+// to a real mesos-master: it registers, then shows what the master sends it.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mesolite/internal.pb.h"
+#include "tests/e2e/cluster.h"
+
+namespace mesolite::e2e {
+
+class FakeAgent {
+  using AgentCall = internal::AgentCall;
+  using AgentEvent = internal::AgentEvent;
+
+ public:
+  FakeAgent(const Master& master, const std::string& id = "",
+            std::vector<mesos::v1::Task> tasks = {},
+            std::vector<mesos::v1::FrameworkInfo> frameworks = {})
+      : endpoint_(master.endpoint()) {
+    AgentCall call;
+    call.set_type(AgentCall::SUBSCRIBE);
+    auto* subscribe = call.mutable_subscribe();
+    subscribe->set_protocol_version(1);
+    subscribe->set_version("test");
+    auto* info = subscribe->mutable_agent_info();
+    info->set_hostname("fake-agent");
+    info->set_port(5051);
+    if (!id.empty()) info->mutable_id()->set_value(id);
+    *info->add_resources() = scalar("cpus", 2);
+    *info->add_resources() = scalar("mem", 1024);
+    *subscribe->add_resources() = scalar("cpus", 2);
+    *subscribe->add_resources() = scalar("mem", 1024);
+    for (auto& task : tasks)
+      *subscribe->add_tasks() = task;
+    for (auto& framework : frameworks)
+      *subscribe->add_frameworks() = framework;
+    stream_ =
+        std::make_unique<EventStream>(endpoint_, "/api/v1/agent", call, ContentType::kProtobuf);
+    EXPECT_EQ(stream_->status(), 200);
+    streamId_ = stream_->header("Mesos-Stream-Id");
+    AgentEvent subscribed;
+    EXPECT_TRUE(stream_->next(&subscribed));
+    EXPECT_EQ(subscribed.type(), AgentEvent::SUBSCRIBED);
+    id_ = subscribed.subscribed().agent_id().value();
+  }
+
+  const std::string& id() const { return id_; }
+
+  // The next event that is not a PING (pings are answered when `answerPings`).
+  std::optional<AgentEvent> next(std::chrono::milliseconds timeout = 10s) {
+    AgentEvent event;
+    while (stream_->next(&event, timeout)) {
+      if (event.type() != AgentEvent::PING) return event;
+      if (answerPings) {
+        AgentCall pong;
+        pong.set_type(AgentCall::PONG);
+        pong.mutable_pong()->set_sequence(event.ping().sequence());
+        call(pong);
+      }
+    }
+    return std::nullopt;
+  }
+
+  int call(AgentCall call) {
+    call.mutable_agent_id()->set_value(id_);
+    return testing::postCall(endpoint_, "/api/v1/agent", call, ContentType::kProtobuf,
+                             {{"Mesos-Stream-Id", streamId_}})
+        .status;
+  }
+
+  int update(const std::string& frameworkId, const std::string& taskId, mesos::v1::TaskState state,
+             const std::string& uuid) {
+    AgentCall call;
+    call.set_type(AgentCall::STATUS_UPDATE);
+    auto* update = call.mutable_status_update();
+    update->mutable_framework_id()->set_value(frameworkId);
+    auto* status = update->mutable_status();
+    status->mutable_task_id()->set_value(taskId);
+    status->set_state(state);
+    status->set_source(mesos::v1::TaskStatus::SOURCE_EXECUTOR);
+    status->mutable_agent_id()->set_value(id_);
+    status->set_uuid(uuid);
+    update->set_uuid(uuid);
+    update->set_latest_state(state);
+    return this->call(call);
+  }
+
+  void disconnect() { stream_->close(); }
+
+  bool answerPings = true;
+
+ private:
+  http::Endpoint endpoint_;
+  std::unique_ptr<EventStream> stream_;
+  std::string streamId_;
+  std::string id_;
+};
+
+}  // namespace mesolite::e2e
