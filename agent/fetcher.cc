@@ -268,7 +268,15 @@ void Fetcher::finish(const std::string& containerId, Result<void> result) {
   std::unique_ptr<Job> job = std::move(it->second);
   jobs_.erase(it);
   releaseHolds(*job);
+  ++(result ? fetchesSucceeded_ : fetchesFailed_);
   job->done(std::move(result));
+}
+
+void Fetcher::addMetrics(std::map<std::string, double>& metrics) const {
+  metrics["containerizer/fetcher/task_fetches_succeeded"] = double(fetchesSucceeded_);
+  metrics["containerizer/fetcher/task_fetches_failed"] = double(fetchesFailed_);
+  metrics["containerizer/fetcher/cache_size_total_bytes"] = double(options_.cacheSize);
+  metrics["containerizer/fetcher/cache_size_used_bytes"] = double(cache_.used());
 }
 
 void Fetcher::cancel(const std::string& containerId) {

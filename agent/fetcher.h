@@ -62,6 +62,10 @@ class Fetcher {
 
   const FetcherOptions& options() const { return options_; }
 
+  // Mesos's containerizer/fetcher/* metrics: task fetches that succeeded and failed,
+  // the cache's capacity and what it holds.
+  void addMetrics(std::map<std::string, double>& metrics) const;
+
  private:
   struct Job;
   struct Download;
@@ -85,6 +89,8 @@ class Fetcher {
   std::map<Key, std::unique_ptr<Download>> downloads_;
   bool cacheReady_ = false;
   std::optional<Error> cacheError_;  // --fetcher_cache_dir unusable
+  uint64_t fetchesSucceeded_ = 0;
+  uint64_t fetchesFailed_ = 0;
 };
 
 // The helper's failure as one line for a task's status: its own line naming the URI, or

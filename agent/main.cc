@@ -305,6 +305,6 @@ int main(int argc, char** argv) {
   // Sandboxes of other agent ids, or of tasks that ended while the agent was away.
   gc.recover(tasks ? tasks->agentId() : std::string());
   gc.start();
-  agent::addAgentEndpoints(server, flags, *total, containerizer, tasks.get(), &gc);
+  agent::addAgentEndpoints(server, flags, *total, containerizer, tasks.get(), &gc, &fetcher);
   return serveUntilSignalled(io, server, "agent", flags.ip.value_or("0.0.0.0"), flags.port);
 }

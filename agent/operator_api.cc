@@ -6,6 +6,7 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
+#include "agent/fetcher.h"
 #include "agent/files_api.h"
 #include "agent/sandbox_gc.h"
 #include "common/api_codec.h"
@@ -91,11 +92,11 @@ Response getContainers(Containerizer& containerizer, bool showStandalone) {
 }  // namespace
 
 void addAgentEndpoints(http::Server& server, const AgentFlags& flags, const Resources& total,
-                       Containerizer& containerizer, const TaskManager* tasks,
-                       const SandboxGc* gc) {
+                       Containerizer& containerizer, const TaskManager* tasks, const SandboxGc* gc,
+                       const Fetcher* fetcher) {
   addDaemonEndpoints(server, flags.set);
   const auto started = std::chrono::steady_clock::now();
-  auto collect = [total, tasks, gc, started] {
+  auto collect = [total, tasks, gc, fetcher, started] {
     metrics::Snapshot snapshot;
     snapshot["slave/uptime_secs"] =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -110,6 +111,7 @@ void addAgentEndpoints(http::Server& server, const AgentFlags& flags, const Reso
       snapshot["gc/path_removals_succeeded"] = double(gc->removalsSucceeded());
       snapshot["gc/path_removals_failed"] = double(gc->removalsFailed());
     }
+    if (fetcher != nullptr) fetcher->addMetrics(snapshot);
     metrics::addSystemMetrics(snapshot);
     return snapshot;
   };

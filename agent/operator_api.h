@@ -10,11 +10,13 @@
 
 namespace mesolite::agent {
 
+class Fetcher;
 class SandboxGc;
 
-// `tasks` is null when the agent runs standalone (no --master); `gc` adds its metrics.
+// `tasks` is null when the agent runs standalone (no --master); `gc` and `fetcher` add
+// their metrics.
 void addAgentEndpoints(http::Server& server, const AgentFlags& flags, const Resources& total,
                        Containerizer& containerizer, const TaskManager* tasks = nullptr,
-                       const SandboxGc* gc = nullptr);
+                       const SandboxGc* gc = nullptr, const Fetcher* fetcher = nullptr);
 
 }  // namespace mesolite::agent

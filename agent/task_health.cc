@@ -30,8 +30,8 @@ void TaskManager::startChecks(const std::string& frameworkId, Task& task) {
     onCheckStatus(frameworkId, tid, status);
   };
   std::optional<bool> toldHealth;
-  if (task.task.statuses_size() > 0 && task.task.statuses(0).has_healthy()) {
-    toldHealth = task.task.statuses(0).healthy();
+  if (const int n = task.task.statuses_size(); n > 0 && task.task.statuses(n - 1).has_healthy()) {
+    toldHealth = task.task.statuses(n - 1).healthy();
   }
   task.checks = std::make_unique<TaskChecks>(io_, containerizer_, task.containerId, tid,
                                              hasHealthCheck ? &task.task.health_check() : nullptr,

@@ -33,6 +33,7 @@ namespace {
 
 constexpr size_t kMaxCompletedTasks = 200;
 constexpr size_t kMaxCompletedFrameworks = 50;
+constexpr int kMaxStatusesPerTask = 16;
 
 double now() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -153,6 +154,8 @@ void TaskManager::handle(const AgentEvent& event) {
       kill.mutable_task_id()->set_value(event.shutdown_executor().executor_id().value());
       return killTask(kill);
     }
+    case AgentEvent::UPDATE_FRAMEWORK:
+      return updateFramework(event.update_framework().framework_info());
     default:
       log::warn("ignoring {} from the master: not supported", AgentEvent::Type_Name(event.type()));
   }
@@ -575,6 +578,20 @@ void TaskManager::removeContainerLater(const std::string& containerId) {
   });
 }
 
+void TaskManager::updateFramework(const mesos::v1::FrameworkInfo& info) {
+  auto it = frameworks_.find(info.id().value());
+  if (it == frameworks_.end()) return;  // no task of it here any more
+  Framework& framework = *it->second;
+  framework.info = info;
+  log::info("framework {} updated its FrameworkInfo", info.id().value());
+  // A restarted agent must still know it (checkpoint cannot change: the master refuses).
+  if (info.checkpoint()) {
+    auto saved = checkpoint::writeMessage(
+        paths::frameworkInfoPath(options_.workDir, agentId_, info.id().value()), info);
+    if (!saved) log::warn("framework {}: {}", info.id().value(), saved.error().message);
+  }
+}
+
 void TaskManager::shutdownFramework(const std::string& frameworkId) {
   auto fit = frameworks_.find(frameworkId);
   updates_.removeFramework(frameworkId);
@@ -660,8 +677,11 @@ void TaskManager::update(Framework& framework, Task& task, TaskStatus status) {
   if (isTerminal(status.state())) ++counters_.terminal[status.state()];
   if (status.reason() == TaskStatus::REASON_CONTAINER_LAUNCH_FAILED) ++counters_.launchErrors;
   task.task.set_state(status.state());
-  task.task.clear_statuses();
+  // Its story, as Mesos keeps it, bounded: checks may restate a task for months.
   *task.task.add_statuses() = status;
+  if (task.task.statuses_size() > kMaxStatusesPerTask) {
+    task.task.mutable_statuses()->DeleteSubrange(0, 1);
+  }
   internal::StatusUpdate update;
   *update.mutable_framework_id() = framework.info.id();
   update.set_uuid(status.uuid());

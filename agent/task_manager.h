@@ -102,6 +102,8 @@ class TaskManager {
   void runTask(const internal::AgentEvent::RunTask& run);
   void killTask(const internal::AgentEvent::KillTask& kill);
   void shutdownFramework(const std::string& frameworkId);
+  // The scheduler's UPDATE_FRAMEWORK: its tasks are told as the new FrameworkInfo says.
+  void updateFramework(const mesos::v1::FrameworkInfo& info);
   void shutdownAgent(const std::string& message);
   void acknowledge(const internal::AgentEvent::AcknowledgeUpdate& ack);
 

@@ -15,7 +15,7 @@
 namespace mesolite::agent {
 
 struct TaskManager::Task {
-  mesos::v1::Task task;  // state = the newest state; statuses = the newest status
+  mesos::v1::Task task;  // state = the newest state; statuses: the last 16, newest last
   mesos::v1::ExecutorInfo executor;
   std::string containerId;
   bool checkpoint = false;

@@ -15,6 +15,22 @@ PsFlags::PsFlags()
   set.add(&timeout, "timeout",
           "How long to wait for the master and each agent, in seconds or as a duration",
           std::string("5"));
+  set.add(&verbose, "verbose",
+          "Say on stderr which master answered and why an agent's statistics are missing "
+          "(its tasks then show their allocation)",
+          false);
+}
+
+ResolveFlags::ResolveFlags()
+    : set("mesos-resolve",
+          "Prints the leading master's HOST:PORT, asked of the master given as the one "
+          "argument (HOST:PORT or http://HOST:PORT): `mesos-resolve $(cat /etc/mesos/zk)` "
+          "needs zk://, which is not built yet.") {
+  set.add(&timeout, "timeout",
+          "How long to wait to resolve the master, in seconds or as a "
+          "duration",
+          std::string("5"));
+  set.add(&verbose, "verbose", "Say on stderr whom was asked and what they answered", false);
 }
 
 namespace {

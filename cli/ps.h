@@ -23,6 +23,16 @@ struct PsFlags {
   FlagSet set;
   std::optional<std::string> master;
   std::string timeout;
+  bool verbose = false;
+};
+
+// The flags of mesos-resolve (`mesos resolve <master>`).
+struct ResolveFlags {
+  ResolveFlags();
+
+  FlagSet set;
+  std::string timeout;
+  bool verbose = false;
 };
 
 // Where an agent of /master/state serves HTTP: its pid "slave(1)@IP:PORT", else

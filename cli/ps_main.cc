@@ -53,6 +53,10 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  if (flags.verbose) {
+    std::cerr << "mesos-ps: the master's state came from "
+              << state.value("leader", std::string("the master")) << "\n";
+  }
   // Agents that do not answer keep no entry: their tasks show allocated values.
   std::map<std::string, nlohmann::json> statistics;
   boost::asio::io_context io;
@@ -61,11 +65,23 @@ int main(int argc, char** argv) {
     http::Request request;
     request.method = "GET";
     request.path = "/monitor/statistics";
-    client.send(agent, request, [&statistics, id = id](Result<http::Response> answer) {
-      if (!answer || answer->status != 200) return;
-      nlohmann::json parsed = nlohmann::json::parse(answer->body, nullptr, false);
-      if (parsed.is_array()) statistics[id] = std::move(parsed);
-    });
+    client.send(agent, request,
+                [&, id = id, where = agent.toString()](Result<http::Response> answer) {
+                  const auto missing = [&](const std::string& why) {
+                    if (flags.verbose) {
+                      std::cerr << "mesos-ps: no statistics from agent " << id << " (" << where
+                                << "): " << why << "\n";
+                    }
+                  };
+                  if (!answer) return missing(answer.error().message);
+                  if (answer->status != 200) {
+                    return missing(std::to_string(answer->status) + " " +
+                                   std::string(http::reason(answer->status)));
+                  }
+                  nlohmann::json parsed = nlohmann::json::parse(answer->body, nullptr, false);
+                  if (!parsed.is_array()) return missing("/monitor/statistics is not a JSON array");
+                  statistics[id] = std::move(parsed);
+                });
   }
   io.run();
 

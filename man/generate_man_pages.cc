@@ -139,9 +139,29 @@ ManPage mesosPage() {
         "FRAMEWORK, TASK, SLAVE, MEM (used/limit), TIME (CPU) and CPU (allocated), from the "
         "master's /master/state and each agent's /monitor/statistics. Its options are "
         "below. mesos execute is mesos-execute(1); mesos cat and mesos tail are mesos-cat(1) "
-        "and mesos-tail(1)."}},
+        "and mesos-tail(1); mesos resolve is mesos-resolve(1)."}},
       {"SEE ALSO",
-       {"mesos-execute(1), mesos-cat(1), mesos-tail(1), mesos-master(8), mesos-agent(8)"}},
+       {"mesos-execute(1), mesos-cat(1), mesos-tail(1), mesos-resolve(1), mesos-master(8), "
+        "mesos-agent(8)"}},
+  };
+  return page;
+}
+
+ManPage resolvePage() {
+  ManPage page;
+  page.name = "mesos-resolve";
+  page.section = 1;
+  page.summary = "print the leading master's HOST:PORT";
+  page.synopsis = "mesos-resolve [--timeout=5] [--verbose] MASTER";
+  page.sections = {
+      {"DESCRIPTION",
+       {"Asks MASTER (HOST:PORT or http://HOST:PORT) which master leads, following its "
+        "redirect, and prints the leader's HOST:PORT, as Mesos's mesos-resolve does. Also "
+        "run as `mesos resolve`. zk:// masters are refused until leader election in "
+        "ZooKeeper exists."}},
+      {"EXIT STATUS", {"0 with the leader printed; 1 when it cannot be found."}},
+      {"EXAMPLES", {"  mesos resolve 127.0.0.1:5050"}},
+      {"SEE ALSO", {"mesos(1), mesos-master(8)"}},
   };
   return page;
 }
@@ -309,10 +329,12 @@ int main(int argc, char** argv) {
   mesolite::cli::PsFlags ps;
   mesolite::cli::TaskFileFlags cat(false);
   mesolite::cli::TaskFileFlags tail(true);
+  mesolite::cli::ResolveFlags resolve;
   const bool ok = write(out, agentPage(), &agent.set) && write(out, masterPage(), &master.set) &&
                   write(out, executePage(), &execute.set) && write(out, mesosPage(), &ps.set) &&
                   write(out, taskFilePage(false), &cat.set) &&
                   write(out, taskFilePage(true), &tail.set) &&
+                  write(out, resolvePage(), &resolve.set) &&
                   write(out, initWrapperPage(), nullptr) && write(out, isolatorsPage(), nullptr);
   if (!ok) return 1;
   // mesos-slave is the agent under its old name; mesos-ps is `mesos ps`.

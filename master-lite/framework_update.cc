@@ -5,6 +5,7 @@
 #include <google/protobuf/util/message_differencer.h>
 
 #include <algorithm>
+#include <set>
 
 #include "common/logging.h"
 #include "master-lite/framework_info.h"
@@ -65,6 +66,19 @@ http::Response Master::updateFramework(Framework& framework, const Call::UpdateF
   log::info("framework {} ({}) updated: {} role(s), {} suppressed, failover timeout {}s",
             framework.id, info.name(), roles->size(), suppressed.size(), info.failover_timeout());
   allocateSoon();
+
+  // As Mesos's master tells its agents: they keep the FrameworkInfo their tasks came with.
+  if (changed) {
+    internal::AgentEvent event;
+    event.set_type(internal::AgentEvent::UPDATE_FRAMEWORK);
+    *event.mutable_update_framework()->mutable_framework_info() = framework.info;
+    std::set<std::string> agents;
+    for (const auto& [taskId, agentId] : framework.tasks)
+      agents.insert(agentId);
+    for (const auto& agentId : agents) {
+      if (Agent* agent = findAgent(agentId)) sendToAgent(*agent, event);
+    }
+  }
 
   // As Mesos: operator subscribers hear of a FrameworkInfo change only, not of a change
   // of suppressed roles alone.

@@ -221,6 +221,28 @@ TEST_F(Cluster, MesosPsListsTheRunningTask) {
   EXPECT_NE(ps.out.find("listed"), std::string::npos) << ps.out;
   EXPECT_NE(ps.out.find("ps-framew"), std::string::npos) << ps.out;
   EXPECT_NE(ps.out.find("/128.0 MB"), std::string::npos) << ps.out;
+
+  // --verbose says on stderr where the state came from; the table is the same.
+  auto verbose = run({env("MESOLITE_MESOS"), "ps", "--verbose",
+                      "--master=127.0.0.1:" + std::to_string(master_->endpoint().port)});
+  EXPECT_EQ(verbose.exitCode(), 0) << verbose.err;
+  EXPECT_NE(verbose.err.find("the master's state came from master@127.0.0.1:"), std::string::npos)
+      << verbose.err;
+  EXPECT_NE(verbose.out.find("listed"), std::string::npos) << verbose.out;
+}
+
+TEST_F(Cluster, MesosResolvePrintsTheLeader) {
+  const std::string master = "127.0.0.1:" + std::to_string(master_->endpoint().port);
+  auto resolved = run({env("MESOLITE_MESOS"), "resolve", master});
+  EXPECT_EQ(resolved.exitCode(), 0) << resolved.err;
+  EXPECT_EQ(resolved.out, master + "\n");
+  auto zk = run({env("MESOLITE_MESOS"), "resolve", "zk://127.0.0.1:2181/mesos"});
+  EXPECT_EQ(zk.exitCode(), 1);
+  EXPECT_NE(zk.err.find("zk://"), std::string::npos) << zk.err;
+  auto nobody = run({env("MESOLITE_MESOS"), "resolve", "--timeout=1", "127.0.0.1:1"});
+  EXPECT_EQ(nobody.exitCode(), 1);
+  EXPECT_NE(nobody.err.find("Failed to detect master from '127.0.0.1:1'"), std::string::npos)
+      << nobody.err;
 }
 
 TEST_F(Cluster, MesosCatAndTailReadATasksOutputThroughItsAgent) {

@@ -18,6 +18,7 @@ namespace {
 
 using namespace e2e;
 using internal::AgentCall;
+using internal::AgentEvent;
 using mesos::v1::FrameworkInfo;
 
 FrameworkInfo multiRole(const std::vector<std::string>& roles) {
@@ -99,6 +100,31 @@ TEST_P(UpdateFramework, MovesTheFrameworkToItsNewRolesAndKeepsWhatItSays) {
     EXPECT_EQ(updated.roles(0), "b");
   }
   EXPECT_TRUE(sawUpdated);
+}
+
+TEST_P(UpdateFramework, AgentsRunningItsTasksAreTold) {
+  Master master;
+  FakeAgent agent(master);
+  Scheduler scheduler(master, frameworkInfo("told"), GetParam());
+  ASSERT_EQ(scheduler.status(), 200);
+  ASSERT_EQ(scheduler.launch(scheduler.nextOffer(), "t1", 0.1, 32).status, 202);
+  auto run = agent.next();
+  ASSERT_TRUE(run && run->type() == AgentEvent::RUN_TASK);
+
+  FrameworkInfo info = frameworkInfo("told");
+  info.mutable_id()->set_value(scheduler.id());
+  info.add_capabilities()->set_type(FrameworkInfo::Capability::TASK_KILLING_STATE);
+  EXPECT_EQ(scheduler.call(updateCall(info)).status, 200);
+  std::optional<AgentEvent> told;
+  while ((told = agent.next(5s)) && told->type() != AgentEvent::UPDATE_FRAMEWORK) {
+  }
+  ASSERT_TRUE(told) << "the agent running its task heard nothing";
+  const auto& updated = told->update_framework().framework_info();
+  EXPECT_EQ(updated.id().value(), scheduler.id());
+  bool killingState = false;
+  for (const auto& capability : updated.capabilities())
+    killingState |= capability.type() == FrameworkInfo::Capability::TASK_KILLING_STATE;
+  EXPECT_TRUE(killingState) << updated.DebugString();
 }
 
 TEST_P(UpdateFramework, SuppressedRolesGetNoOffers) {

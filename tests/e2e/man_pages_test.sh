@@ -2,7 +2,7 @@
 # The generated man pages: every option a binary's --help lists is documented in its
 # page, and `man` renders each page without a warning.
 #
-#   man_pages_test.sh MANDIR AGENT MASTER EXECUTE PS CAT TAIL
+#   man_pages_test.sh MANDIR AGENT MASTER EXECUTE PS CAT TAIL RESOLVE
 set -euo pipefail
 mandir=$1
 command -v man >/dev/null || { echo "SKIP: man is not installed (package man-db)"; exit 77; }
@@ -44,6 +44,7 @@ check_page mesos-execute.1 "$4"
 check_page mesos.1 "$5"
 check_page mesos-cat.1 "$6"
 check_page mesos-tail.1 "$7"
+check_page mesos-resolve.1 "$8"
 check_page mesos-init-wrapper.8 ""
 check_page mesolite-isolators.7 ""
 # mesos-slave(8) is the agent's page under its old name; mesos-ps(1) is mesos(1).

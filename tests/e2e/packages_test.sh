@@ -35,6 +35,7 @@ shipped=(
   /usr/sbin/mesos-agent /usr/sbin/mesos-slave /usr/sbin/mesos-master
   /usr/libexec/mesos/mesos-containerizer /usr/libexec/mesos/mesos-fetcher
   /usr/bin/mesos /usr/bin/mesos-execute /usr/bin/mesos-ps /usr/bin/mesos-cat /usr/bin/mesos-tail
+  /usr/bin/mesos-resolve
   /usr/bin/mesos-init-wrapper
   /etc/default/mesos /etc/default/mesos-master /etc/default/mesos-slave
   /etc/mesos-master/work_dir /etc/mesos-slave/work_dir
@@ -42,7 +43,7 @@ shipped=(
   /usr/share/man/man8/mesos-master.8.gz /usr/share/man/man8/mesos-init-wrapper.8.gz
   /usr/share/man/man1/mesos-execute.1.gz /usr/share/man/man1/mesos.1.gz
   /usr/share/man/man1/mesos-ps.1.gz /usr/share/man/man1/mesos-cat.1.gz
-  /usr/share/man/man1/mesos-tail.1.gz
+  /usr/share/man/man1/mesos-tail.1.gz /usr/share/man/man1/mesos-resolve.1.gz
   /usr/share/man/man7/mesolite-isolators.7.gz
 )
 units=(mesos-master.service mesos-slave.service mesos-agent.service)
@@ -79,7 +80,8 @@ in_depends() {
 missing=()
 for binary in usr/sbin/mesos-agent usr/sbin/mesos-master usr/libexec/mesos/mesos-containerizer \
   usr/libexec/mesos/mesos-fetcher \
-  usr/bin/mesos-execute usr/bin/mesos-ps usr/bin/mesos-cat usr/bin/mesos-tail usr/bin/mesos; do
+  usr/bin/mesos-execute usr/bin/mesos-ps usr/bin/mesos-cat usr/bin/mesos-tail usr/bin/mesos \
+  usr/bin/mesos-resolve; do
   for soname in $(readelf -d "$unpacked/$binary" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p'); do
     # "libfoo.so.1 => /lib/.../libfoo.so.1 (0x...)", or the loader's "/lib64/ld-linux...".
     library=$(ldd "$unpacked/$binary" |

@@ -265,6 +265,30 @@ TEST_F(AgentWithMaster, KilledTaskIsTaskKilledAndShowsInStateAndStatistics) {
   EXPECT_EQ(lost->status().reason(), mesos::v1::TaskStatus::REASON_TASK_UNKNOWN);
 }
 
+// UPDATE_FRAMEWORK reaches the agent: a capability added later changes what it tells.
+TEST_F(AgentWithMaster, UpdatedFrameworkInfoHoldsForItsRunningTasks) {
+  startAgent();
+  ASSERT_TRUE(master_->waitForSubscription(1, 20s)) << agent_->err();
+  auto info = framework("F-upd", true);  // without TASK_KILLING_STATE
+  master_->runTask(info, task("t-upd", "exec sleep 1000"));
+  ASSERT_TRUE(master_->waitForUpdate("t-upd", mesos::v1::TASK_RUNNING, 20s)) << agent_->err();
+
+  info.add_capabilities()->set_type(mesos::v1::FrameworkInfo::Capability::TASK_KILLING_STATE);
+  AgentEvent update;
+  update.set_type(AgentEvent::UPDATE_FRAMEWORK);
+  *update.mutable_update_framework()->mutable_framework_info() = info;
+  master_->send(update);
+  AgentEvent kill;
+  kill.set_type(AgentEvent::KILL_TASK);
+  kill.mutable_kill_task()->mutable_framework_id()->set_value("F-upd");
+  kill.mutable_kill_task()->mutable_task_id()->set_value("t-upd");
+  master_->send(kill);
+  ASSERT_TRUE(master_->waitForUpdate("t-upd", mesos::v1::TASK_KILLED, 20s)) << agent_->err();
+  EXPECT_TRUE(master_->waitForUpdate("t-upd", mesos::v1::TASK_KILLING, 0ms))
+      << "the agent still tells the FrameworkInfo the task came with";
+  EXPECT_NE(agent_->err().find("framework F-upd updated its FrameworkInfo"), std::string::npos);
+}
+
 TEST_F(AgentWithMaster, MemoryHogFailsWithMemoryLimitation) {
   startAgent();
   ASSERT_TRUE(master_->waitForSubscription(1, 20s)) << agent_->err();

@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <thread>
 
@@ -223,6 +224,20 @@ TEST_F(Fetcher, TwoTasksFetchingOneCachedUriMakeOneRequest) {
   ASSERT_TRUE(three) << agent_->err();
   EXPECT_EQ(requestsFor("/slow/hello.txt"), 1u);
   EXPECT_NE(read(sandboxOf(*three) + "/stderr").find("from cache"), std::string::npos);
+
+  // Mesos's fetcher metrics count them; a failed fetch counts apart.
+  auto missing = task("t-c4", "true");
+  *missing.mutable_command()->add_uris() = uri(base_ + "/files/missing.txt");
+  master_->runTask(framework("F1", false), missing);
+  ASSERT_TRUE(master_->waitForUpdate("t-c4", mesos::v1::TASK_FAILED, 30s)) << agent_->err();
+  auto response =
+      http::fetch(endpoint_, {.method = "GET", .path = "/metrics/snapshot"}, {.timeout = 10s});
+  ASSERT_TRUE(response && response->status == 200);
+  auto metrics = nlohmann::json::parse(response->body);
+  EXPECT_EQ(metrics["containerizer/fetcher/task_fetches_succeeded"], 3) << response->body;
+  EXPECT_EQ(metrics["containerizer/fetcher/task_fetches_failed"], 1) << response->body;
+  EXPECT_EQ(metrics["containerizer/fetcher/cache_size_used_bytes"], 16) << response->body;
+  EXPECT_GT(metrics["containerizer/fetcher/cache_size_total_bytes"].get<double>(), 0);
 }
 
 TEST_F(Fetcher, TraversalArchivesFailTheTaskAndWriteNothingOutside) {

@@ -111,6 +111,17 @@ TEST_P(HealthChecks, CommandHealthCheckRunsInsideTheTasksContainerAsItsUser) {
   char link[256] = {};
   ASSERT_GT(readlink("/proc/self/ns/mnt", link, sizeof(link) - 1), 0);
   EXPECT_EQ(sandboxFile(work, "t-inside", "check.ns").find(link), std::string::npos);
+  // The agent's /state keeps the task's story, oldest first, health included.
+  json statuses;
+  const json state = get("/state");
+  for (const auto& fw : state["frameworks"])
+    for (const auto& executor : fw["executors"])
+      for (const auto& running : executor["tasks"])
+        if (running["id"] == "t-inside") statuses = running["statuses"];
+  ASSERT_TRUE(statuses.is_array() && statuses.size() >= 3) << statuses.dump();
+  EXPECT_EQ(statuses.front()["state"], "TASK_STARTING");
+  EXPECT_EQ(statuses[1]["state"], "TASK_RUNNING");
+  EXPECT_EQ(statuses.back()["healthy"], true) << statuses.dump();
   // A healthy task is told once, not at every run.
   std::this_thread::sleep_for(1s);
   size_t healthyUpdates = 0;
