@@ -395,8 +395,16 @@ void Master::removeFramework(Framework& framework, const std::string& why) {
     auto task = agent->tasks.find(key);
     if (task == agent->tasks.end()) continue;
     if (!isTerminal(task->second.info.state())) {
-      task->second.info.set_state(mesos::v1::TASK_KILLED);
-      counters_.terminalTasks[mesos::v1::TASK_KILLED]++;
+      // As Mesos: the task is implicitly killed, and operator subscribers see it.
+      TaskStatus status;
+      *status.mutable_task_id() = task->second.info.task_id();
+      status.mutable_agent_id()->set_value(agentId);
+      status.set_state(mesos::v1::TASK_KILLED);
+      status.set_source(TaskStatus::SOURCE_MASTER);
+      status.set_reason(TaskStatus::REASON_FRAMEWORK_REMOVED);
+      status.set_message("Framework " + framework.id + " removed");
+      status.set_timestamp(now());
+      updateTask(*agent, task->second, status, mesos::v1::TASK_KILLED);
     }
     recoverTaskResources(*agent, task->second);
     completeTask(*agent, key);

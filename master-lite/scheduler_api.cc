@@ -228,6 +228,10 @@ void Master::subscribeFramework(const Call& call, api::CallTypes types,
   subscribed.mutable_subscribed()->set_heartbeat_interval_seconds(kHeartbeatSeconds);
   *subscribed.mutable_subscribed()->mutable_master_info() = info_;
   sendToFramework(*framework, subscribed);
+  // Mesos's heartbeater sends the first HEARTBEAT at once, then one per interval.
+  Event heartbeat;
+  heartbeat.set_type(Event::HEARTBEAT);
+  sendToFramework(*framework, heartbeat);
 
   // Updates that reached the master while the framework was away go out now, as the
   // agent would send them at its next retry (up to minutes later).
@@ -250,6 +254,7 @@ void Master::subscribeFramework(const Call& call, api::CallTypes types,
   *described->mutable_framework_info() = framework->info;
   described->set_active(true);
   described->set_connected(true);
+  described->set_recovered(false);  // required: a protobuf subscriber cannot take it unset
   publish(event);
 }
 
