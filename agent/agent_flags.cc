@@ -7,6 +7,7 @@
 #include "agent/container_logger.h"
 #include "agent/refused_flags.h"
 #include "common/attributes.h"
+#include "common/authorizer.h"
 #include "common/resources.h"
 #include "isolators/options.h"
 #include "isolators/user_namespace_isolator.h"
@@ -341,6 +342,63 @@ AgentFlags::AgentFlags()
   set.add(&disallow_sharing_agent_ipc_namespace, "disallow_sharing_agent_ipc_namespace",
           "Refuse tasks that ask to share the agent's IPC namespace. Such tasks are refused "
           "whatever this says: sharing is not supported.",
+          false);
+
+  // Authentication and authorization, as Mesos's agent has them, plus one default that is
+  // stricter than Mesos's: see allow_unauthenticated_operator_writes.
+  set.add(&authenticate_http_readonly, "authenticate_http_readonly",
+          "Read-only endpoints (/state, /flags, /containers, /monitor/statistics, /files, "
+          "/metrics) need HTTP Basic credentials from --http_credentials.",
+          false);
+  set.add(&authenticate_http_readwrite, "authenticate_http_readwrite",
+          "Every call of the operator API (/api/v1) needs HTTP Basic credentials from "
+          "--http_credentials.",
+          false);
+  set.add(&http_credentials, "http_credentials",
+          "Path (or file:// URL) of the principals and secrets the agent's endpoints accept: "
+          "JSON {\"credentials\":[{\"principal\":\"p\",\"secret\":\"s\"}]} or lines of "
+          "'principal secret'. Readable by its owner only; the secrets never appear in /flags "
+          "or the logs.")
+      .path();
+  set.add(&http_authenticators, "http_authenticators",
+          "HTTP authenticator: basic (HTTP Basic against --http_credentials), the only one "
+          "built.",
+          std::string("basic"))
+      .validate([](const std::string& text) -> Result<void> {
+        if (text == "basic") return success();
+        return Error("'" + text + "' is not built: only basic");
+      });
+  set.add(&credential, "credential",
+          "Path (or file:// URL) of the agent's own credential for the master (JSON "
+          "{\"principal\":\"p\",\"secret\":\"s\"} or one 'principal secret' line), sent "
+          "with HTTP Basic when it registers; needed with a master run with "
+          "--authenticate_agents.")
+      .path();
+  set.add(&acls, "acls",
+          "Mesos's ACLs for the local authorizer, as JSON or file:///path: permissive, "
+          "launch_standalone_containers, kill_standalone_containers, "
+          "wait_standalone_containers, remove_standalone_containers, access_sandboxes, "
+          "access_mesos_logs, view_flags, view_frameworks, view_tasks, view_executors, "
+          "get_endpoints, set_log_level. Lists for operations this agent does not have are "
+          "refused. Denied calls get 403.")
+      .validate([](const std::string& text) -> Result<void> {
+        auto parsed = Authorizer::parse(text);
+        if (!parsed) return parsed.error();
+        return success();
+      });
+  set.add(&authorizer, "authorizer", "The authorizer: local, the only one built.",
+          std::string("local"))
+      .validate([](const std::string& text) -> Result<void> {
+        if (text == "local") return success();
+        return Error("'" + text + "' is not built: only local (no authorizer modules)");
+      });
+  set.add(&allow_unauthenticated_operator_writes, "allow_unauthenticated_operator_writes",
+          "Let callers without credentials make the operator API calls that start, kill or "
+          "remove containers or change the agent (LAUNCH_CONTAINER, KILL_CONTAINER, "
+          "REMOVE_CONTAINER, SET_LOGGING_LEVEL, ...), as Mesos does. Off by default: any "
+          "process that can reach the port, a task on this host included, could otherwise "
+          "start a container as any user. Packages create a root-only credential "
+          "(/etc/mesos/local-operator.credential) that the local CLIs present.",
           false);
 
   // Mesos's Docker containerizer flags: Mesosphere configurations with

@@ -92,6 +92,15 @@ struct AgentFlags {
 
   // Settings of Mesos's Docker containerizer, which is not built: accepted beside
   // --containerizers=docker,mesos (with a warning), refused otherwise.
+  bool authenticate_http_readonly = false;
+  bool authenticate_http_readwrite = false;
+  std::optional<std::string> http_credentials;
+  std::string http_authenticators;
+  std::optional<std::string> credential;
+  std::optional<std::string> acls;
+  std::string authorizer;
+  bool allow_unauthenticated_operator_writes = false;
+
   std::optional<std::string> docker;
   std::optional<std::string> docker_config;
   std::optional<bool> docker_ignore_runtime;

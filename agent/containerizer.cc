@@ -643,6 +643,16 @@ std::variant<std::unique_ptr<ContainerExec>, ContainerError> Containerizer::exec
   return std::move(*started);
 }
 
+std::optional<std::string> Containerizer::userOf(const std::string& id) const {
+  auto found = containers_.find(id);
+  if (found == containers_.end()) return std::nullopt;
+  return found->second->spec.user;
+}
+
+bool Containerizer::known(const std::string& id) const {
+  return containers_.count(id) != 0;
+}
+
 std::vector<Containerizer::View> Containerizer::containers() {
   std::vector<View> views;
   for (auto& [id, container] : containers_) {

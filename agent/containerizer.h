@@ -105,6 +105,10 @@ class Containerizer {
   std::string sandbox(const std::string& id) const;
   // Whether a container not yet removed has its sandbox at or under `directory`.
   bool usesSandboxUnder(const std::string& directory) const;
+  // The user a container runs as (its command's user), nullopt when it names none and
+  // runs as the agent's own user; nullopt also for an unknown container.
+  std::optional<std::string> userOf(const std::string& id) const;
+  bool known(const std::string& id) const;
   // The task's pid as the host sees it (0 when not known yet).
   pid_t taskPid(const std::string& id) const;
   // The container's supervisor (mesos-containerizer); 0 when not known.

@@ -15,6 +15,7 @@
 #include "agent/operator_api.h"
 #include "agent/refused_flags.h"
 #include "agent/sandbox_gc.h"
+#include "agent/security.h"
 #include "agent/task_manager.h"
 #include "common/attributes.h"
 #include "common/daemon_endpoints.h"
@@ -80,6 +81,11 @@ int main(int argc, char** argv) {
   }
   for (const std::string& warning : *dockerWarnings)
     log::warn("{}", warning);
+  auto security = agent::loadAgentSecurity(flags);
+  if (!security) {
+    log::error("{}", security.error().message);
+    return 1;
+  }
   std::optional<http::Endpoint> master;
   if (flags.master) {
     auto parsed = agent::parseMasterFlag(*flags.master);
@@ -290,7 +296,8 @@ int main(int argc, char** argv) {
         agent::MasterConnectionOptions{
             .master = *master,
             .backoffFactor = std::chrono::duration_cast<std::chrono::milliseconds>(
-                flags.registration_backoff_factor.value)},
+                flags.registration_backoff_factor.value),
+            .credential = security->credential},
         agent::MasterConnection::Callbacks{
             .subscribe = [&tasks] { return tasks->subscribePayload(); },
             .onSubscribed = [&tasks](const auto& subscribed) { tasks->subscribed(subscribed); },
@@ -305,6 +312,8 @@ int main(int argc, char** argv) {
   // Sandboxes of other agent ids, or of tasks that ended while the agent was away.
   gc.recover(tasks ? tasks->agentId() : std::string());
   gc.start();
-  agent::addAgentEndpoints(server, flags, *total, containerizer, tasks.get(), &gc, &fetcher);
+  agent::addAgentEndpoints(server, flags, *total, containerizer, security->authorizer, tasks.get(),
+                           &gc, &fetcher);
+  agent::secureAgentEndpoints(server, flags, *security, tasks.get());
   return serveUntilSignalled(io, server, "agent", flags.ip.value_or("0.0.0.0"), flags.port);
 }

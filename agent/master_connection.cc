@@ -16,10 +16,11 @@ namespace {
 
 constexpr const char* kProtobuf = "application/x-protobuf";
 
-http::Request post(std::string body) {
+http::Request post(std::string body, const std::optional<Credential>& credential) {
   http::Request request{.method = "POST", .path = "/api/v1/agent", .body = std::move(body)};
   request.headers["Content-Type"] = kProtobuf;
   request.headers["Accept"] = kProtobuf;
+  if (credential) request.headers["Authorization"] = basicAuthorization(*credential);
   return request;
 }
 
@@ -74,7 +75,7 @@ void MasterConnection::subscribe() {
                 ? " as agent " + call.subscribe().agent_info().id().value()
                 : std::string());
   std::weak_ptr<bool> alive = alive_;
-  stream_ = client_.openStream(options_.master, post(call.SerializeAsString()),
+  stream_ = client_.openStream(options_.master, post(call.SerializeAsString(), options_.credential),
                                {.onHeaders =
                                     [this, alive, attempt](const http::Response& head) {
                                       if (alive.lock()) onHeaders(attempt, head);
@@ -196,7 +197,7 @@ void MasterConnection::handle(uint64_t attempt, const AgentEvent& event) {
 bool MasterConnection::send(AgentCall call) {
   if (!subscribed_) return false;
   call.mutable_agent_id()->set_value(agentId_);
-  http::Request request = post(call.SerializeAsString());
+  http::Request request = post(call.SerializeAsString(), options_.credential);
   request.headers["Mesos-Stream-Id"] = streamId_;
   const uint64_t attempt = attempt_;
   const auto type = call.type();

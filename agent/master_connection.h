@@ -13,6 +13,7 @@
 #include <random>
 #include <string>
 
+#include "common/credentials.h"
 #include "common/http_client.h"
 #include "common/recordio.h"
 #include "common/result.h"
@@ -32,6 +33,9 @@ struct MasterConnectionOptions {
   std::chrono::milliseconds maxBackoff{std::chrono::minutes(1)};
   // Silence tolerated before SUBSCRIBED tells the master's own timeout.
   std::chrono::milliseconds defaultPingTimeout{std::chrono::seconds(75)};
+  // --credential, sent with every call (HTTP Basic) for a master run with
+  // --authenticate_agents.
+  std::optional<Credential> credential;
 };
 
 class MasterConnection {

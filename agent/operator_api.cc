@@ -9,6 +9,7 @@
 #include "agent/fetcher.h"
 #include "agent/files_api.h"
 #include "agent/sandbox_gc.h"
+#include "agent/security.h"
 #include "common/api_codec.h"
 #include "common/attributes.h"
 #include "common/daemon_endpoints.h"
@@ -92,8 +93,8 @@ Response getContainers(Containerizer& containerizer, bool showStandalone) {
 }  // namespace
 
 void addAgentEndpoints(http::Server& server, const AgentFlags& flags, const Resources& total,
-                       Containerizer& containerizer, const TaskManager* tasks, const SandboxGc* gc,
-                       const Fetcher* fetcher) {
+                       Containerizer& containerizer, std::shared_ptr<const Authorizer> authorizer,
+                       const TaskManager* tasks, const SandboxGc* gc, const Fetcher* fetcher) {
   addDaemonEndpoints(server, flags.set);
   const auto started = std::chrono::steady_clock::now();
   auto collect = [total, tasks, gc, fetcher, started] {
@@ -119,12 +120,15 @@ void addAgentEndpoints(http::Server& server, const AgentFlags& flags, const Reso
   std::shared_ptr<const files::VirtualFiles> files = agentFiles(flags, tasks);
   files::addFilesEndpoints(server, files);
 
-  server.route("/api/v1", [&flags, &containerizer, tasks, files, collect](
+  server.route("/api/v1", [&flags, &containerizer, authorizer, tasks, files, collect](
                               http::Request&& request, http::Responder responder) {
     Call call;
     http::Response failure;
     auto types = api::parseCall(request, &call, &failure);
     if (!types) return responder.respond(std::move(failure));
+    if (auto refused = checkOperatorCall(flags, *authorizer, containerizer, call, request)) {
+      return responder.respond(std::move(*refused));
+    }
     const api::ContentType answerType = types->response;
 
     switch (call.type()) {

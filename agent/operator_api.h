@@ -5,6 +5,7 @@
 #include "agent/agent_flags.h"
 #include "agent/containerizer.h"
 #include "agent/task_manager.h"
+#include "common/authorizer.h"
 #include "common/http_server.h"
 #include "common/resources.h"
 
@@ -14,9 +15,11 @@ class Fetcher;
 class SandboxGc;
 
 // `tasks` is null when the agent runs standalone (no --master); `gc` and `fetcher` add
-// their metrics.
+// their metrics. `authorizer` (the --acls) decides the operator calls, which the rules
+// of agent/security.h guard.
 void addAgentEndpoints(http::Server& server, const AgentFlags& flags, const Resources& total,
-                       Containerizer& containerizer, const TaskManager* tasks = nullptr,
-                       const SandboxGc* gc = nullptr, const Fetcher* fetcher = nullptr);
+                       Containerizer& containerizer, std::shared_ptr<const Authorizer> authorizer,
+                       const TaskManager* tasks = nullptr, const SandboxGc* gc = nullptr,
+                       const Fetcher* fetcher = nullptr);
 
 }  // namespace mesolite::agent

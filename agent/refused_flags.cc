@@ -36,7 +36,6 @@ constexpr std::string_view kNoResourceProviders =
     "resource providers and CSI volumes are not supported";
 
 constexpr RefusedFlag kAgentRefusedFlags[] = {
-    {"acls", kAuthenticationMissing, kAuthenticationInstead},
     {"agent_features", "the agent's capabilities are fixed by this build",
      "remove it; the master sees them in the agent's registration"},
     {"agent_subsystems", "the agent does not put itself into cgroups of its own",
@@ -46,13 +45,10 @@ constexpr RefusedFlag kAgentRefusedFlags[] = {
     {"appc_simple_discovery_uri_prefix", kNoImages, kNoImagesInstead},
     {"appc_store_dir", kNoImages, kNoImagesInstead},
     {"authenticate_http_executors", kAuthenticationMissing, kAuthenticationInstead},
-    {"authenticate_http_readonly", kAuthenticationMissing, kAuthenticationInstead},
-    {"authenticate_http_readwrite", kAuthenticationMissing, kAuthenticationInstead},
     {"authenticatee", kAuthenticationMissing, kAuthenticationInstead},
     {"authentication_backoff_factor", kAuthenticationMissing, kAuthenticationInstead},
     {"authentication_timeout_max", kAuthenticationMissing, kAuthenticationInstead},
     {"authentication_timeout_min", kAuthenticationMissing, kAuthenticationInstead},
-    {"authorizer", kAuthenticationMissing, kAuthenticationInstead},
     {"cgroups_cpu_enable_pids_and_tids_count",
      "a container's statistics do not count its processes and threads",
      "remove it; cgroups/pids limits them"},
@@ -63,7 +59,6 @@ constexpr RefusedFlag kAgentRefusedFlags[] = {
     {"check_agent_port_range_only", kNoPortsIsolator, kRemove},
     {"container_ports_isolated_range", kNoPortsIsolator, kRemove},
     {"container_ports_watch_interval", kNoPortsIsolator, kRemove},
-    {"credential", kAuthenticationMissing, kAuthenticationInstead},
     {"csi_plugin_config_dir", kNoResourceProviders, kRemove},
     {"default_container_dns", kNoCni, kHostNetwork},
     {"default_container_info", "a default ContainerInfo for tasks without one is not supported",
@@ -89,7 +84,6 @@ constexpr RefusedFlag kAgentRefusedFlags[] = {
     {"hadoop_home", kNoHadoop, "remove it, and serve the files over http(s)"},
     {"host_path_volume_force_creation", "the volume/host_path isolator is not built", kRemove},
     {"http_command_executor", kNoExecutorProcess, kRemove},
-    {"http_credentials", kAuthenticationMissing, kAuthenticationInstead},
     {"http_executor_domain_sockets", kNoExecutorProcess, kRemove},
     {"http_heartbeat_interval", "the interval of the operator API's heartbeats is fixed", kRemove},
     {"image_gc_config", kNoImages, kNoImagesInstead},

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <vector>
 
+#include "common/credentials.h"
 #include "common/fs.h"
 #include "common/protobuf_json.h"
 #include "common/resources.h"
@@ -34,8 +35,6 @@ constexpr RefusedFlag kExecuteRefusedFlags[] = {
      "launch the tasks one by one with --task"},
     {"tty", "a TTY for the task is not built yet",
      "remove it; stdout and stderr go to the sandbox"},
-    {"secret", "framework authentication is not built yet",
-     "remove it (and --principal's secret); the master does not authenticate frameworks"},
     {"hadoop", "uploading a package to HDFS is not supported",
      "remove it, and put the files where the agent can reach them"},
     {"hdfs", "uploading a package to HDFS is not supported",
@@ -83,6 +82,9 @@ ExecuteFlags::ExecuteFlags()
   set.add(&partition_aware, "partition_aware", "Enable partition awareness for the framework",
           true);
   set.add(&principal, "principal", "The principal of the framework");
+  set.add(&secret, "secret",
+          "The secret of --principal, sent with HTTP Basic so that a master run with "
+          "--authenticate_frameworks can authenticate the framework");
   set.add(&framework_capabilities, "framework_capabilities",
           "Comma-separated optional framework capabilities to enable (only GPU_RESOURCES); "
           "RESERVATION_REFINEMENT, TASK_KILLING_STATE, REVOCABLE_RESOURCES and MULTI_ROLE are "
@@ -347,6 +349,10 @@ Result<ExecuteConfig> buildConfig(const ExecuteFlags& flags, const std::string& 
   framework.add_roles(flags.role);
   framework.set_checkpoint(flags.checkpoint);
   if (flags.principal) framework.set_principal(*flags.principal);
+  if (flags.secret && !flags.principal) return Error("--secret needs --principal");
+  if (flags.secret) {
+    config.authorization = basicAuthorization({*flags.principal, *flags.secret});
+  }
   std::vector<FrameworkInfo::Capability::Type> capabilities = {
       FrameworkInfo::Capability::MULTI_ROLE,
       FrameworkInfo::Capability::RESERVATION_REFINEMENT,

@@ -35,6 +35,7 @@ struct ExecuteFlags {
   std::string framework_name;
   bool partition_aware = true;
   std::optional<std::string> principal;
+  std::optional<std::string> secret;
   std::optional<std::string> framework_capabilities;
   std::string containerizer;
   std::optional<std::string> effective_capabilities;  // JSON CapabilityInfo
@@ -51,6 +52,8 @@ struct ExecuteConfig {
   // agent_id is left empty; it comes from the offer that is taken.
   mesos::v1::TaskInfo task;
   std::optional<Duration> killAfter;
+  // "Basic ..." for --principal with --secret: the master may authenticate frameworks.
+  std::optional<std::string> authorization;
 };
 
 // Checks the flags together and builds the framework and the task. `user` is the

@@ -78,6 +78,7 @@ struct ExecuteScheduler::Impl {
     r.headers["Content-Type"] = std::string(api::mediaType(config.contentType));
     r.headers["Accept"] = std::string(api::mediaType(config.contentType));
     if (streamId) r.headers["Mesos-Stream-Id"] = *streamId;
+    if (config.authorization) r.headers["Authorization"] = *config.authorization;
     r.body = api::serialize(call, config.contentType);
     return r;
   }

@@ -6,6 +6,7 @@
 
 #include "cli/ps.h"
 #include "cli/task_files.h"
+#include "common/credentials.h"
 #include "common/daemon_endpoints.h"
 #include "common/flags.h"
 #include "common/http_client.h"
@@ -61,10 +62,12 @@ int main(int argc, char** argv) {
   std::map<std::string, nlohmann::json> statistics;
   boost::asio::io_context io;
   http::Client client(io, options);
+  const std::optional<Credential> credential = localToolCredential();
   for (const auto& [id, agent] : cli::agentsWithTasks(state)) {
     http::Request request;
     request.method = "GET";
     request.path = "/monitor/statistics";
+    if (credential) request.headers["Authorization"] = basicAuthorization(*credential);
     client.send(agent, request,
                 [&, id = id, where = agent.toString()](Result<http::Response> answer) {
                   const auto missing = [&](const std::string& why) {

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "cli/ps.h"
+#include "common/credentials.h"
 
 namespace mesolite::cli {
 namespace {
@@ -129,6 +130,11 @@ Result<http::Response> getFollowingRedirect(http::Endpoint endpoint, const std::
     request.method = "GET";
     request.path = path;
     request.query = query;
+    // Read-only endpoints may need authentication; the local operator credential
+    // (root-only) lets local tools through.
+    if (auto credential = localToolCredential()) {
+      request.headers["Authorization"] = basicAuthorization(*credential);
+    }
     auto response = http::fetch(endpoint, request, options);
     if (!response) return response;
     auto location = response->headers.find("Location");

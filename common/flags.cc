@@ -301,7 +301,11 @@ Result<void> FlagSet::load(const std::vector<std::string>& args,
       continue;
     }
     const Given& g = it->second;
-    auto text = resolveFileValue(g.value);
+    // A path flag names its file (Mesos's Path flags): file:// is only a prefix to drop,
+    // and the file is read by the daemon, so its contents never show in /flags.
+    Result<std::string> text = flag.isPath && g.value.rfind("file://", 0) == 0
+                                   ? Result<std::string>(g.value.substr(7))
+                                   : resolveFileValue(g.value);
     if (!text) return text.error().wrap("invalid value for " + g.source);
     auto store = flag.parse(*text);
     if (!store) return store.error().wrap("invalid value for " + g.source);

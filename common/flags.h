@@ -51,6 +51,7 @@ struct Flag {
   std::optional<std::string> defaultText;  // shown by --help; nullopt: no default
   bool isBool = false;
   bool isRequired = false;
+  bool isPath = false;
   const void* target = nullptr;  // the variable it sets, to find it by member
 
   // Parses the text; the returned action stores it (so a bad flag stores nothing).
@@ -64,6 +65,12 @@ struct Flag {
   }
   Flag& required() {
     isRequired = true;
+    return *this;
+  }
+  // The value is a path (file:///path or /path) the daemon reads itself, as Mesos's
+  // Path flags are: the file's contents (credentials, say) never become the value.
+  Flag& path() {
+    isPath = true;
     return *this;
   }
   // Checks the text beyond its type, e.g. that --resources parses as resources.

@@ -24,6 +24,9 @@ struct Request {
   Headers headers;
   std::string body;
   std::string remote;  // "127.0.0.1:41234"
+  // Who sent it, once HTTP authentication (common/http_auth.h) has checked the
+  // credentials; nullopt for a request without them.
+  std::optional<std::string> principal;
 
   std::optional<std::string> header(const std::string& name) const;
 };

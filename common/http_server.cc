@@ -325,6 +325,11 @@ Result<void> Server::alias(std::string path, const std::string& existing) {
   return success();
 }
 
+void Server::wrapRoutes(const std::function<Handler(const std::string& path, Handler)>& wrap) {
+  for (auto& [path, handler] : impl_->routes)
+    handler = wrap(path, std::move(handler));
+}
+
 Result<void> Server::listen(const std::string& address, uint16_t port) {
   beast::error_code ec;
   auto ip = asio::ip::make_address(address, ec);

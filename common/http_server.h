@@ -37,6 +37,10 @@ class Server {
   // an endpoint: /slave(1)/state, /master/state.json, ...).
   Result<void> alias(std::string path, const std::string& existing);
 
+  // Replaces every handler routed so far (aliases included) by wrap(path, handler):
+  // how a daemon puts authentication in front of its endpoints once they are all routed.
+  void wrapRoutes(const std::function<Handler(const std::string& path, Handler)>& wrap);
+
   // Binds and starts accepting; port 0 picks a free port (see port()).
   Result<void> listen(const std::string& address, uint16_t port);
   uint16_t port() const;

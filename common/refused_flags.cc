@@ -15,7 +15,6 @@ constexpr RefusedFlag kCommonRefusedFlags[] = {
     {"firewall_rules", "endpoint firewall rules are not supported",
      "remove it, and filter the port with the host's firewall"},
     {"hooks", kOnlyIsolatorModules, "remove it"},
-    {"http_authenticators", kAuthenticationMissing, kAuthenticationInstead},
     {"initialize_driver_logging", "no scheduler or executor driver runs inside the daemon",
      "remove it"},
     {"ip_discovery_command", "running a command to find the address is not supported",

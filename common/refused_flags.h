@@ -14,9 +14,10 @@ std::span<const RefusedFlag> commonRefusedFlags();
 
 // Why every authentication and authorization flag is refused, for now, and the advice.
 inline constexpr std::string_view kAuthenticationMissing =
-    "authentication and authorization are not built yet, and a daemon that seemed to "
-    "check credentials while letting everyone in would be worse than none";
+    "it belongs to Mesos's SASL (CRAM-MD5) or executor (JWT) authentication, which is not "
+    "built: every client authenticates with HTTP Basic";
 inline constexpr std::string_view kAuthenticationInstead =
-    "remove it, and until then let only trusted hosts reach the port (a host firewall)";
+    "remove it; use --credentials (master), --http_credentials and --credential (agent) with "
+    "the --authenticate_* flags";
 
 }  // namespace mesolite

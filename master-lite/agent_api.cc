@@ -3,6 +3,7 @@
 #include <boost/asio/ip/address.hpp>
 #include <random>
 
+#include "common/endpoint_authorization.h"
 #include "common/ids.h"
 #include "common/logging.h"
 #include "common/recordio.h"
@@ -114,6 +115,10 @@ void Master::subscribeAgent(const AgentCall& call, const http::Request& request,
     return responder.respond(http::Response::badRequest("Expecting 'subscribe' to be present"));
   }
   const AgentCall::Subscribe& subscribe = call.subscribe();
+  if (!options_.authorizer->allowed(Action::RegisterAgent, request.principal)) {
+    return responder.respond(
+        http::forbidden(request.principal, "register an agent (register_agents)"));
+  }
   if (subscribe.protocol_version() != kProtocolVersion) {
     return responder.respond(http::Response::badRequest(
         "agent protocol version " + std::to_string(subscribe.protocol_version()) +

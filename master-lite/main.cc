@@ -9,6 +9,7 @@
 #include "common/logging.h"
 #include "master-lite/master.h"
 #include "master-lite/master_flags.h"
+#include "master-lite/security.h"
 #include "mesos/v1/master/master.pb.h"
 
 using namespace mesolite;
@@ -32,12 +33,7 @@ int main(int argc, char** argv) {
   // Mesos flags whose machinery is not built here: refused unless left at their default.
   if (auto refused = refuseUnhonouredFlags(
           flags.set,
-          {{&flags.authenticate_frameworks, "authentication is not built yet"},
-           {&flags.authenticate_agents, "authentication is not built yet"},
-           {&flags.authenticate_http_readonly, "HTTP authentication is not built yet"},
-           {&flags.authenticate_http_readwrite, "HTTP authentication is not built yet"},
-           {&flags.credentials, "authentication is not built yet"},
-           {&flags.zk_session_timeout, "ZooKeeper (--zk) is not built yet"},
+          {{&flags.zk_session_timeout, "ZooKeeper (--zk) is not built yet"},
            {&flags.agent_reregister_timeout,
             "there is no registry to hold agents for re-registration after a failover"}});
       !refused) {
@@ -69,14 +65,22 @@ int main(int argc, char** argv) {
         flags.work_dir.value_or(""));
   }
 
+  auto security = master::loadSecurity(flags);
+  if (!security) {
+    log::error("{}", security.error().message);
+    return 1;
+  }
+
   boost::asio::io_context io;
   http::Server server(io);
   addDaemonEndpoints(server, flags.set);
   master::Master master(io, flags,
                         {.listenIp = flags.advertise_ip.value_or(flags.ip.value_or("127.0.0.1")),
                          .port = flags.advertise_port.value_or(flags.port),
-                         .seed = uint64_t(std::random_device{}())});
+                         .seed = uint64_t(std::random_device{}()),
+                         .authorizer = security->authorizer});
   master.addEndpoints(server);
+  master::secureEndpoints(server, flags, *security);
   master.start();
   log::info("master {} starting; allocator {} (role sorter {}, framework sorter {})",
             master.info().id(), flags.allocator, flags.role_sorter, flags.framework_sorter);

@@ -13,6 +13,7 @@
 #include "common/metrics.h"
 #include "common/recordio.h"
 #include "common/version.h"
+#include "master-lite/state_views.h"
 #include "master-lite/task_validation.h"
 
 namespace mesolite::master {
@@ -546,8 +547,16 @@ void Master::sendToAgent(Agent& agent, const internal::AgentEvent& event) {
 
 void Master::publish(const mesos::v1::master::Event& event) {
   std::erase_if(subscribers_, [](const Subscriber& s) { return s.stream->closed(); });
-  for (auto& subscriber : subscribers_)
+  const auto taskUser = [this](const std::string& frameworkId,
+                               const std::string& taskId) -> std::optional<std::string> {
+    auto [agent, task] = findTask(frameworkId, taskId);
+    if (task == nullptr) return std::nullopt;
+    return task->info.user();
+  };
+  for (auto& subscriber : subscribers_) {
+    if (!StateView(*options_.authorizer, subscriber.principal).sees(event, taskUser)) continue;
     subscriber.stream->write(recordio::encode(api::serialize(event, subscriber.contentType)));
+  }
 }
 
 void Master::addEndpoints(http::Server& server) {

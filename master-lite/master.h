@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "common/api_codec.h"
+#include "common/authorizer.h"
 #include "common/http_server.h"
 #include "common/resources.h"
 #include "common/task_state.h"
@@ -62,6 +63,8 @@ class Master {
     std::string listenIp;  // the address agents and schedulers are told about
     uint32_t port = 5050;
     uint64_t seed = 0;  // the allocator's shuffle
+    // The --acls; SUBSCRIBE, ACCEPT, TEARDOWN and the state's views ask it.
+    std::shared_ptr<const Authorizer> authorizer = std::make_shared<Authorizer>();
   };
 
   Master(boost::asio::io_context& io, const MasterFlags& flags, Options options);
@@ -186,6 +189,9 @@ class Master {
   // operator_api.cc
   void serveOperator(http::Request&& request, http::Responder responder);
   void serveTeardown(http::Request&& request, http::Responder responder);
+  // teardown_frameworks: a 403 when `principal` may not tear the framework down.
+  std::optional<http::Response> checkTeardown(const std::optional<std::string>& principal,
+                                              const std::string& frameworkId) const;
 
   // state_json.cc
   void serveStateJson(const std::string& which, http::Request&& request, http::Responder responder);
@@ -259,6 +265,7 @@ class Master {
   struct Subscriber {
     std::shared_ptr<http::ResponseStream> stream;
     api::ContentType contentType;
+    std::optional<std::string> principal;  // what it may see: view_frameworks, view_tasks
   };
   std::vector<Subscriber> subscribers_;
   bool allocationPending_ = false;

@@ -1,5 +1,6 @@
 #include "master-lite/master_flags.h"
 
+#include "common/authorizer.h"
 #include "master-lite/refused_flags.h"
 
 namespace mesolite::master {
@@ -23,6 +24,11 @@ Result<void> validWeights(const std::string& text) {
     start = comma + 1;
   }
   return success();
+}
+
+Result<void> onlyBasic(const std::string& text) {
+  if (text == "basic") return success();
+  return Error("'" + text + "' is not built: only basic (HTTP Basic against --credentials)");
 }
 
 }  // namespace
@@ -86,27 +92,56 @@ MasterFlags::MasterFlags()
           "Completed tasks kept per framework for the state endpoints.", uint32_t(1000));
 
   set.add(&authenticate_frameworks, "authenticate_frameworks",
-          "Only authenticated frameworks may register. Not supported yet: only the default is "
-          "accepted.",
+          "Only authenticated frameworks may subscribe. Every framework here speaks the "
+          "HTTP scheduler API, so this is --authenticate_http_frameworks under its older name.",
           false)
       .alias("authenticate");
-  set.add(
-         &authenticate_agents, "authenticate_agents",
-         "Only authenticated agents may register. Not supported yet: only the default is accepted.",
-         false)
+  set.add(&authenticate_http_frameworks, "authenticate_http_frameworks",
+          "The scheduler API (/api/v1/scheduler) needs HTTP Basic credentials from "
+          "--credentials; a framework's principal must then be the one it authenticated as.",
+          false);
+  set.add(&authenticate_agents, "authenticate_agents",
+          "Only agents presenting a credential from --credentials (their --credential) may "
+          "register.",
+          false)
       .alias("authenticate_slaves");
   set.add(&authenticate_http_readonly, "authenticate_http_readonly",
-          "Read-only HTTP endpoints need authentication. Not supported yet: only the default is "
-          "accepted.",
-          false);
+          "Read-only endpoints (state, flags, metrics, files) need HTTP Basic credentials.", false);
   set.add(&authenticate_http_readwrite, "authenticate_http_readwrite",
-          "Read-write HTTP endpoints need authentication. Not supported yet: only the default is "
-          "accepted.",
+          "Endpoints that change the cluster (the operator API /api/v1, /teardown) need HTTP "
+          "Basic credentials.",
           false);
-  set.add(
-      &credentials, "credentials",
-      "Path (or file:// URL) of a JSON file of credentials: "
-      "{\"credentials\":[{\"principal\":\"p\",\"secret\":\"s\"}]}. Not supported yet: refused.");
+  set.add(&credentials, "credentials",
+          "Path (or file:// URL) of the principals and secrets the master accepts: JSON "
+          "{\"credentials\":[{\"principal\":\"p\",\"secret\":\"s\"}]} or lines of "
+          "'principal secret'. Needed by every --authenticate_* flag. Readable by its owner "
+          "only; the secrets never appear in /flags or the logs.")
+      .path();
+  set.add(&http_authenticators, "http_authenticators",
+          "HTTP authenticator of the operator endpoints: basic (HTTP Basic against "
+          "--credentials), the only one built.",
+          std::string("basic"))
+      .validate(onlyBasic);
+  set.add(&http_framework_authenticators, "http_framework_authenticators",
+          "HTTP authenticator of the scheduler API: basic, the only one built.")
+      .validate(onlyBasic);
+  set.add(&acls, "acls",
+          "Mesos's ACLs for the local authorizer, as JSON or file:///path: permissive, "
+          "register_frameworks, run_tasks, teardown_frameworks, view_frameworks, view_tasks, "
+          "view_executors, access_sandboxes, access_mesos_logs, get_endpoints, view_roles, "
+          "view_flags, register_agents. Lists for operations this master does not have are "
+          "refused. Denied calls get 403.")
+      .validate([](const std::string& text) -> Result<void> {
+        auto parsed = Authorizer::parse(text);
+        if (!parsed) return parsed.error();
+        return success();
+      });
+  set.add(&authorizers, "authorizers", "The authorizer: local, the only one built.",
+          std::string("local"))
+      .validate([](const std::string& text) -> Result<void> {
+        if (text == "local") return success();
+        return Error("'" + text + "' is not built: only local (no authorizer modules)");
+      });
 
   set.add(&logging_level, "logging_level", "Lowest level logged: INFO, WARNING or ERROR.",
           std::string("INFO"));

@@ -39,10 +39,15 @@ struct MasterFlags {
   uint32_t max_completed_tasks_per_framework = 0;
 
   bool authenticate_frameworks = false;
+  bool authenticate_http_frameworks = false;
   bool authenticate_agents = false;
   bool authenticate_http_readonly = false;
   bool authenticate_http_readwrite = false;
   std::optional<std::string> credentials;
+  std::string http_authenticators;
+  std::optional<std::string> http_framework_authenticators;
+  std::optional<std::string> acls;
+  std::string authorizers;
 
   std::string logging_level;
   std::optional<std::string> log_dir;

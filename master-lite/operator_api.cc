@@ -1,10 +1,12 @@
 // The master's v1 operator API (POST /api/v1), its SUBSCRIBE event stream, and the
 // legacy /master/teardown endpoint.
 #include "common/daemon_endpoints.h"
+#include "common/endpoint_authorization.h"
 #include "common/files_endpoints.h"
 #include "common/logging.h"
 #include "common/recordio.h"
 #include "master-lite/master.h"
+#include "master-lite/state_views.h"
 
 namespace mesolite::master {
 
@@ -17,6 +19,7 @@ void Master::serveOperator(http::Request&& request, http::Responder responder) {
   auto types = api::parseCall(request, &call, &failure);
   if (!types) return responder.respond(std::move(failure));
 
+  const StateView view(*options_.authorizer, request.principal);
   Response response;
   switch (call.type()) {
     case Call::GET_METRICS:
@@ -33,6 +36,7 @@ void Master::serveOperator(http::Request&& request, http::Responder responder) {
     case Call::GET_STATE:
       response.set_type(Response::GET_STATE);
       *response.mutable_get_state() = getState();
+      view.filter(response.mutable_get_state());
       break;
     case Call::GET_AGENTS:
       response.set_type(Response::GET_AGENTS);
@@ -41,10 +45,12 @@ void Master::serveOperator(http::Request&& request, http::Responder responder) {
     case Call::GET_FRAMEWORKS:
       response.set_type(Response::GET_FRAMEWORKS);
       *response.mutable_get_frameworks() = getFrameworks();
+      view.filter(response.mutable_get_frameworks());
       break;
     case Call::GET_TASKS:
       response.set_type(Response::GET_TASKS);
       *response.mutable_get_tasks() = getTasks();
+      view.filter(response.mutable_get_tasks());
       break;
     case Call::GET_ROLES:
       response.set_type(Response::GET_ROLES);
@@ -65,6 +71,9 @@ void Master::serveOperator(http::Request&& request, http::Responder responder) {
         return responder.respond(http::Response::badRequest("Expecting 'teardown' to be present"));
       }
       const std::string& id = call.teardown().framework_id().value();
+      if (auto refused = checkTeardown(request.principal, id)) {
+        return responder.respond(std::move(*refused));
+      }
       if (!teardownFramework(id, "an operator asked for it (TEARDOWN)")) {
         return responder.respond(
             http::Response::badRequest("No framework found with ID '" + id + "'"));
@@ -78,9 +87,10 @@ void Master::serveOperator(http::Request&& request, http::Responder responder) {
       mesos::v1::master::Event subscribed;
       subscribed.set_type(mesos::v1::master::Event::SUBSCRIBED);
       *subscribed.mutable_subscribed()->mutable_get_state() = getState();
+      view.filter(subscribed.mutable_subscribed()->mutable_get_state());
       subscribed.mutable_subscribed()->set_heartbeat_interval_seconds(15);
       stream->write(recordio::encode(api::serialize(subscribed, types->response)));
-      subscribers_.push_back({stream, types->response});
+      subscribers_.push_back({stream, types->response, request.principal});
       return;
     }
     case Call::LIST_FILES:
@@ -93,6 +103,10 @@ void Master::serveOperator(http::Request&& request, http::Responder responder) {
       break;
     }
     default: {
+      if (call.type() == Call::GET_FLAGS &&
+          !options_.authorizer->allowed(Action::ViewFlags, request.principal)) {
+        return responder.respond(http::forbidden(request.principal, "view the flags (view_flags)"));
+      }
       auto common = answerDaemonCall<Call, Response>(call, flags_.set);
       if (!common) {
         return responder.respond(http::Response::text(
@@ -102,6 +116,20 @@ void Master::serveOperator(http::Request&& request, http::Responder responder) {
     }
   }
   responder.respond(api::respond(200, response, types->response));
+}
+
+std::optional<http::Response> Master::checkTeardown(const std::optional<std::string>& principal,
+                                                    const std::string& frameworkId) const {
+  auto framework = frameworks_.find(frameworkId);
+  if (framework == frameworks_.end()) return std::nullopt;  // answered as unknown
+  const auto& info = framework->second.info;
+  const std::optional<std::string> owner =
+      info.has_principal() ? std::optional<std::string>(info.principal()) : std::nullopt;
+  if (options_.authorizer->allowed(Action::TeardownFramework, principal, owner)) {
+    return std::nullopt;
+  }
+  return http::forbidden(principal,
+                         "tear down framework " + frameworkId + " (teardown_frameworks)");
 }
 
 // POST /master/teardown with `frameworkId=<id>` in the form body (or the query).
@@ -119,6 +147,9 @@ void Master::serveTeardown(http::Request&& request, http::Responder responder) {
     }
     form = request.query;
     id = form.find("frameworkId");
+  }
+  if (auto refused = checkTeardown(request.principal, id->second)) {
+    return responder.respond(std::move(*refused));
   }
   if (!teardownFramework(id->second, "an operator asked for it (/master/teardown)")) {
     return responder.respond(http::Response::badRequest("No framework found with specified ID"));

@@ -17,17 +17,13 @@ constexpr std::string_view kOnlyOneMaster =
 constexpr std::string_view kNoOfferConstraints = "offer constraints are not supported";
 
 constexpr RefusedFlag kMasterRefusedFlags[] = {
-    {"acls", kAuthenticationMissing, kAuthenticationInstead},
     {"agent_removal_rate_limit", kNoRegistry, kRemove},
-    {"authenticate_http_frameworks", kAuthenticationMissing, kAuthenticationInstead},
     {"authentication_v0_timeout", kAuthenticationMissing, kAuthenticationInstead},
     {"authenticators", kAuthenticationMissing, kAuthenticationInstead},
-    {"authorizers", kAuthenticationMissing, kAuthenticationInstead},
     {"fair_sharing_excluded_resource_names",
      "dominant resource fairness counts every resource kind", kRemove},
     {"filter_gpu_resources", "GPUs are not isolated on the agents, so none are offered apart",
      kRemove},
-    {"http_framework_authenticators", kAuthenticationMissing, kAuthenticationInstead},
     {"log_auto_initialize", "there is no replicated log to initialize", kRemove},
     {"master_contender", kOnlyOneMaster, kRemove},
     {"master_detector", kOnlyOneMaster, kRemove},

@@ -9,6 +9,7 @@
 #include "common/recordio.h"
 #include "master-lite/framework_info.h"
 #include "master-lite/master.h"
+#include "master-lite/security.h"
 #include "master-lite/task_validation.h"
 
 namespace mesolite::master {
@@ -114,6 +115,9 @@ void Master::serveScheduler(http::Request&& request, http::Responder responder) 
         "framework ID '" +
         frameworkId + "'"));
   }
+  if (auto refused = checkCaller(request.principal, framework->info)) {
+    return responder.respond(std::move(*refused));
+  }
   if (auto rejected = handleSchedulerCall(*framework, call)) {
     return responder.respond(std::move(*rejected));
   }
@@ -159,6 +163,12 @@ void Master::subscribeFramework(const Call& call, api::CallTypes types,
       }
     }
     framework = findFramework(info.id().value());
+  }
+  if (auto refused = checkSubscriber(*options_.authorizer, request.principal, info, *roles,
+                                     framework ? &framework->info : nullptr)) {
+    log::warn("SUBSCRIBE of framework {} from {} refused: {}", info.id().value(), request.remote,
+              refused->body);
+    return responder.respond(std::move(*refused));
   }
 
   const bool failover = framework != nullptr;
@@ -399,6 +409,12 @@ void Master::accept(Framework& framework, const Call::Accept& accept) {
           auto resources = validateTask(task, role, agentId, remaining, inUse);
           if (resources && !task.limits().empty() && !hasLimitsCapability(*agent)) {
             resources = Error("Agent is not capable of handling task resource limits");
+          }
+          if (auto denied = runTaskDenied(*options_.authorizer, framework.info, task)) {
+            sendMasterUpdate(framework, task.task_id(), agentId, mesos::v1::TASK_ERROR,
+                             TaskStatus::REASON_TASK_UNAUTHORIZED, *denied);
+            counters_.terminalTasks[mesos::v1::TASK_ERROR]++;
+            continue;
           }
           if (!resources) {
             sendMasterUpdate(framework, task.task_id(), agentId, mesos::v1::TASK_ERROR,

@@ -8,6 +8,7 @@
 #include "common/state_model.h"
 #include "common/version.h"
 #include "master-lite/master.h"
+#include "master-lite/state_views.h"
 #include "master-lite/task_validation.h"
 
 namespace mesolite::master {
@@ -484,6 +485,7 @@ void Master::serveStateJson(const std::string& which, http::Request&& request,
     }
     body = {{"roles", roles}};
   }
+  StateView(*options_.authorizer, request.principal).filterJson(body);
   responder.respond(http::Response::json(200, dumpJson(body)));
 }
 

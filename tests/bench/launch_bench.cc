@@ -244,13 +244,12 @@ int main(int argc, char** argv) {
   // `isolation` empty: the agent's default.
   const auto startAgent = [&](const std::string& name,
                               const std::string& isolation) -> std::optional<Agent> {
-    std::vector<std::string> args = {argv[1],
-                                     "--work_dir=" + dir + "/work-" + name,
+    std::vector<std::string> args = {argv[1], "--work_dir=" + dir + "/work-" + name,
                                      "--runtime_dir=" + runtimeDir + "-" + name,
-                                     "--launcher_dir=" + std::string(argv[2]),
-                                     "--ip=127.0.0.1",
-                                     "--port=0",
-                                     "--cgroups_root=" + cgroupsRoot + "-" + name};
+                                     "--launcher_dir=" + std::string(argv[2]), "--ip=127.0.0.1",
+                                     "--port=0", "--cgroups_root=" + cgroupsRoot + "-" + name,
+                                     // The benchmark's own client launches, unauthenticated.
+                                     "--allow_unauthenticated_operator_writes"};
     if (!isolation.empty()) args.push_back("--isolation=" + isolation);
     Agent agent;
     agent.process = std::make_unique<mesolite::testing::Subprocess>(args);

@@ -558,15 +558,13 @@ int main(int argc, char** argv) {
   int exitCode = 0;
 
   auto agentArgv = [&](const std::string& name, const std::string& cgroupsRoot) {
-    return std::vector<std::string>{agentPath,
-                                    "--ip=127.0.0.1",
-                                    "--port=0",
-                                    "--hostname=127.0.0.1",
-                                    "--work_dir=" + dir + "/" + name,
-                                    "--runtime_dir=" + runtimeBase + "/" + name,
-                                    "--launcher_dir=" + launcherDir,
-                                    "--cgroups_root=" + cgroupsRoot,
-                                    std::string("--resources=") + kAgentResources};
+    return std::vector<std::string>{
+        agentPath, "--ip=127.0.0.1", "--port=0", "--hostname=127.0.0.1",
+        "--work_dir=" + dir + "/" + name, "--runtime_dir=" + runtimeBase + "/" + name,
+        "--launcher_dir=" + launcherDir, "--cgroups_root=" + cgroupsRoot,
+        std::string("--resources=") + kAgentResources,
+        // The direct runs' client launches, unauthenticated.
+        "--allow_unauthenticated_operator_writes"};
   };
 
   // 1. Through the master: one framework, one agent.

@@ -123,15 +123,22 @@ TEST(AgentFlags, FlagsThisBuildDoesNotHonourAreRefusedUnlessDefault) {
   EXPECT_NE(recovery.err.find("--recovery_timeout=5mins is not supported"), std::string::npos)
       << recovery.err;
 
+  // Authentication is built: its flags are checked, not refused.
   auto authenticate = run({masterPath(), "--registry=in_memory", "--authenticate_frameworks"});
   EXPECT_EQ(authenticate.exitCode(), 1);
-  EXPECT_NE(authenticate.err.find("--authenticate_frameworks=true is not supported"),
+  EXPECT_NE(authenticate.err.find("--authenticate_frameworks needs --credentials"),
             std::string::npos)
       << authenticate.err;
   auto credentials =
-      run({masterPath(), "--registry=in_memory", "--credentials=/etc/mesos/credentials"});
+      run({masterPath(), "--registry=in_memory", "--credentials=/nonexistent/credentials"});
   EXPECT_EQ(credentials.exitCode(), 1);
-  EXPECT_NE(credentials.err.find("--credentials="), std::string::npos) << credentials.err;
+  EXPECT_NE(credentials.err.find("--credentials: cannot read /nonexistent/credentials"),
+            std::string::npos)
+      << credentials.err;
+  // Mesos's SASL machinery is not: refused by name.
+  auto sasl = run({agentPath(), "--work_dir=" + dir.path(), "--authenticatee=crammd5"});
+  EXPECT_EQ(sasl.exitCode(), 1);
+  EXPECT_NE(sasl.err.find("--authenticatee"), std::string::npos) << sasl.err;
 }
 
 TEST(AgentFlags, DockerBesideMesosStartsWithAWarningAndAloneIsRefused) {

@@ -15,6 +15,7 @@
 #include "common/http_client.h"
 #include "isolators/cgroups/cgroups.h"
 #include "tests/support/cgroup_sweep.h"
+#include "tests/support/operator_credential.h"
 #include "tests/support/standalone_agent.h"
 #include "tests/support/subprocess.h"
 
@@ -55,6 +56,8 @@ class AgentContainers : public ::testing::Test {
         "--ip=127.0.0.1",
         "--port=0",
         "--cgroups_root=" + cgroupsRoot_};
+    operator_ = testing::makeOperatorCredential(dir_);
+    argv.push_back(operator_.flag);
     argv.insert(argv.end(), extra.begin(), extra.end());
     agent_ = std::make_unique<Subprocess>(argv);
     auto line = agent_->waitForLine("agent listening on", 20s);
@@ -72,6 +75,7 @@ class AgentContainers : public ::testing::Test {
 
   http::Response call(const json& body, std::chrono::milliseconds timeout = 30s) {
     http::Request request{.method = "POST", .path = "/api/v1", .body = body.dump()};
+    testing::authorize(request, operator_.credential);
     request.headers["Content-Type"] = "application/json";
     auto response = http::fetch(endpoint_, request, {.timeout = timeout});
     EXPECT_TRUE(response) << response.error().message;
@@ -136,6 +140,7 @@ class AgentContainers : public ::testing::Test {
   }
 
   std::string dir_;
+  testing::OperatorCredential operator_;
   std::string cgroupsRoot_;
   std::vector<std::string> launched_;
   std::unique_ptr<Subprocess> agent_;

@@ -16,6 +16,7 @@
 #include "common/http_client.h"
 #include "tests/support/cgroup_sweep.h"
 #include "tests/support/fake_master.h"
+#include "tests/support/operator_credential.h"
 #include "tests/support/subprocess.h"
 
 namespace mesolite {
@@ -78,6 +79,8 @@ class Fetcher : public ::testing::Test {
         "--registration_backoff_factor=100ms",
         "--resources=cpus:2;mem:1024;disk:1024",
         "--cgroups_root=" + cgroupsRoot_};
+    operator_ = testing::makeOperatorCredential(dir_);
+    argv.push_back(operator_.flag);
     argv.insert(argv.end(), extra.begin(), extra.end());
     agent_ = std::make_unique<Subprocess>(argv);
     auto line = agent_->waitForLine("agent listening on", 20s);
@@ -111,6 +114,7 @@ class Fetcher : public ::testing::Test {
   }
 
   std::string dir_, served_, base_, cgroupsRoot_;
+  testing::OperatorCredential operator_;
   size_t subscriptions_ = 0;
   std::unique_ptr<FakeMaster> master_;
   std::unique_ptr<Subprocess> server_;
@@ -325,6 +329,7 @@ TEST_F(Fetcher, StandaloneContainerWithUrisIsRefusedByName) {
       R"("command":{"value":"true","uris":[{"value":")" +
       base_ + R"(/files/hello.txt"}]},"resources":[]}})";
   http::Request request{.method = "POST", .path = "/api/v1", .body = body};
+  testing::authorize(request, operator_.credential);
   request.headers["Content-Type"] = "application/json";
   auto response = http::fetch(endpoint_, request, {.timeout = 10s});
   ASSERT_TRUE(response) << response.error().message;

@@ -179,6 +179,7 @@ TEST_F(AgentWithMaster, StandaloneContainersHonourLimitsToo) {
                            {{"name", "mem"}, {"type", "SCALAR"}, {"scalar", {{"value", 32}}}}}},
                          {"limits", {{"mem", {{"value", 96}}}}}}}};
   http::Request request{.method = "POST", .path = "/api/v1", .body = launch.dump()};
+  testing::authorize(request, operator_.credential);
   request.headers["Content-Type"] = "application/json";
   auto response = http::fetch(endpoint_, request, {.timeout = 10s});
   ASSERT_TRUE(response) << response.error().message;

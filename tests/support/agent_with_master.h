@@ -20,6 +20,7 @@
 #include "common/http_client.h"
 #include "tests/support/cgroup_sweep.h"
 #include "tests/support/fake_master.h"
+#include "tests/support/operator_credential.h"
 #include "tests/support/subprocess.h"
 
 namespace mesolite::testing {
@@ -76,6 +77,8 @@ class AgentWithMaster : public ::testing::Test {
         "--resources=cpus:2;mem:1024;disk:1024",
         "--attributes=rack:r1",
         "--cgroups_root=" + cgroupsRoot_};
+    operator_ = testing::makeOperatorCredential(dir_);
+    argv.push_back(operator_.flag);
     argv.insert(argv.end(), extra.begin(), extra.end());
     agent_ = std::make_unique<Subprocess>(argv);
     auto line = agent_->waitForLine("agent listening on", 20s);
@@ -94,6 +97,7 @@ class AgentWithMaster : public ::testing::Test {
 
   json call(const json& body) {
     http::Request request{.method = "POST", .path = "/api/v1", .body = body.dump()};
+    testing::authorize(request, operator_.credential);
     request.headers["Content-Type"] = "application/json";
     request.headers["Accept"] = "application/json";
     auto response = http::fetch(endpoint_, request, {.timeout = 10s});
@@ -118,6 +122,7 @@ class AgentWithMaster : public ::testing::Test {
   }
 
   std::string dir_;
+  testing::OperatorCredential operator_;
   std::string cgroupsRoot_;
   std::unique_ptr<FakeMaster> master_;
   std::unique_ptr<Subprocess> agent_;

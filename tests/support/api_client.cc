@@ -52,13 +52,14 @@ http::Response postCall(const http::Endpoint& endpoint, const std::string& path,
 }
 
 EventStream::EventStream(const http::Endpoint& endpoint, const std::string& path,
-                         const google::protobuf::Message& call, api::ContentType type)
+                         const google::protobuf::Message& call, api::ContentType type,
+                         const http::Headers& headers)
     : type_(type), io_(std::make_unique<boost::asio::io_context>()) {
   http::ClientOptions options;
   options.timeout = std::chrono::hours(1);  // a stream lives as long as the test
   http::Client client(*io_, options);
   auto decoder = std::make_shared<recordio::Decoder>();
-  handle_ = client.openStream(endpoint, callRequest(path, call, type, {}),
+  handle_ = client.openStream(endpoint, callRequest(path, call, type, headers),
                               {.onHeaders =
                                    [this](const http::Response& head) {
                                      std::lock_guard lock(mutex_);

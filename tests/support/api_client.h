@@ -35,7 +35,8 @@ http::Response postCall(const http::Endpoint& endpoint, const std::string& path,
 class EventStream {
  public:
   EventStream(const http::Endpoint& endpoint, const std::string& path,
-              const google::protobuf::Message& call, api::ContentType type);
+              const google::protobuf::Message& call, api::ContentType type,
+              const http::Headers& headers = {});
   ~EventStream();
   EventStream(const EventStream&) = delete;
   EventStream& operator=(const EventStream&) = delete;

@@ -3,12 +3,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <regex>
 #include <sstream>
 
 #include "tests/support/cgroup_sweep.h"
+#include "tests/support/operator_credential.h"
 
 namespace mesolite::testing {
 
@@ -40,6 +42,15 @@ StandaloneAgent::StandaloneAgent(std::vector<std::string> flags) {
       "--ip=127.0.0.1",
       "--port=0",
       "--cgroups_root=" + cgroupsRoot_};
+  const bool ownCredentials = std::any_of(flags.begin(), flags.end(), [](const std::string& f) {
+    return f.rfind("--http_credentials", 0) == 0;
+  });
+  if (!ownCredentials) {
+    // Operator calls that change the agent need a principal (the agent's default).
+    OperatorCredential made = makeOperatorCredential(dir_);
+    credential_ = made.credential;
+    argv.push_back(made.flag);
+  }
   argv.insert(argv.end(), flags.begin(), flags.end());
   argv_ = std::move(argv);
   start();
@@ -70,8 +81,14 @@ StandaloneAgent::~StandaloneAgent() {
 }
 
 http::Response StandaloneAgent::call(const json& body, std::chrono::milliseconds timeout) {
+  return callAs(credential_, body, timeout);
+}
+
+http::Response StandaloneAgent::callAs(const std::optional<Credential>& credential,
+                                       const json& body, std::chrono::milliseconds timeout) {
   http::Request request{.method = "POST", .path = "/api/v1", .body = body.dump()};
   request.headers["Content-Type"] = "application/json";
+  if (credential) request.headers["Authorization"] = basicAuthorization(*credential);
   auto response = http::fetch(endpoint_, request, {.timeout = timeout});
   if (!response) return http::Response{.status = 0, .body = response.error().message};
   return *response;

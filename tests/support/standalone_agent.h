@@ -6,9 +6,11 @@
 #include <chrono>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "common/credentials.h"
 #include "common/http.h"
 #include "common/http_client.h"
 #include "tests/support/subprocess.h"
@@ -43,8 +45,15 @@ class StandaloneAgent {
   std::string runtimeDir() const { return dir_ + "/run"; }
   std::string sandbox(const std::string& id) const { return workDir() + "/containers/" + id; }
 
+  // An operator call, with the test operator's credential (see credential()).
   http::Response call(const nlohmann::json& body,
                       std::chrono::milliseconds timeout = std::chrono::seconds(30));
+  // The same with the credential given, or none: what an unauthorized client sees.
+  http::Response callAs(const std::optional<Credential>& credential, const nlohmann::json& body,
+                        std::chrono::milliseconds timeout = std::chrono::seconds(30));
+  // The operator credential the agent accepts (--http_credentials names a file of it,
+  // in the agent's directory), unless the test's flags give their own.
+  const std::optional<Credential>& credential() const { return credential_; }
   // LAUNCH_CONTAINER (see launchContainerCall).
   http::Response launch(const std::string& id, const std::string& command,
                         const std::string& resources = "cpus:0.1;mem:32",
@@ -64,6 +73,7 @@ class StandaloneAgent {
   std::vector<std::string> argv_;
   std::string dir_;
   std::string cgroupsRoot_;
+  std::optional<Credential> credential_;
   std::unique_ptr<Subprocess> process_;
   http::Endpoint endpoint_;
 };

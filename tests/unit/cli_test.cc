@@ -12,6 +12,7 @@
 #include "cli/commands.h"
 #include "cli/execute.h"
 #include "cli/ps.h"
+#include "common/credentials.h"
 #include "common/protobuf_json.h"
 #include "common/resources.h"
 
@@ -146,12 +147,22 @@ TEST(ExecuteFlags, ContainerFlagsBuildTheTasksContainerInfo) {
   EXPECT_THAT(errorOf({"--master=h:1", "--task={\"name\":\"x\"}", "--networks=n"}),
               HasSubstr("--task cannot be combined with"));
   // Mesos's flags for what is not built are refused by name, with what to do instead.
-  for (const std::string flag : {"--docker_image=alpine", "--appc_image=x", "--volumes=[]",
-                                 "--task_group={}", "--tty", "--secret=s"}) {
+  for (const std::string flag :
+       {"--docker_image=alpine", "--appc_image=x", "--volumes=[]", "--task_group={}", "--tty"}) {
     const std::string error = errorOf({"--master=h:1", "--name=t", "--command=true", flag});
     EXPECT_THAT(error, HasSubstr(flag.substr(0, flag.find('='))));
     EXPECT_THAT(error, HasSubstr("not"));
   }
+}
+
+TEST(ExecuteFlags, PrincipalAndSecretAuthenticateTheFramework) {
+  EXPECT_THAT(errorOf({"--master=h:1", "--name=t", "--command=true", "--secret=s"}),
+              HasSubstr("--secret needs --principal"));
+  auto config = configFrom(
+      {"--master=h:1", "--name=t", "--command=true", "--principal=alice", "--secret=s3"});
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->framework.principal(), "alice");
+  EXPECT_EQ(config->authorization, basicAuthorization({"alice", "s3"}));
 }
 
 TEST(ExecuteFlags, ErrorsNameTheFlag) {

@@ -27,6 +27,13 @@ waitfor() {
   done
 }
 agent_serves() { curl -sf http://127.0.0.1:5051/health >/dev/null; }
+# LAUNCH_CONTAINER of `true` as container $1, with curl's -u $2 when given: the status.
+launch_status() {
+  local body='{"type":"LAUNCH_CONTAINER","launch_container":{"container_id":{"value":"'$1'"},'
+  body+='"command":{"value":"true"},"resources":[]}}'
+  curl -s -o /dev/null -w '%{http_code}' ${2:+-u "$2"} -X POST \
+    -H 'Content-Type: application/json' http://127.0.0.1:5051/api/v1 -d "$body"
+}
 master_has_agent() {
   curl -sf http://127.0.0.1:5050/metrics/snapshot |
     python3 -c 'import json,sys; sys.exit(json.load(sys.stdin)["master/slaves_connected"] != 1)'
@@ -73,6 +80,14 @@ scenario() {
   check "$name: the agent serves on 5051" waitfor 30 agent_serves
   check "$name: the agent registered with the master" waitfor 30 master_has_agent
   check "$name: attributes/ and resources/ flag files reach the agent" master_sees_attributes
+  check "$name: the package made a root-only local operator credential" \
+    test "$(stat -c %a:%U /etc/mesos/local-operator.credential)" = 600:root
+  check "$name: LAUNCH_CONTAINER without credentials is refused (401)" \
+    test "$(launch_status "anon-$name")" = 401
+  check "$name: ... with a guessed secret too" \
+    test "$(launch_status "guess-$name" local-operator:guess)" = 401
+  check "$name: ... and served with the local operator credential" \
+    test "$(launch_status "local-$name" "$(tr ' ' : </etc/mesos/local-operator.credential)")" = 200
 
   mesos-execute --master=127.0.0.1:5050 --name="svc-$name" --checkpoint \
     --command="exec sleep $duration" --resources='cpus:0.1;mem:48' >"$log" 2>&1 &

@@ -1,0 +1,125 @@
+#include "master-lite/state_views.h"
+
+#include <algorithm>
+#include <map>
+
+namespace mesolite::master {
+
+namespace v1master = mesos::v1::master;
+using json = nlohmann::json;
+
+namespace {
+
+template <typename Field, typename Keep>
+void keepIf(Field* field, Keep keep) {
+  auto end = std::remove_if(field->begin(), field->end(), [&](const auto& e) { return !keep(e); });
+  field->erase(end, field->end());
+}
+
+void eraseIf(json& array, const std::function<bool(const json&)>& drop) {
+  if (!array.is_array()) return;
+  json kept = json::array();
+  for (auto& item : array)
+    if (!drop(item)) kept.push_back(std::move(item));
+  array = std::move(kept);
+}
+
+}  // namespace
+
+bool StateView::seesFramework(const std::string& user) const {
+  return authorizer_.allowed(Action::ViewFramework, principal_, user);
+}
+
+bool StateView::seesTask(const std::string& user) const {
+  return authorizer_.allowed(Action::ViewTask, principal_, user);
+}
+
+bool StateView::seesFlags() const {
+  return authorizer_.allowed(Action::ViewFlags, principal_);
+}
+
+bool StateView::seesRole(const std::string& role) const {
+  return authorizer_.allowed(Action::ViewRole, principal_, role);
+}
+
+void StateView::filterJson(json& body) const {
+  if (!filters() || !body.is_object()) return;
+  // Framework id -> its user, for task entries that carry no user of their own.
+  std::map<std::string, std::string> frameworkUsers;
+  const auto taskHidden = [&](const json& task) {
+    std::string user = task.value("user", "");
+    if (user.empty()) {
+      auto found = frameworkUsers.find(task.value("framework_id", ""));
+      if (found != frameworkUsers.end()) user = found->second;
+    }
+    return !seesTask(user);
+  };
+  for (const char* list : {"frameworks", "completed_frameworks"}) {
+    if (!body.contains(list)) continue;
+    for (const auto& framework : body[list])
+      frameworkUsers[framework.value("id", "")] = framework.value("user", "");
+    eraseIf(body[list],
+            [&](const json& framework) { return !seesFramework(framework.value("user", "")); });
+    for (auto& framework : body[list]) {
+      for (const char* tasks : {"tasks", "unreachable_tasks", "completed_tasks"}) {
+        if (framework.contains(tasks)) eraseIf(framework[tasks], taskHidden);
+      }
+    }
+  }
+  if (body.contains("tasks")) eraseIf(body["tasks"], taskHidden);
+  if (body.contains("flags") && !seesFlags()) body.erase("flags");
+  if (body.contains("roles")) {
+    eraseIf(body["roles"], [&](const json& role) { return !seesRole(role.value("name", "")); });
+  }
+}
+
+void StateView::filter(v1master::Response::GetFrameworks* frameworks) const {
+  if (!filters()) return;
+  const auto visible = [&](const auto& framework) {
+    return seesFramework(framework.framework_info().user());
+  };
+  keepIf(frameworks->mutable_frameworks(), visible);
+  keepIf(frameworks->mutable_completed_frameworks(), visible);
+}
+
+void StateView::filter(v1master::Response::GetTasks* tasks) const {
+  if (!filters()) return;
+  const auto visible = [&](const mesos::v1::Task& task) { return seesTask(task.user()); };
+  keepIf(tasks->mutable_pending_tasks(), visible);
+  keepIf(tasks->mutable_tasks(), visible);
+  keepIf(tasks->mutable_unreachable_tasks(), visible);
+  keepIf(tasks->mutable_completed_tasks(), visible);
+  keepIf(tasks->mutable_orphan_tasks(), visible);
+}
+
+void StateView::filter(v1master::Response::GetState* state) const {
+  if (!filters()) return;
+  filter(state->mutable_get_frameworks());
+  filter(state->mutable_get_tasks());
+}
+
+bool StateView::sees(
+    const v1master::Event& event,
+    const std::function<std::optional<std::string>(const std::string&, const std::string&)>&
+        taskUser) const {
+  if (!filters()) return true;
+  switch (event.type()) {
+    case v1master::Event::TASK_ADDED:
+      return seesTask(event.task_added().task().user());
+    case v1master::Event::TASK_UPDATED: {
+      const auto& update = event.task_updated();
+      auto user = taskUser(update.framework_id().value(), update.status().task_id().value());
+      return user && seesTask(*user);
+    }
+    case v1master::Event::FRAMEWORK_ADDED:
+      return seesFramework(event.framework_added().framework().framework_info().user());
+    case v1master::Event::FRAMEWORK_UPDATED:
+      return seesFramework(event.framework_updated().framework().framework_info().user());
+    case v1master::Event::FRAMEWORK_REMOVED:
+      return seesFramework(event.framework_removed().framework_info().user());
+    default:
+      return true;
+  }
+}
+
+}  // namespace mesolite::master
