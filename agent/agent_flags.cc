@@ -157,7 +157,8 @@ AgentFlags::AgentFlags()
           "--effective_capabilities, else Docker's default set without NET_RAW).");
   set.add(&masked_paths, "masked_paths",
           "Comma-separated host paths (globs allowed) that filesystem/linux hides from tasks, "
-          "beyond /etc/shadow, /etc/gshadow, /root and the SSH host keys.");
+          "beyond /etc/shadow, /etc/gshadow, /root, the SSH host keys, the local operator "
+          "credential and the agent's own --http_credentials and --credential files.");
   set.add(&filesystem_writable_roles, "filesystem_writable_roles",
           "Comma-separated roles whose tasks see the host's root filesystem writable under "
           "filesystem/linux (the agent's directories stay hidden, secrets masked).");

@@ -141,6 +141,12 @@ int main(int argc, char** argv) {
   isolatorOptions.seccompProfileName = flags.seccomp_profile_name;
   isolatorOptions.seccompAllowUnconfined = flags.seccomp_allow_unconfined;
   isolatorOptions.maskedPaths = splitList(flags.masked_paths.value_or(""));
+  // The agent's credentials are secrets too: a task running as root must not read them.
+  for (const auto* path : {&flags.http_credentials, &flags.credential}) {
+    if (*path)
+      isolatorOptions.maskedPaths.push_back(
+          path->value().rfind("file://", 0) == 0 ? path->value().substr(7) : path->value());
+  }
   for (std::string& role : splitList(flags.filesystem_writable_roles.value_or("")))
     isolatorOptions.hostWritableRoles.insert(std::move(role));
   isolatorOptions.sandboxMountPoint = flags.sandbox_directory;

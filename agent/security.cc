@@ -86,6 +86,11 @@ std::optional<std::optional<std::string>> sandboxUser(const TaskManager* tasks,
 
 Result<AgentSecurity> loadAgentSecurity(const AgentFlags& flags) {
   AgentSecurity security;
+  // One authenticator and one authorizer are built; their flags are validated to name
+  // them, and checked again here where they are used.
+  if (flags.http_authenticators != "basic" || flags.authorizer != "local") {
+    return Error("only the basic HTTP authenticator and the local authorizer are built");
+  }
   if ((flags.authenticate_http_readonly || flags.authenticate_http_readwrite) &&
       !flags.http_credentials) {
     return Error(

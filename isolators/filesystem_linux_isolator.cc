@@ -29,9 +29,14 @@ constexpr const char* kReadOnlyKernelPaths[] = {"/proc/bus", "/proc/fs", "/proc/
                                                 "/proc/sysrq-trigger"};
 
 // The host's secrets; globs are expanded at each launch (keys may come later).
-constexpr const char* kMaskedSecrets[] = {"/etc/shadow",  "/etc/shadow-",
-                                          "/etc/gshadow", "/etc/gshadow-",
-                                          "/root",        "/etc/ssh/ssh_host_*_key"};
+// The agent's own credentials (--http_credentials, --credential) are added by the agent.
+constexpr const char* kMaskedSecrets[] = {"/etc/shadow",
+                                          "/etc/shadow-",
+                                          "/etc/gshadow",
+                                          "/etc/gshadow-",
+                                          "/root",
+                                          "/etc/ssh/ssh_host_*_key",
+                                          "/etc/mesos/local-operator.credential"};
 
 void expand(const std::string& pattern, std::vector<std::string>* out) {
   if (pattern.find_first_of("*?[") == std::string::npos) {

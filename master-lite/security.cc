@@ -7,6 +7,12 @@ namespace mesolite::master {
 
 Result<Security> loadSecurity(const MasterFlags& flags) {
   Security security;
+  // One authenticator and one authorizer are built; their flags are validated to name
+  // them, and checked again here where they are used.
+  if (flags.http_authenticators != "basic" || flags.authorizers != "local" ||
+      flags.http_framework_authenticators.value_or("basic") != "basic") {
+    return Error("only the basic HTTP authenticator and the local authorizer are built");
+  }
   const std::pair<const bool*, const char*> needsCredentials[] = {
       {&flags.authenticate_frameworks, "--authenticate_frameworks"},
       {&flags.authenticate_http_frameworks, "--authenticate_http_frameworks"},

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
@@ -104,6 +105,20 @@ TEST_F(AgentSecurity, ATaskCannotDriveItsOwnAgent) {
   EXPECT_NE(victim.body.find("victim"), std::string::npos);
   EXPECT_EQ(agent.kill("victim", SIGKILL).status, 200);  // the operator may
   agent.wait("victim");
+}
+
+TEST_F(AgentSecurity, EvenARootTaskCannotReadTheAgentsCredentials) {
+  StandaloneAgent agent;
+  ASSERT_TRUE(agent.ok()) << agent.startError();
+  const std::string path = agent.directory() + "/http_credentials";
+  ASSERT_EQ(::access(path.c_str(), R_OK), 0);  // the host can
+  ASSERT_EQ(agent.launch("root-reader", "cat " + path + " >stolen 2>&1; echo rc=$?").status, 200);
+  agent.wait("root-reader");
+  EXPECT_NE(agent.out("root-reader").find("rc="), std::string::npos) << agent.err("root-reader");
+  EXPECT_EQ(agent.out("root-reader").find("rc=0"), std::string::npos) << agent.out("root-reader");
+  std::ifstream stolen(agent.sandbox("root-reader") + "/stolen");
+  const std::string text((std::istreambuf_iterator<char>(stolen)), {});
+  EXPECT_EQ(text.find(agent.credential()->secret), std::string::npos) << text;
 }
 
 TEST_F(AgentSecurity, TheOptOutRestoresMesossOpenApiAndTheAttackWorks) {
