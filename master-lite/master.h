@@ -189,6 +189,8 @@ class Master {
   // operator_api.cc
   void serveOperator(http::Request&& request, http::Responder responder);
   void serveTeardown(http::Request&& request, http::Responder responder);
+  std::optional<http::Response> updateWeights(const mesos::v1::master::Call& call,
+                                              const std::optional<std::string>& principal);
   // teardown_frameworks: a 403 when `principal` may not tear the framework down.
   std::optional<http::Response> checkTeardown(const std::optional<std::string>& principal,
                                               const std::string& frameworkId) const;

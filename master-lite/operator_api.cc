@@ -1,5 +1,7 @@
 // The master's v1 operator API (POST /api/v1), its SUBSCRIBE event stream, and the
 // legacy /master/teardown endpoint.
+#include <cmath>
+
 #include "common/daemon_endpoints.h"
 #include "common/endpoint_authorization.h"
 #include "common/files_endpoints.h"
@@ -66,6 +68,21 @@ void Master::serveOperator(http::Request&& request, http::Responder responder) {
       response.mutable_get_master()->set_start_time(startTime_);
       response.mutable_get_master()->set_elected_time(startTime_);
       break;
+    case Call::GET_WEIGHTS:
+      response.set_type(Response::GET_WEIGHTS);
+      for (const auto& [role, weight] : weights_) {
+        if (!view.seesRole(role)) continue;
+        auto* info = response.mutable_get_weights()->add_weight_infos();
+        info->set_role(role);
+        info->set_weight(weight);
+      }
+      break;
+    case Call::UPDATE_WEIGHTS: {
+      if (auto refused = updateWeights(call, request.principal)) {
+        return responder.respond(std::move(*refused));
+      }
+      return responder.respond(http::Response::text(200, ""));
+    }
     case Call::TEARDOWN: {
       if (!call.has_teardown()) {
         return responder.respond(http::Response::badRequest("Expecting 'teardown' to be present"));
@@ -116,6 +133,32 @@ void Master::serveOperator(http::Request&& request, http::Responder responder) {
     }
   }
   responder.respond(api::respond(200, response, types->response));
+}
+
+// UPDATE_WEIGHTS: every entry valid and authorized (update_weights), or nothing changes.
+// Weights live in memory, as the --weights they start from.
+std::optional<http::Response> Master::updateWeights(const Call& call,
+                                                    const std::optional<std::string>& principal) {
+  if (!call.has_update_weights()) return http::Response::badRequest("Expecting 'update_weights'");
+  std::map<std::string, double> updated = weights_;
+  for (const auto& info : call.update_weights().weight_infos()) {
+    if (auto valid = validateRole(info.role()); !valid) {
+      return http::Response::badRequest("weight_infos: " + valid.error().message);
+    }
+    if (!(info.weight() > 0) || !std::isfinite(info.weight())) {
+      return http::Response::badRequest("weight_infos: the weight of role '" + info.role() +
+                                        "' must be a positive number");
+    }
+    if (!options_.authorizer->allowed(Action::UpdateWeight, principal, info.role())) {
+      return http::forbidden(principal,
+                             "update the weight of role '" + info.role() + "' (update_weights)");
+    }
+    updated[info.role()] = info.weight();
+  }
+  weights_ = std::move(updated);
+  allocator_.setWeights(weights_);
+  allocateSoon();
+  return std::nullopt;
 }
 
 std::optional<http::Response> Master::checkTeardown(const std::optional<std::string>& principal,

@@ -434,6 +434,37 @@ TEST_F(SecureMaster, ViewAclsFilterTheStateTheApisAndTheEventStream) {
   EXPECT_EQ(added(bobEvents), "");
 }
 
+TEST_F(SecureMaster, UpdateWeightsIsValidatedAndAuthorizedPerRole) {
+  Master master(
+      {"--credentials=" + credentials_, "--authenticate_http_readwrite",
+       R"(--acls={"update_weights":[{"principals":{"values":["alice"]},"roles":{"type":"ANY"}},)"
+       R"({"principals":{"type":"ANY"},"roles":{"type":"NONE"}}]})"});
+  const std::string update =
+      R"({"type":"UPDATE_WEIGHTS","update_weights":{"weight_infos":[{"role":"prod","weight":3}]}})";
+  EXPECT_EQ(request(master, "POST", "/api/v1", kBob, update, "application/json").status, 403);
+  EXPECT_EQ(request(master, "POST", "/api/v1", kAlice,
+                    R"({"type":"UPDATE_WEIGHTS","update_weights":{"weight_infos":[)"
+                    R"({"role":"prod","weight":3},{"role":"bad role","weight":1}]}})",
+                    "application/json")
+                .status,
+            400);
+  EXPECT_EQ(request(master, "POST", "/api/v1", kAlice,
+                    R"({"type":"UPDATE_WEIGHTS","update_weights":{"weight_infos":[)"
+                    R"({"role":"prod","weight":-1}]}})",
+                    "application/json")
+                .status,
+            400);
+  auto weights = [&] {
+    return nlohmann::json::parse(
+        request(master, "POST", "/api/v1", kAlice, R"({"type":"GET_WEIGHTS"})", "application/json")
+            .body);
+  };
+  EXPECT_FALSE(weights()["get_weights"].contains("weight_infos"));  // nothing half-applied
+  EXPECT_EQ(request(master, "POST", "/api/v1", kAlice, update, "application/json").status, 200);
+  EXPECT_EQ(weights()["get_weights"]["weight_infos"][0]["role"], "prod");
+  EXPECT_EQ(weights()["get_weights"]["weight_infos"][0]["weight"], 3.0);
+}
+
 TEST_F(SecureMaster, AnAgentThatCannotAuthenticateIsNotAdmitted) {
   Master master({"--authenticate_agents", "--credentials=" + credentials_});
   internal::AgentCall call;
