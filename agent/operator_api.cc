@@ -17,6 +17,7 @@
 #include "common/http_client.h"
 #include "common/metrics.h"
 #include "common/protobuf_json.h"
+#include "common/state_filter.h"
 #include "common/state_model.h"
 #include "common/version.h"
 
@@ -216,6 +217,7 @@ void addAgentEndpoints(http::Server& server, const AgentFlags& flags, const Reso
           *state->mutable_get_executors() = tasks->getExecutors();
           *state->mutable_get_frameworks() = tasks->getFrameworks();
         }
+        filterOperatorAnswer(&response, *authorizer, request.principal);
         return responder.respond(api::respond(200, response, answerType));
       }
       default:
@@ -252,8 +254,8 @@ void addAgentEndpoints(http::Server& server, const AgentFlags& flags, const Reso
 
   const double startTime =
       std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-  server.route("/state", [&flags, &containerizer, tasks, total, startTime](
-                             http::Request&&, http::Responder responder) {
+  server.route("/state", [&flags, &containerizer, authorizer, tasks, total, startTime](
+                             http::Request&& request, http::Responder responder) {
     char hostname[256] = {};
     gethostname(hostname, sizeof(hostname) - 1);
     nlohmann::json containers = nlohmann::json::array();
@@ -290,6 +292,7 @@ void addAgentEndpoints(http::Server& server, const AgentFlags& flags, const Reso
       state["pid"] = tasks->agentPid();
       tasks->addState(state);
     }
+    filterStateJson(state, *authorizer, request.principal);
     responder.respond(http::Response::json(200, dumpJson(state)));
   });
 

@@ -3,6 +3,9 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <map>
+
 #include "agent/containerizer.h"
 #include "agent/task_manager.h"
 #include "common/endpoint_authorization.h"
@@ -200,6 +203,63 @@ std::optional<http::Response> checkOperatorCall(const AgentFlags& flags,
   return http::forbidden(request.principal,
                          "make " + name + " (" + std::string(aclName(*action)) +
                              (object ? ", user '" + *object + "'" : std::string()) + ")");
+}
+
+namespace {
+
+template <typename Field, typename Keep>
+void keepIf(Field* field, Keep keep) {
+  auto end = std::remove_if(field->begin(), field->end(), [&](const auto& e) { return !keep(e); });
+  field->erase(end, field->end());
+}
+
+}  // namespace
+
+void filterOperatorAnswer(mesos::v1::agent::Response* response, const Authorizer& authorizer,
+                          const std::optional<std::string>& principal) {
+  if (!authorizer.configured()) return;
+  using Response = mesos::v1::agent::Response;
+  std::map<std::string, std::string> frameworkUsers;
+  const auto filterFrameworks = [&](Response::GetFrameworks* frameworks) {
+    for (const auto* list : {&frameworks->frameworks(), &frameworks->completed_frameworks()}) {
+      for (const auto& framework : *list)
+        frameworkUsers[framework.framework_info().id().value()] = framework.framework_info().user();
+    }
+    const auto visible = [&](const Response::GetFrameworks::Framework& framework) {
+      return authorizer.allowed(Action::ViewFramework, principal,
+                                framework.framework_info().user());
+    };
+    keepIf(frameworks->mutable_frameworks(), visible);
+    keepIf(frameworks->mutable_completed_frameworks(), visible);
+  };
+  const auto filterTasks = [&](Response::GetTasks* tasks) {
+    const auto visible = [&](const mesos::v1::Task& task) {
+      return authorizer.allowed(Action::ViewTask, principal, task.user());
+    };
+    for (auto* list : {tasks->mutable_pending_tasks(), tasks->mutable_queued_tasks(),
+                       tasks->mutable_launched_tasks(), tasks->mutable_terminated_tasks(),
+                       tasks->mutable_completed_tasks()})
+      keepIf(list, visible);
+  };
+  const auto filterExecutors = [&](Response::GetExecutors* executors) {
+    const auto visible = [&](const Response::GetExecutors::Executor& executor) {
+      auto user = frameworkUsers.find(executor.executor_info().framework_id().value());
+      return authorizer.allowed(
+          Action::ViewExecutor, principal,
+          user == frameworkUsers.end() ? std::nullopt : std::optional<std::string>(user->second));
+    };
+    keepIf(executors->mutable_executors(), visible);
+    keepIf(executors->mutable_completed_executors(), visible);
+  };
+  if (response->has_get_state()) {
+    auto* state = response->mutable_get_state();
+    filterFrameworks(state->mutable_get_frameworks());
+    filterTasks(state->mutable_get_tasks());
+    filterExecutors(state->mutable_get_executors());
+  }
+  if (response->has_get_frameworks()) filterFrameworks(response->mutable_get_frameworks());
+  if (response->has_get_tasks()) filterTasks(response->mutable_get_tasks());
+  if (response->has_get_executors()) filterExecutors(response->mutable_get_executors());
 }
 
 }  // namespace mesolite::agent

@@ -49,4 +49,9 @@ std::optional<http::Response> checkOperatorCall(const AgentFlags& flags,
                                                 const mesos::v1::agent::Call& call,
                                                 const http::Request& request);
 
+// view_frameworks, view_tasks and view_executors applied to a GET_STATE, GET_TASKS,
+// GET_FRAMEWORKS or GET_EXECUTORS answer (executors by their framework's user).
+void filterOperatorAnswer(mesos::v1::agent::Response* response, const Authorizer& authorizer,
+                          const std::optional<std::string>& principal);
+
 }  // namespace mesolite::agent

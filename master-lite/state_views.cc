@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <map>
 
+#include "common/state_filter.h"
+
 namespace mesolite::master {
 
 namespace v1master = mesos::v1::master;
@@ -14,14 +16,6 @@ template <typename Field, typename Keep>
 void keepIf(Field* field, Keep keep) {
   auto end = std::remove_if(field->begin(), field->end(), [&](const auto& e) { return !keep(e); });
   field->erase(end, field->end());
-}
-
-void eraseIf(json& array, const std::function<bool(const json&)>& drop) {
-  if (!array.is_array()) return;
-  json kept = json::array();
-  for (auto& item : array)
-    if (!drop(item)) kept.push_back(std::move(item));
-  array = std::move(kept);
 }
 
 }  // namespace
@@ -43,34 +37,7 @@ bool StateView::seesRole(const std::string& role) const {
 }
 
 void StateView::filterJson(json& body) const {
-  if (!filters() || !body.is_object()) return;
-  // Framework id -> its user, for task entries that carry no user of their own.
-  std::map<std::string, std::string> frameworkUsers;
-  const auto taskHidden = [&](const json& task) {
-    std::string user = task.value("user", "");
-    if (user.empty()) {
-      auto found = frameworkUsers.find(task.value("framework_id", ""));
-      if (found != frameworkUsers.end()) user = found->second;
-    }
-    return !seesTask(user);
-  };
-  for (const char* list : {"frameworks", "completed_frameworks"}) {
-    if (!body.contains(list)) continue;
-    for (const auto& framework : body[list])
-      frameworkUsers[framework.value("id", "")] = framework.value("user", "");
-    eraseIf(body[list],
-            [&](const json& framework) { return !seesFramework(framework.value("user", "")); });
-    for (auto& framework : body[list]) {
-      for (const char* tasks : {"tasks", "unreachable_tasks", "completed_tasks"}) {
-        if (framework.contains(tasks)) eraseIf(framework[tasks], taskHidden);
-      }
-    }
-  }
-  if (body.contains("tasks")) eraseIf(body["tasks"], taskHidden);
-  if (body.contains("flags") && !seesFlags()) body.erase("flags");
-  if (body.contains("roles")) {
-    eraseIf(body["roles"], [&](const json& role) { return !seesRole(role.value("name", "")); });
-  }
+  filterStateJson(body, authorizer_, principal_);
 }
 
 void StateView::filter(v1master::Response::GetFrameworks* frameworks) const {

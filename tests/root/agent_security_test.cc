@@ -11,6 +11,7 @@
 #include <sstream>
 #include <thread>
 
+#include "tests/support/agent_with_master.h"
 #include "tests/support/standalone_agent.h"
 
 namespace mesolite {
@@ -184,6 +185,56 @@ TEST_F(AgentSecurity, CredentialFlagsAreCheckedAtStart) {
   EXPECT_FALSE(lonely.ok());
   EXPECT_NE(lonely.startError().find("without --master it has no use"), std::string::npos)
       << lonely.startError();
+}
+
+}  // namespace
+}  // namespace mesolite
+
+namespace mesolite {
+namespace {
+
+using AgentWithMaster = testing::AgentWithMaster;
+
+TEST_F(AgentWithMaster, ViewAndSandboxAclsFilterWhatAnOperatorSeesOfTasks) {
+  // The test operator may see nothing of root's frameworks, tasks and sandboxes; an
+  // anonymous caller (ANY) matches no rule and falls to permissive.
+  const std::string acls = R"({
+    "view_frameworks": [{"principals": {"values": ["test-operator"]}, "users": {"type": "NONE"}}],
+    "view_tasks": [{"principals": {"values": ["test-operator"]}, "users": {"type": "NONE"}}],
+    "view_executors": [{"principals": {"values": ["test-operator"]}, "users": {"type": "NONE"}}],
+    "access_sandboxes": [{"principals": {"values": ["test-operator"]}, "users": {"type": "NONE"}}]
+  })";
+  startAgent({"--acls=" + acls});
+  ASSERT_TRUE(master_->waitForSubscription(1, 20s)) << agent_->err();
+  master_->runTask(testing::framework("F1", false),
+                   testing::task("t-secret", "echo classified; exec sleep 1000", 32));
+  ASSERT_TRUE(master_->waitForUpdate("t-secret", mesos::v1::TASK_RUNNING, 20s)) << agent_->err();
+
+  const auto fetch = [&](const std::string& path, bool asOperator) {
+    http::Request request{.method = "GET", .path = path};
+    if (asOperator) testing::authorize(request, operator_.credential);
+    auto response = http::fetch(endpoint_, request, {.timeout = 10s});
+    return response ? *response : http::Response{.status = 0};
+  };
+  auto anonymous = json::parse(fetch("/state", false).body);
+  ASSERT_EQ(anonymous["frameworks"].size(), 1u);
+  const std::string directory = anonymous["frameworks"][0]["executors"][0]["directory"];
+  auto filtered = json::parse(fetch("/state", true).body);
+  EXPECT_EQ(filtered["frameworks"].size(), 0u) << filtered.dump();
+
+  http::Request call{.method = "POST", .path = "/api/v1", .body = R"({"type":"GET_TASKS"})"};
+  call.headers["Content-Type"] = "application/json";
+  testing::authorize(call, operator_.credential);
+  auto tasks = http::fetch(endpoint_, call, {.timeout = 10s});
+  ASSERT_TRUE(tasks && tasks->status == 200);
+  EXPECT_EQ(tasks->body.find("t-secret"), std::string::npos) << tasks->body;
+
+  const std::string read = "/files/read?path=" + http::percentEncode(directory + "/stdout") +
+                           "&offset=0";
+  EXPECT_EQ(fetch(read, false).status, 200);
+  auto denied = fetch(read, true);
+  EXPECT_EQ(denied.status, 403);
+  EXPECT_NE(denied.body.find("access_sandboxes"), std::string::npos) << denied.body;
 }
 
 }  // namespace
