@@ -188,8 +188,13 @@ class Session : public Responder::Connection,
     }
     char size[20];
     const int n = std::snprintf(size, sizeof(size), "%zx\r\n", data.size());
-    pending_.push_back(std::string(size, n) + std::move(data) + "\r\n");
-    pendingBytes_ += pending_.back().size();
+    // Sized once: appending to the data would double its capacity, and the backlog counts
+    // what is allocated.
+    std::string record;
+    record.reserve(size_t(n) + data.size() + 2);
+    record.append(size, size_t(n)).append(data).append("\r\n");
+    pendingBytes_ += record.capacity();
+    pending_.push_back(std::move(record));
     flush();
   }
 
@@ -231,6 +236,9 @@ class Session : public Responder::Connection,
 
   void readRequest() {
     releaseBody();
+    // An idle connection keeps no read buffer (a read grows it to 64 KiB): 1024 of them
+    // would otherwise hold 64 MiB.
+    if (buffer_.size() == 0) buffer_.shrink_to_fit();
     chunkedLimit_ = 0;
     parser_.emplace();
     parser_->body_limit(server_->options.maxBodyBytes);
@@ -354,7 +362,7 @@ class Session : public Responder::Connection,
     writing_ = true;
     auto data = std::make_shared<std::string>(std::move(pending_.front()));
     pending_.pop_front();
-    pendingBytes_ -= std::min<uint64_t>(data->size(), pendingBytes_);
+    pendingBytes_ -= std::min<uint64_t>(data->capacity(), pendingBytes_);
     asio::async_write(stream_, asio::buffer(*data),
                       [self = shared_from_this(), data](beast::error_code ec, size_t) {
                         self->writing_ = false;
@@ -381,6 +389,8 @@ class Session : public Responder::Connection,
   // connection and lose the answer. Stop writing, discard what still comes (nothing is
   // kept) for a moment, then close.
   void lingeringClose() {
+    buffer_.clear();  // what it sent of the body is not wanted
+    buffer_.shrink_to_fit();
     beast::error_code ignored;
     socket().shutdown(tcp::socket::shutdown_send, ignored);
     lowest(stream_).expires_after(std::chrono::seconds(2));  // once: a sender cannot extend it
