@@ -420,7 +420,7 @@ class Session : public Responder::Connection,
   bool keepAlive_ = true;
   uint64_t reservedBody_ = 0;
   bool linger_ = false;
-  bool chunkedLimit_ = 0;
+  uint64_t chunkedLimit_ = 0;  // the allowance of a chunked body being read
   uint64_t pendingBytes_ = 0;
 
   bool streaming_ = false;
@@ -540,6 +540,11 @@ void Server::Impl::refuse(tcp::socket& socket) {
         std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
     socket.non_blocking(true, ignored);
     socket.write_some(asio::buffer(response), ignored);
+    // A request already received and left unread would turn the close into a reset that
+    // can discard the answer on the client's side: read what is there (without waiting).
+    char scratch[4096];
+    for (int i = 0; i < 16 && socket.read_some(asio::buffer(scratch), ignored) > 0; ++i) {
+    }
   }
   socket.shutdown(tcp::socket::shutdown_send, ignored);
   socket.close(ignored);

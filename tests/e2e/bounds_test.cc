@@ -336,5 +336,38 @@ TEST_F(Bounds, ConnectionsBeyondTheLimitAreRefusedWith503) {
   EXPECT_EQ(served->status, 200);
 }
 
+// A chunked body says nothing of its size up front: it may reach the fixed allowance
+// (1 MiB), taken from the budget, and is refused with 413 beyond it.
+TEST_F(Bounds, ChunkedBodyWithoutContentLengthIsCappedByItsAllowance) {
+  startMaster();
+  int fd = connectTo(port_);
+  ASSERT_GE(fd, 0);
+  ASSERT_TRUE(sendAll(fd,
+                      "POST /api/v1 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+                      "application/json\r\nTransfer-Encoding: chunked\r\n\r\n"));
+  const std::string chunk = "10000\r\n" + std::string(0x10000, ' ') + "\r\n";
+  for (int i = 0; i < 32; ++i) {  // 2 MiB
+    if (!sendAll(fd, chunk)) break;
+  }
+  std::string answer;
+  const auto deadline = Clock::now() + 5s;
+  while (Clock::now() < deadline && readAvailable(fd, &answer) &&
+         answer.find("Content-Length") == std::string::npos) {
+    std::this_thread::sleep_for(10ms);
+  }
+  std::this_thread::sleep_for(50ms);
+  readAvailable(fd, &answer);
+  ::close(fd);
+  EXPECT_EQ(answer.rfind("HTTP/1.1 413", 0), 0u) << answer;
+  EXPECT_NE(answer.find("chunked request body larger than the 1048576 bytes allowed without "
+                        "Content-Length"),
+            std::string::npos)
+      << answer;
+  // The allowance went back to the budget: the master still serves.
+  auto health = http::fetch({"127.0.0.1", port_}, {.method = "GET", .path = "/health"});
+  ASSERT_TRUE(health) << health.error().message;
+  EXPECT_EQ(health->status, 200);
+}
+
 }  // namespace
 }  // namespace mesolite
