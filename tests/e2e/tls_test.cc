@@ -3,7 +3,10 @@
 // served, who is refused, and a task run over TLS end to end (that one needs root).
 #include "common/tls.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -191,6 +194,31 @@ TEST_F(Tls, OpensslSchemeChecksTheAddressTheClientDialled) {
                     verifyingClient(merged(openssl, {{"LIBPROCESS_SSL_VERIFY_IPADD", "true"}})));
   ASSERT_TRUE(withIp) << withIp.error().message;
   EXPECT_EQ(withIp->status, 200);
+}
+
+// Clients that open a connection and never finish their handshake hold nothing up: the
+// handshake is asynchronous, with a deadline of its own.
+TEST_F(Tls, StalledHandshakesDoNotDelayOtherClients) {
+  const uint16_t port = startMaster(certs().identity("server"));
+  std::vector<int> stalled;
+  for (int i = 0; i < 50; ++i) {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+    if (i % 2 == 0) ASSERT_EQ(::send(fd, "\x16\x03\x01", 3, MSG_NOSIGNAL), 3);  // half a hello
+    stalled.push_back(fd);
+  }
+  const auto start = std::chrono::steady_clock::now();
+  auto secure = get(port, "/health", verifyingClient());
+  const auto took = std::chrono::steady_clock::now() - start;
+  for (int fd : stalled)
+    ::close(fd);
+  ASSERT_TRUE(secure) << secure.error().message;
+  EXPECT_EQ(secure->status, 200);
+  EXPECT_LT(took, 100ms);
 }
 
 // Start-up refusals: the daemon names what is wrong and does not serve.
