@@ -416,6 +416,8 @@ AgentFlags::AgentFlags()
   set.add(&docker_socket, "docker_socket", dockerHelp);
   set.add(&docker_stop_timeout, "docker_stop_timeout", dockerHelp);
 
+  http.add(set);
+
   refuseMesosOnlyFlags(set);
 }
 

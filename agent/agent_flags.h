@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/flags.h"
+#include "common/http_server_flags.h"
 
 namespace mesolite::agent {
 
@@ -21,6 +22,7 @@ struct AgentFlags {
   AgentFlags();
 
   FlagSet set;
+  HttpServerFlags http;  // --http_max_connections, ... (common/http_server_flags.h)
 
   std::optional<std::string> master;
   std::string work_dir;

@@ -63,6 +63,12 @@ int main(int argc, char** argv) {
     std::cerr << "mesos-agent: " << logging.error().message << "\n";
     return 1;
   }
+  // LIBPROCESS_SSL_*: a bad setting or certificate stops the agent here, by name.
+  auto serverOptions = daemonServerOptions(flags.http);
+  if (!serverOptions) {
+    log::error("{}", serverOptions.error().message);
+    return 1;
+  }
   flags.launcher_dir = agent::launcherDir(flags);
 
   // Mesos flags whose machinery is not built here: refused unless left at their default.
@@ -252,7 +258,7 @@ int main(int argc, char** argv) {
        .diskWatchInterval = flags.disk_watch_interval.value},
       [&containerizer](const std::string& dir) { return containerizer.usesSandboxUnder(dir); });
 
-  http::Server server(io);
+  http::Server server(io, std::move(*serverOptions));
   std::unique_ptr<agent::TaskManager> tasks;
   std::unique_ptr<agent::MasterConnection> connection;
   if (master) {

@@ -31,8 +31,12 @@ Result<http::Endpoint> parseMasterFlag(const std::string& text) {
     return Error("--master=" + text +
                  ": finding the master in ZooKeeper is not supported yet; give host:port");
   }
-  if (text.find("://") != std::string::npos && text.rfind("http://", 0) != 0) {
-    return Error("--master=" + text + ": expected host:port, http://host:port or zk://...");
+  // With LIBPROCESS_SSL_ENABLED every connection speaks TLS (as Mesos's agent does);
+  // https:// asks for it whatever the environment says.
+  if (text.find("://") != std::string::npos && text.rfind("http://", 0) != 0 &&
+      text.rfind("https://", 0) != 0) {
+    return Error("--master=" + text +
+                 ": expected host:port, http://host:port, https://host:port or zk://...");
   }
   auto endpoint = http::Endpoint::parse(text);
   if (!endpoint) return endpoint.error().wrap("--master");

@@ -2,8 +2,10 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <charconv>
 
 namespace mesolite::http {
@@ -12,10 +14,16 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 Result<Endpoint> Endpoint::parse(std::string_view text) {
   std::string_view rest = text;
+  bool https = false;
   if (rest.rfind("http://", 0) == 0) rest.remove_prefix(7);
+  if (rest.rfind("https://", 0) == 0) {
+    rest.remove_prefix(8);
+    https = true;
+  }
   rest = rest.substr(0, rest.find('/'));
   const size_t colon = rest.rfind(':');
   if (colon == std::string_view::npos || colon == 0) {
@@ -28,7 +36,7 @@ Result<Endpoint> Endpoint::parse(std::string_view text) {
     return Error("invalid address '" + std::string(text) + "': bad port '" + std::string(portText) +
                  "'");
   }
-  return Endpoint{std::string(rest.substr(0, colon)), uint16_t(port)};
+  return Endpoint{std::string(rest.substr(0, colon)), uint16_t(port), https};
 }
 
 namespace {
@@ -67,8 +75,9 @@ Response fromBeast(Message& message) {
 class Exchange : public StreamHandle, public std::enable_shared_from_this<Exchange> {
  public:
   Exchange(asio::io_context& io, ClientOptions options, Endpoint endpoint, Request request)
-      : resolver_(io), stream_(io), options_(options), endpoint_(std::move(endpoint)) {
+      : resolver_(io), stream_(io), options_(std::move(options)), endpoint_(std::move(endpoint)) {
     message_ = toBeast(endpoint_, request);
+    setUpTls(io);
   }
 
   void runWhole(std::function<void(Result<Response>)> callback) {
@@ -85,64 +94,160 @@ class Exchange : public StreamHandle, public std::enable_shared_from_this<Exchan
     cancelled_ = true;
     beast::error_code ignored;
     resolver_.cancel();
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.socket().close(ignored);
+    tcp().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    tcp().socket().close(ignored);
   }
 
  private:
+  beast::tcp_stream& tcp() { return tls_ ? tls_->next_layer() : stream_; }
+
+  // Calls `f` with the stream requests go over: TLS or plain.
+  template <typename F>
+  void withStream(F&& f) {
+    if (tls_) {
+      f(*tls_);
+    } else {
+      f(stream_);
+    }
+  }
+
+  void setUpTls(asio::io_context& io) {
+    if (!options_.tls) {
+      const auto& process = tls::processSettings();
+      if (!process) {
+        setupError_ = process.error().message;
+        return;
+      }
+      options_.tls = *process;
+      if (options_.tls->enabled || endpoint_.https) {
+        auto context = tls::processClientContext();
+        if (!context) {
+          setupError_ = context.error().message;
+          return;
+        }
+        options_.tlsContext = *context;
+      }
+    }
+    if (!options_.tls->enabled && !endpoint_.https) return;
+    if (!options_.tlsContext) {
+      auto context = tls::clientContext(*options_.tls);
+      if (!context) {
+        setupError_ = context.error().message;
+        return;
+      }
+      options_.tlsContext = *context;
+    }
+    tls_ = std::make_unique<TlsStream>(io, *options_.tlsContext);
+    if (auto prepared = tls::prepareClient(tls_->native_handle(), *options_.tls, endpoint_.host);
+        !prepared) {
+      setupError_ = prepared.error().message;
+    }
+  }
+
   void start() {
-    stream_.expires_after(options_.timeout);
+    if (!setupError_.empty()) {
+      auto self = shared_from_this();
+      return asio::post(stream_.get_executor(), [self] {
+        self->fail("TLS to " + self->endpoint_.toString(),
+                   beast::error_code(asio::error::invalid_argument));
+      });
+    }
+    tcp().expires_after(options_.timeout);
     resolver_.async_resolve(
         endpoint_.host, std::to_string(endpoint_.port),
         [self = shared_from_this()](beast::error_code ec, tcp::resolver::results_type results) {
           if (ec) return self->fail("cannot resolve " + self->endpoint_.host, ec);
-          self->stream_.async_connect(results, [self](beast::error_code connectError, auto) {
+          self->tcp().async_connect(results, [self](beast::error_code connectError, auto) {
             if (connectError) {
               return self->fail("cannot connect to " + self->endpoint_.toString(), connectError);
             }
             beast::error_code ignored;  // small calls go out at once (see the server)
-            self->stream_.socket().set_option(tcp::no_delay(true), ignored);
+            self->tcp().socket().set_option(tcp::no_delay(true), ignored);
+            if (self->tls_) return self->handshake();
+            self->write();
+          });
+        });
+  }
+
+  void handshake() {
+    tls_->async_handshake(
+        asio::ssl::stream_base::client, [self = shared_from_this()](beast::error_code ec) {
+          if (ec && self->options_.tls->supportDowngrade && !self->endpoint_.https) {
+            // LIBPROCESS_SSL_SUPPORT_DOWNGRADE on the connecting side: Mesos retries the
+            // same request in plain HTTP when the handshake fails.
+            beast::error_code ignored;
+            self->tls_->next_layer().socket().close(ignored);
+            self->tls_.reset();
+            return self->start();
+          }
+          if (ec) return self->fail("TLS handshake with " + self->endpoint_.toString(), ec);
+          const tls::Settings& settings = *self->options_.tls;
+          if (!settings.verifyServerCert || settings.opensslHostnameScheme) return self->write();
+          // The `legacy` scheme: the certificate must name the server's host as its address's
+          // reverse lookup gives it (Mesos's check), looked up off the loop.
+          beast::error_code error;
+          auto peer = self->tcp().socket().remote_endpoint(error);
+          if (error) return self->fail("TLS with " + self->endpoint_.toString(), error);
+          self->resolver_.async_resolve(peer, [self, peer](beast::error_code lookupError,
+                                                           tcp::resolver::results_type results) {
+            std::string name;
+            if (!lookupError && !results.empty()) name = results.begin()->host_name();
+            if (name == peer.address().to_string()) name.clear();
+            auto checked = tls::checkPeerName(self->tls_->native_handle(), *self->options_.tls,
+                                              name, peer.address().to_string());
+            if (!checked) {
+              self->setupError_ = checked.error().message;
+              return self->fail("TLS with " + self->endpoint_.toString(),
+                                beast::error_code(asio::error::access_denied));
+            }
             self->write();
           });
         });
   }
 
   void write() {
-    bhttp::async_write(stream_, message_,
-                       [self = shared_from_this()](beast::error_code ec, size_t) {
-                         if (ec)
-                           return self->fail("cannot send to " + self->endpoint_.toString(), ec);
-                         if (self->whole_) return self->readWhole();
-                         self->readHeader();
-                       });
+    withStream([&](auto& stream) {
+      bhttp::async_write(stream, message_,
+                         [self = shared_from_this()](beast::error_code ec, size_t) {
+                           if (ec)
+                             return self->fail("cannot send to " + self->endpoint_.toString(), ec);
+                           if (self->whole_) return self->readWhole();
+                           self->readHeader();
+                         });
+    });
   }
 
   void readWhole() {
     wholeParser_.body_limit(options_.maxBodyBytes);
-    bhttp::async_read(stream_, buffer_, wholeParser_,
-                      [self = shared_from_this()](beast::error_code ec, size_t) {
-                        if (ec)
-                          return self->fail("bad response from " + self->endpoint_.toString(), ec);
-                        auto& message = self->wholeParser_.get();
-                        Response response = fromBeast(message);
-                        response.body = std::move(message.body());
-                        self->closeSocket();
-                        auto callback = std::move(self->whole_);
-                        callback(std::move(response));
-                      });
+    withStream([&](auto& stream) {
+      bhttp::async_read(
+          stream, buffer_, wholeParser_, [self = shared_from_this()](beast::error_code ec, size_t) {
+            if (ec) return self->fail("bad response from " + self->endpoint_.toString(), ec);
+            auto& message = self->wholeParser_.get();
+            Response response = fromBeast(message);
+            response.body = std::move(message.body());
+            self->closeSocket();
+            auto callback = std::move(self->whole_);
+            callback(std::move(response));
+          });
+    });
   }
 
   void readHeader() {
     // A stream may run for days. (Boost 1.74 takes boost::none as a limit of 0 bytes.)
     streamParser_.body_limit(std::numeric_limits<std::uint64_t>::max());
-    bhttp::async_read_header(
-        stream_, buffer_, streamParser_, [self = shared_from_this()](beast::error_code ec, size_t) {
-          if (ec) return self->fail("bad response from " + self->endpoint_.toString(), ec);
-          self->stream_.expires_never();
-          Response head = fromBeast(self->streamParser_.get());
-          if (self->streamed_.onHeaders) self->streamed_.onHeaders(head);
-          self->readBody();
-        });
+    withStream([&](auto& stream) {
+      bhttp::async_read_header(stream, buffer_, streamParser_,
+                               [self = shared_from_this()](beast::error_code ec, size_t) {
+                                 if (ec)
+                                   return self->fail(
+                                       "bad response from " + self->endpoint_.toString(), ec);
+                                 self->tcp().expires_never();
+                                 Response head = fromBeast(self->streamParser_.get());
+                                 if (self->streamed_.onHeaders) self->streamed_.onHeaders(head);
+                                 self->readBody();
+                               });
+    });
   }
 
   void readBody() {
@@ -150,17 +255,20 @@ class Exchange : public StreamHandle, public std::enable_shared_from_this<Exchan
     auto& body = streamParser_.get().body();
     body.data = chunk_.data();
     body.size = chunk_.size();
-    bhttp::async_read_some(
-        stream_, buffer_, streamParser_, [self = shared_from_this()](beast::error_code ec, size_t) {
-          const size_t got = self->chunk_.size() - self->streamParser_.get().body().size;
-          if (got > 0 && self->streamed_.onData && !self->cancelled_) {
-            self->streamed_.onData(std::string_view(self->chunk_.data(), got));
-          }
-          if (ec == bhttp::error::need_buffer) ec = {};
-          if (ec) return self->fail("stream from " + self->endpoint_.toString() + " ended", ec);
-          if (!self->parseBuffered()) return;
-          self->readBody();
-        });
+    withStream([&](auto& stream) {
+      bhttp::async_read_some(
+          stream, buffer_, streamParser_,
+          [self = shared_from_this()](beast::error_code ec, size_t) {
+            const size_t got = self->chunk_.size() - self->streamParser_.get().body().size;
+            if (got > 0 && self->streamed_.onData && !self->cancelled_) {
+              self->streamed_.onData(std::string_view(self->chunk_.data(), got));
+            }
+            if (ec == bhttp::error::need_buffer) ec = {};
+            if (ec) return self->fail("stream from " + self->endpoint_.toString() + " ended", ec);
+            if (!self->parseBuffered()) return;
+            self->readBody();
+          });
+    });
   }
 
   // Beast's read hands over one chunk per completion, and each completion is one turn of
@@ -190,7 +298,9 @@ class Exchange : public StreamHandle, public std::enable_shared_from_this<Exchan
 
   void fail(const std::string& what, beast::error_code ec) {
     closeSocket();
-    Error error(cancelled_ ? what + ": cancelled" : what + ": " + ec.message());
+    Error error(cancelled_             ? what + ": cancelled"
+                : !setupError_.empty() ? what + ": " + setupError_
+                                       : what + ": " + describe(ec));
     if (whole_) {
       auto callback = std::move(whole_);
       callback(std::move(error));
@@ -206,13 +316,24 @@ class Exchange : public StreamHandle, public std::enable_shared_from_this<Exchan
     if (streamed_.onEnd) streamed_.onEnd(std::move(end));
   }
 
+  // OpenSSL's reason for a failed handshake says more than the category's text.
+  static std::string describe(beast::error_code ec) {
+    if (ec.category() == asio::error::get_ssl_category()) {
+      std::string reason = ec.message();
+      return "TLS: " + reason;
+    }
+    return ec.message();
+  }
+
   void closeSocket() {
     beast::error_code ignored;
-    stream_.socket().close(ignored);
+    tcp().socket().close(ignored);
   }
 
   tcp::resolver resolver_;
   beast::tcp_stream stream_;
+  std::unique_ptr<TlsStream> tls_;  // set when the exchange speaks TLS
+  std::string setupError_;
   ClientOptions options_;
   Endpoint endpoint_;
   bhttp::request<bhttp::string_body> message_;

@@ -11,6 +11,7 @@
 
 #include "common/http.h"
 #include "common/result.h"
+#include "common/tls.h"
 
 namespace boost::asio {
 class io_context;
@@ -21,8 +22,10 @@ namespace mesolite::http {
 struct Endpoint {
   std::string host;
   uint16_t port = 0;
+  bool https = false;  // TLS whatever the process's settings say
 
-  // "127.0.0.1:5050", "localhost:5051", "http://host:port" (a path is ignored).
+  // "127.0.0.1:5050", "localhost:5051", "http://host:port", "https://host:port" (a path
+  // is ignored).
   static Result<Endpoint> parse(std::string_view text);
   std::string toString() const { return host + ":" + std::to_string(port); }
 };
@@ -30,6 +33,10 @@ struct Endpoint {
 struct ClientOptions {
   std::chrono::milliseconds timeout{std::chrono::seconds(30)};  // connect + whole response
   uint64_t maxBodyBytes = 256 << 20;
+  // TLS settings; unset: the process's LIBPROCESS_SSL_* (tls::processSettings()). With
+  // `enabled` every request speaks TLS, as Mesos's clients do; https:// endpoints always.
+  std::optional<tls::Settings> tls;
+  tls::Context tlsContext;  // made from `tls` when not given
 };
 
 struct StreamCallbacks {

@@ -6,6 +6,7 @@
 
 #include "common/daemon_endpoints.h"
 #include "common/http_server.h"
+#include "common/http_server_flags.h"
 #include "common/logging.h"
 #include "master-lite/master.h"
 #include "master-lite/master_flags.h"
@@ -70,9 +71,15 @@ int main(int argc, char** argv) {
     log::error("{}", security.error().message);
     return 1;
   }
+  // LIBPROCESS_SSL_*: a bad setting or certificate stops the master here, by name.
+  auto serverOptions = daemonServerOptions(flags.http);
+  if (!serverOptions) {
+    log::error("{}", serverOptions.error().message);
+    return 1;
+  }
 
   boost::asio::io_context io;
-  http::Server server(io);
+  http::Server server(io, std::move(*serverOptions));
   addDaemonEndpoints(server, flags.set);
   master::Master master(io, flags,
                         {.listenIp = flags.advertise_ip.value_or(flags.ip.value_or("127.0.0.1")),

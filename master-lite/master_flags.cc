@@ -177,6 +177,8 @@ MasterFlags::MasterFlags()
   set.add(&root_submissions, "root_submissions",
           "Whether frameworks whose user is root may subscribe (403 otherwise).", true);
 
+  http.add(set);
+
   refuseMesosOnlyFlags(set);
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "common/flags.h"
+#include "common/http_server_flags.h"
 
 namespace mesolite::master {
 
@@ -14,6 +15,7 @@ struct MasterFlags {
   MasterFlags();
 
   FlagSet set;
+  HttpServerFlags http;  // --http_max_connections, ... (common/http_server_flags.h)
 
   std::optional<std::string> ip;
   uint32_t port = 0;

@@ -1,0 +1,27 @@
+// The HTTP server's bounds as flags, the same on master and agent: how many connections,
+// how many request-body bytes in flight, how far an event stream's reader may fall behind.
+#pragma once
+
+#include <cstdint>
+
+#include "common/flags.h"
+#include "common/http_server.h"
+
+namespace mesolite {
+
+struct HttpServerFlags {
+  uint32_t http_max_connections = 0;
+  Bytes http_request_body_budget;
+  Bytes http_max_stream_backlog;
+
+  void add(FlagSet& set);
+  // The server's options with these bounds (timeouts and sizes left at their defaults).
+  http::ServerOptions options() const;
+};
+
+// What a daemon serves with: these bounds, and HTTPS when LIBPROCESS_SSL_ENABLED (its
+// certificate and key loaded now, so a bad path stops the daemon at start). Logs the
+// notes the TLS settings raise (deprecated names, settings without effect).
+Result<http::ServerOptions> daemonServerOptions(const HttpServerFlags& flags);
+
+}  // namespace mesolite
