@@ -150,7 +150,8 @@ void Master::subscribeFramework(const Call& call, api::CallTypes types,
   if (auto timeout = checkFailoverTimeout(info); !timeout) {
     return responder.respond(http::Response::badRequest(timeout.error().message));
   }
-  if (auto strings = checkClientStrings(info); !strings) {  // ids, names, labels (issue 11)
+  if (auto strings = checkClientStrings(info);
+      !strings) {  // ids, names, labels (common/id_validation.h)
     return responder.respond(http::Response::badRequest(strings.error().message));
   }
   std::vector<std::string> suppressed(call.subscribe().suppressed_roles().begin(),

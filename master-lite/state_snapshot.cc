@@ -80,7 +80,8 @@ Resources StateSnapshot::usedResources(const Agent& agent) const {
 Result<std::string> StateSnapshot::render(const std::string& which,
                                           const std::map<std::string, std::string>& query) const {
   auto agentJson = [this](const Agent& agent) {
-    const Resources used = allocatedTo(usedResources(agent), "");
+    const Resources usedAllocated = usedResources(agent);  // each task's parsed once
+    const Resources used = allocatedTo(usedAllocated, "");
     Resources offered;
     for (const auto& offerId : agent.offers)
       offered += allocatedTo(offers_.at(offerId).resources, "");
@@ -100,7 +101,7 @@ Result<std::string> StateSnapshot::render(const std::string& which,
                 {"unreserved_resources", model::resources(agent.total.unreserved())},
                 {"reserved_resources_full", json::object()},
                 {"unreserved_resources_full", model::full(agent.total.unreserved())},
-                {"used_resources_full", model::full(usedResources(agent), "*")},
+                {"used_resources_full", model::full(usedAllocated, "*")},
                 {"offered_resources_full", model::full(offered)},
                 {"attributes", model::attributes(agent.info.attributes())},
                 {"active", agent.reachable},
