@@ -247,9 +247,8 @@ class CgroupsIsolator::OomWatch : public std::enable_shared_from_this<OomWatch> 
   // then the memory statistics that explain it.
   std::string describe() const {
     std::string message = "Memory limit exceeded: Requested: ";
-    const std::optional<double> mem = memory_.mem();
     const std::optional<uint64_t> limit =
-        mem ? cgroups::hardMemoryLimit(*mem, memoryLimit_) : std::nullopt;
+        cgroups::hardMemoryLimit(memory_.mem().value_or(0), memoryLimit_);
     message += limit ? Bytes{*limit}.toString() : std::string("unknown");
     // v1 keeps the high-water mark; v2 has memory.peak since Linux 5.19.
     std::optional<uint64_t> maxUsed;
@@ -358,22 +357,22 @@ Result<void> CgroupsIsolator::applyLimits(const cgroups::ContainerCgroup& cgroup
                                           const Resources& resources,
                                           const cgroups::ResourceLimits& limits, bool initial) {
   if (uses("cpu")) {
-    if (const std::optional<double> cpus = resources.cpus()) {
-      auto applied = cgroups::applyCpu(
-          cgroup, hierarchy_.onV2("cpu"),
-          {.cpus = *cpus, .limit = limits.cpus, .enableCfs = options_.cgroupsEnableCfs});
-      if (!applied) return applied;
-    }
+    // No cpus (or cpus:0, which Resources drops) is the smallest request: the floor of
+    // the shares, never the kernel's default 1024 a cgroup left alone would keep.
+    auto applied = cgroups::applyCpu(cgroup, hierarchy_.onV2("cpu"),
+                                     {.cpus = resources.cpus().value_or(0),
+                                      .limit = limits.cpus,
+                                      .enableCfs = options_.cgroupsEnableCfs});
+    if (!applied) return applied;
   }
   if (uses("mem")) {
-    if (const std::optional<double> mem = resources.mem()) {
-      auto applied = cgroups::applyMemory(cgroup, hierarchy_.onV2("memory"),
-                                          {.mem = *mem,
-                                           .limit = limits.mem,
-                                           .limitSwap = options_.cgroupsLimitSwap,
-                                           .initial = initial});
-      if (!applied) return applied;
-    }
+    // Likewise no mem gets Mesos's smallest limit (32 MiB), never an unlimited cgroup.
+    auto applied = cgroups::applyMemory(cgroup, hierarchy_.onV2("memory"),
+                                        {.mem = resources.mem().value_or(0),
+                                         .limit = limits.mem,
+                                         .limitSwap = options_.cgroupsLimitSwap,
+                                         .initial = initial});
+    if (!applied) return applied;
   }
 
   if (uses("pids")) {

@@ -4,10 +4,12 @@
 #include <random>
 
 #include "common/endpoint_authorization.h"
+#include "common/id_validation.h"
 #include "common/ids.h"
 #include "common/logging.h"
 #include "common/recordio.h"
 #include "common/version.h"
+#include "master-lite/agent_identity.h"
 #include "master-lite/master.h"
 #include "master-lite/task_validation.h"
 
@@ -143,13 +145,33 @@ void Master::subscribeAgent(const AgentCall& call, const http::Request& request,
       return responder.respond(
           http::Response::badRequest("a re-registered task lacks its task or framework id"));
     }
+    for (const auto* field : {&task.task_id().value(), &task.framework_id().value()}) {
+      if (auto valid = validateId("a re-registered task's id", *field); !valid) {
+        return responder.respond(http::Response::badRequest(valid.error().message));
+      }
+    }
   }
 
   mesos::v1::AgentInfo info = subscribe.agent_info();
   std::string id = info.id().value();
   const bool reregistering = !id.empty();
+  if (reregistering) {
+    if (auto valid = validateId("agent_info.id.value", id); !valid) {
+      return responder.respond(http::Response::badRequest(valid.error().message));
+    }
+  }
   Agent* agent = reregistering ? findAgent(id) : nullptr;
   const bool known = agent != nullptr;
+  const std::string ip = subscriberIp(subscribe, request.remote);
+  if (known) {
+    // A second agent claiming a connected agent's id (agent_identity.h).
+    if (auto conflict = conflictingClaim(
+            id, agent->reachable && agent->stream && !agent->stream->closed(),
+            agentAddress(agent->ip, agent->info.port()), agentAddress(ip, info.port()))) {
+      log::warn("refused agent SUBSCRIBE from {}: {}", request.remote, *conflict);
+      return responder.respond(http::Response::text(409, *conflict));
+    }
+  }
   const bool wasInAllocator = known && agent->reachable;
   if (!reregistering) id = newId("S");
   if (!known) {
@@ -172,14 +194,7 @@ void Master::subscribeAgent(const AgentCall& call, const http::Request& request,
   agent->info = info;
   agent->total = *total;
   agent->version = subscribe.version();
-  if (subscribe.has_advertise_ip()) {
-    agent->ip = subscribe.advertise_ip();  // checked above
-  } else {
-    // "127.0.0.1:41234" or "[::1]:41234": the address without the port.
-    agent->ip = request.remote.substr(0, request.remote.rfind(':'));
-    if (agent->ip.size() > 2 && agent->ip.front() == '[')
-      agent->ip = agent->ip.substr(1, agent->ip.size() - 2);
-  }
+  agent->ip = ip;  // advertise_ip checked above
   agent->capabilities.assign(subscribe.capabilities().begin(), subscribe.capabilities().end());
   agent->reachable = true;
   agent->awaitingPong = false;

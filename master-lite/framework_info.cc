@@ -5,6 +5,7 @@
 #include <limits>
 #include <sstream>
 
+#include "common/id_validation.h"
 #include "common/resources.h"
 
 namespace mesolite::master {
@@ -107,6 +108,26 @@ std::optional<std::string> unhonouredUpdateFields(
            "allocatable resources per role); send the call without them";
   }
   return std::nullopt;
+}
+
+Result<void> checkClientStrings(const mesos::v1::FrameworkInfo& info) {
+  if (info.has_id()) {
+    if (auto id = validateId("framework_info.id.value", info.id().value()); !id) return id;
+  }
+  if (auto name = validateName("framework_info.name", info.name()); !name) return name;
+  const std::pair<const char*, const std::string*> strings[] = {
+      {"framework_info.user", &info.user()},
+      {"framework_info.hostname", &info.hostname()},
+      {"framework_info.principal", &info.principal()},
+      {"framework_info.webui_url", &info.webui_url()},
+  };
+  for (const auto& [field, value] : strings)
+    if (auto valid = validateString(field, *value); !valid) return valid;
+  if (info.has_labels()) {
+    if (auto labels = validateLabels("framework_info.labels", info.labels()); !labels)
+      return labels;
+  }
+  return success();
 }
 
 }  // namespace mesolite::master

@@ -33,6 +33,10 @@ Result<void> checkSuppressedRoles(const std::vector<std::string>& suppressed,
 // nanoseconds fit in 64 bits.
 Result<void> checkFailoverTimeout(const mesos::v1::FrameworkInfo& info);
 
+// The id (Mesos's id rules), name, labels and other strings a client chose, each within
+// the caps of common/id_validation.h; the error names the field ("framework_info.name").
+Result<void> checkClientStrings(const mesos::v1::FrameworkInfo& info);
+
 // UPDATE_FRAMEWORK may not change `principal`, `user` or `checkpoint` (Mesos's
 // validateUpdate); the id must stay the framework's.
 Result<void> checkImmutableFields(const mesos::v1::FrameworkInfo& current,

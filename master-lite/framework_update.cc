@@ -28,6 +28,7 @@ http::Response Master::updateFramework(Framework& framework, const Call::UpdateF
     return invalidInfo(allowed.error());
   }
   if (auto timeout = checkFailoverTimeout(info); !timeout) return invalidInfo(timeout.error());
+  if (auto strings = checkClientStrings(info); !strings) return invalidInfo(strings.error());
   if (auto immutable = checkImmutableFields(framework.info, info); !immutable) {
     return http::Response::badRequest("FrameworkInfo update is not valid: " +
                                       immutable.error().message);

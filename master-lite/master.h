@@ -37,6 +37,8 @@
 
 namespace mesolite::master {
 
+class OffLoop;
+
 // Counters behind /metrics/snapshot that are not read off the current state.
 struct MasterCounters {
   uint64_t agentRegistrations = 0;
@@ -160,6 +162,13 @@ class Master {
  private:
   // scheduler_api.cc
   void serveScheduler(http::Request&& request, http::Responder responder);
+  void dispatchSchedulerCall(const mesos::v1::scheduler::Call& call, api::CallTypes types,
+                             http::Request&& request, http::Responder responder);
+  // rate_limiting.cc: --rate_limits. True when the call was answered 429 or will be
+  // dispatched later; false when it may run now.
+  bool throttleSchedulerCall(mesos::v1::scheduler::Call& call, api::CallTypes types,
+                             http::Request& request, http::Responder& responder);
+  std::string callPrincipal(const mesos::v1::scheduler::Call& call) const;
   void subscribeFramework(const mesos::v1::scheduler::Call& call, api::CallTypes types,
                           const http::Request& request, http::Responder responder);
   std::optional<http::Response> handleSchedulerCall(Framework& framework,
@@ -197,6 +206,11 @@ class Master {
 
   // state_json.cc
   void serveStateJson(const std::string& which, http::Request&& request, http::Responder responder);
+  // state_serving.cc: large answers computed off the event loop (off_loop.h).
+  void serveSnapshot(const std::string& which, http::Request&& request, http::Responder responder);
+  void respondOffLoop(mesos::v1::master::Response response, api::ContentType type,
+                      http::Responder responder);
+  OffLoop& offLoop();
 
  public:
   // Operator API answers built from the state (state_json.cc); public for the operator
@@ -275,6 +289,9 @@ class Master {
   boost::asio::steady_timer allocationTimer_;
   boost::asio::steady_timer pingTimer_;
   boost::asio::steady_timer heartbeatTimer_;
+  std::shared_ptr<struct SchedulerThrottle> throttle_;  // with --rate_limits
+  // Last: its workers are joined before anything they might read is destroyed.
+  std::shared_ptr<OffLoop> offLoop_;
 };
 
 // "role1=2,role2=0.5" (--weights; validated with the flags).

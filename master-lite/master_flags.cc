@@ -1,6 +1,7 @@
 #include "master-lite/master_flags.h"
 
 #include "common/authorizer.h"
+#include "master-lite/rate_limiter.h"
 #include "master-lite/refused_flags.h"
 
 namespace mesolite::master {
@@ -29,6 +30,12 @@ Result<void> validWeights(const std::string& text) {
 Result<void> onlyBasic(const std::string& text) {
   if (text == "basic") return success();
   return Error("'" + text + "' is not built: only basic (HTTP Basic against --credentials)");
+}
+
+Result<void> validateRateLimitsFlag(const std::string& text) {
+  auto parsed = parseRateLimits(text);
+  if (!parsed) return parsed.error();
+  return success();
 }
 
 }  // namespace
@@ -90,6 +97,17 @@ MasterFlags::MasterFlags()
           "Completed frameworks kept for the state endpoints.", uint32_t(50));
   set.add(&max_completed_tasks_per_framework, "max_completed_tasks_per_framework",
           "Completed tasks kept per framework for the state endpoints.", uint32_t(1000));
+  set.add(&max_operator_event_stream_subscribers, "max_operator_event_stream_subscribers",
+          "Most operator API SUBSCRIBE streams open at once; one more is answered 503 until a "
+          "subscriber goes away.",
+          uint32_t(1000));
+  set.add(&rate_limits, "rate_limits",
+          "Rate limits of the scheduler API per framework principal, as Mesos's JSON (inline "
+          "or file:///path): {\"limits\": [{\"principal\": \"foo\", \"qps\": 55.5, "
+          "\"capacity\": 100000}], \"aggregate_default_qps\": 33, "
+          "\"aggregate_default_capacity\": 1000}. Calls beyond qps wait, up to capacity; "
+          "beyond it they are answered 429.")
+      .validate(validateRateLimitsFlag);
 
   set.add(&authenticate_frameworks, "authenticate_frameworks",
           "Only authenticated frameworks may subscribe. Every framework here speaks the "

@@ -39,6 +39,8 @@ struct MasterFlags {
   Duration agent_reregister_timeout;
   uint32_t max_completed_frameworks = 0;
   uint32_t max_completed_tasks_per_framework = 0;
+  uint32_t max_operator_event_stream_subscribers = 0;
+  std::optional<std::string> rate_limits;
 
   bool authenticate_frameworks = false;
   bool authenticate_http_frameworks = false;

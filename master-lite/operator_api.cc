@@ -98,6 +98,14 @@ void Master::serveOperator(http::Request&& request, http::Responder responder) {
       return responder.respond(http::Response::text(200, ""));
     }
     case Call::SUBSCRIBE: {
+      // Mesos's cap: a closed subscriber's slot is free again.
+      std::erase_if(subscribers_, [](const Subscriber& s) { return s.stream->closed(); });
+      if (subscribers_.size() >= flags_.max_operator_event_stream_subscribers) {
+        return responder.respond(http::Response::text(
+            503, "Maximum number of operator event stream subscribers (" +
+                     std::to_string(flags_.max_operator_event_stream_subscribers) +
+                     ", --max_operator_event_stream_subscribers) reached"));
+      }
       http::Headers headers;
       headers["Content-Type"] = std::string(api::mediaType(types->response));
       auto stream = responder.stream(200, std::move(headers));
@@ -132,7 +140,8 @@ void Master::serveOperator(http::Request&& request, http::Responder responder) {
       response = std::move(*common);
     }
   }
-  responder.respond(api::respond(200, response, types->response));
+  respondOffLoop(std::move(response), types->response,
+                 std::move(responder));  // serialized off the loop
 }
 
 // UPDATE_WEIGHTS: every entry valid and authorized (update_weights), or nothing changes.

@@ -92,9 +92,15 @@ void Master::serveScheduler(http::Request&& request, http::Responder responder) 
     return responder.respond(
         http::Response::badRequest("Failed to validate scheduler::Call: " + *invalid));
   }
+  if (throttleSchedulerCall(call, *types, request, responder)) return;  // --rate_limits
+  dispatchSchedulerCall(call, *types, std::move(request), std::move(responder));
+}
+
+void Master::dispatchSchedulerCall(const Call& call, api::CallTypes types, http::Request&& request,
+                                   http::Responder responder) {
   if (size_t(call.type()) < std::size(counters_.callsByType)) counters_.callsByType[call.type()]++;
   if (call.type() == Call::SUBSCRIBE) {
-    return subscribeFramework(call, *types, request, std::move(responder));
+    return subscribeFramework(call, types, request, std::move(responder));
   }
 
   const std::string& frameworkId = call.framework_id().value();
@@ -147,6 +153,10 @@ void Master::subscribeFramework(const Call& call, api::CallTypes types,
   }
   if (auto timeout = checkFailoverTimeout(info); !timeout) {
     return responder.respond(http::Response::badRequest(timeout.error().message));
+  }
+  if (auto strings = checkClientStrings(info);
+      !strings) {  // ids, names, labels (common/id_validation.h)
+    return responder.respond(http::Response::badRequest(strings.error().message));
   }
   std::vector<std::string> suppressed(call.subscribe().suppressed_roles().begin(),
                                       call.subscribe().suppressed_roles().end());

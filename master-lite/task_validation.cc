@@ -1,15 +1,12 @@
 #include "master-lite/task_validation.h"
 
+#include "common/id_validation.h"
 #include "common/task_fields.h"
 
 namespace mesolite::master {
 
 Result<void> validateTaskId(const std::string& id) {
-  if (id.empty()) return Error("task id is empty");
-  if (id == "." || id == "..") return Error("task id '" + id + "' is not allowed");
-  if (id.find('/') != std::string::npos) return Error("task id '" + id + "' contains '/'");
-  if (id.find('\0') != std::string::npos) return Error("task id contains a NUL character");
-  return success();
+  return validateId("task_id.value", id);
 }
 
 std::optional<std::string> allocationRole(
@@ -28,6 +25,14 @@ Result<Resources> validateTask(const mesos::v1::TaskInfo& task, const std::strin
                                const std::function<bool(const std::string&)>& taskIdInUse) {
   if (task.name().empty()) return Error("task name is empty");
   if (auto id = validateTaskId(task.task_id().value()); !id) return id.error();
+  if (auto name = validateName("name", task.name()); !name) return name.error();
+  if (task.has_labels()) {
+    if (auto labels = validateLabels("labels", task.labels()); !labels) return labels.error();
+  }
+  if (task.has_discovery() && task.discovery().has_labels()) {
+    if (auto labels = validateLabels("discovery.labels", task.discovery().labels()); !labels)
+      return labels.error();
+  }
   if (taskIdInUse(task.task_id().value())) {
     return Error("task id '" + task.task_id().value() + "' is already in use");
   }

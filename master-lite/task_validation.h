@@ -12,7 +12,7 @@
 
 namespace mesolite::master {
 
-// Mesos's rule for task ids: not empty, not "." or "..", no '/', no NUL.
+// Mesos's rule for task ids (common/id_validation.h).
 Result<void> validateTaskId(const std::string& id);
 
 // `remaining` is what the accepted offers still hold (allocated to `role`). On success,

@@ -20,25 +20,9 @@ class FakeAgent {
  public:
   FakeAgent(const Master& master, const std::string& id = "",
             std::vector<mesos::v1::Task> tasks = {},
-            std::vector<mesos::v1::FrameworkInfo> frameworks = {})
+            std::vector<mesos::v1::FrameworkInfo> frameworks = {}, uint32_t port = 5051)
       : endpoint_(master.endpoint()) {
-    AgentCall call;
-    call.set_type(AgentCall::SUBSCRIBE);
-    auto* subscribe = call.mutable_subscribe();
-    subscribe->set_protocol_version(1);
-    subscribe->set_version("test");
-    auto* info = subscribe->mutable_agent_info();
-    info->set_hostname("fake-agent");
-    info->set_port(5051);
-    if (!id.empty()) info->mutable_id()->set_value(id);
-    *info->add_resources() = scalar("cpus", 2);
-    *info->add_resources() = scalar("mem", 1024);
-    *subscribe->add_resources() = scalar("cpus", 2);
-    *subscribe->add_resources() = scalar("mem", 1024);
-    for (auto& task : tasks)
-      *subscribe->add_tasks() = task;
-    for (auto& framework : frameworks)
-      *subscribe->add_frameworks() = framework;
+    const AgentCall call = subscribeCall(id, std::move(tasks), std::move(frameworks), port);
     stream_ =
         std::make_unique<EventStream>(endpoint_, "/api/v1/agent", call, ContentType::kProtobuf);
     EXPECT_EQ(stream_->status(), 200);
@@ -47,6 +31,30 @@ class FakeAgent {
     EXPECT_TRUE(stream_->next(&subscribed));
     EXPECT_EQ(subscribed.type(), AgentEvent::SUBSCRIBED);
     id_ = subscribed.subscribed().agent_id().value();
+  }
+
+  // The SUBSCRIBE of an agent at `port` (of 127.0.0.1), claiming `id` when not empty.
+  static AgentCall subscribeCall(const std::string& id, std::vector<mesos::v1::Task> tasks = {},
+                                 std::vector<mesos::v1::FrameworkInfo> frameworks = {},
+                                 uint32_t port = 5051) {
+    AgentCall call;
+    call.set_type(AgentCall::SUBSCRIBE);
+    auto* subscribe = call.mutable_subscribe();
+    subscribe->set_protocol_version(1);
+    subscribe->set_version("test");
+    auto* info = subscribe->mutable_agent_info();
+    info->set_hostname("fake-agent");
+    info->set_port(port);
+    if (!id.empty()) info->mutable_id()->set_value(id);
+    *info->add_resources() = scalar("cpus", 2);
+    *info->add_resources() = scalar("mem", 1024);
+    *subscribe->add_resources() = scalar("cpus", 2);
+    *subscribe->add_resources() = scalar("mem", 1024);
+    for (auto& task : tasks)
+      *subscribe->add_tasks() = std::move(task);
+    for (auto& framework : frameworks)
+      *subscribe->add_frameworks() = std::move(framework);
+    return call;
   }
 
   const std::string& id() const { return id_; }

@@ -215,5 +215,77 @@ TEST_F(AgentWithMaster, StandaloneContainersHonourLimitsToo) {
   EXPECT_NE(response->body.find("'gpus'"), std::string::npos) << response->body;
 }
 
+// Mesos's floors (its cgroups isolator): cpu.shares = max(1024 * cpus, 2), so cpus:0 gets
+// 2 (cpu.weight 1 on v2), never the 1024 of a cgroup left alone; no mem gets the 32 MiB
+// smallest memory limit, never an unlimited cgroup.
+void expectFloors(pid_t pid) {
+  const std::string memory = cgroupDir(pid, "memory"), cpu = cgroupDir(pid, "cpu");
+  ASSERT_FALSE(memory.empty());
+  ASSERT_FALSE(cpu.empty());
+  if (onV2("memory")) {
+    EXPECT_EQ(readTrimmed(memory + "/memory.max"), std::to_string(32 << 20));
+  } else {
+    EXPECT_EQ(readTrimmed(memory + "/memory.limit_in_bytes"), std::to_string(32 << 20));
+  }
+  if (onV2("cpu")) {
+    EXPECT_EQ(readTrimmed(cpu + "/cpu.weight"), "1");
+  } else {
+    EXPECT_EQ(readTrimmed(cpu + "/cpu.shares"), "2");
+  }
+}
+
+TEST_F(AgentWithMaster, TasksWithoutCpusOrMemGetMesosFloors) {
+  startAgent();
+  ASSERT_TRUE(master_->waitForSubscription(1, 20s)) << agent_->err();
+  auto info = task("t-floor", "exec sleep 1000");
+  info.clear_resources();
+  for (auto [name, value] : {std::pair<const char*, double>{"cpus", 0}, {"disk", 1}}) {
+    auto* resource = info.add_resources();
+    resource->set_name(name);
+    resource->set_type(mesos::v1::Value::SCALAR);
+    resource->mutable_scalar()->set_value(value);
+  }
+  master_->runTask(framework("F1", false), info);
+  ASSERT_TRUE(master_->waitForUpdate("t-floor", mesos::v1::TASK_RUNNING, 20s)) << agent_->err();
+  const pid_t pid = taskPid("t-floor");
+  ASSERT_GT(pid, 0);
+  expectFloors(pid);
+}
+
+TEST_F(AgentWithMaster, StandaloneContainersWithoutResourcesGetMesosFloors) {
+  startAgent();
+  ASSERT_TRUE(master_->waitForSubscription(1, 20s)) << agent_->err();
+  const json launch = {{"type", "LAUNCH_CONTAINER"},
+                       {"launch_container",
+                        {{"container_id", {{"value", "standalone-floor"}}},
+                         {"command", {{"value", "exec sleep 1000"}}},
+                         {"resources",
+                          {{{"name", "cpus"}, {"type", "SCALAR"}, {"scalar", {{"value", 0}}}},
+                           {{"name", "mem"}, {"type", "SCALAR"}, {"scalar", {{"value", 0}}}}}}}}};
+  http::Request request{.method = "POST", .path = "/api/v1", .body = launch.dump()};
+  request.headers["Content-Type"] = "application/json";
+  auto response = http::fetch(endpoint_, request, {.timeout = 10s});
+  ASSERT_TRUE(response) << response.error().message;
+  ASSERT_EQ(response->status, 200) << response->body;
+  pid_t pid = 0;
+  for (int i = 0; i < 200 && pid == 0; ++i) {
+    json answer =
+        call({{"type", "GET_CONTAINERS"}, {"get_containers", {{"show_standalone", true}}}});
+    for (const auto& container : answer["get_containers"].value("containers", json::array())) {
+      if (container["container_id"].value("value", "") == "standalone-floor")
+        pid = container.value("container_status", json::object()).value("executor_pid", 0);
+    }
+    if (pid == 0) std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_GT(pid, 0);
+  expectFloors(pid);
+  request.body = json({{"type", "KILL_CONTAINER"},
+                       {"kill_container", {{"container_id", {{"value", "standalone-floor"}}}}}})
+                     .dump();
+  response = http::fetch(endpoint_, request, {.timeout = 10s});
+  ASSERT_TRUE(response) << response.error().message;
+  EXPECT_EQ(response->status, 200) << response->body;
+}
+
 }  // namespace
 }  // namespace mesolite
