@@ -263,6 +263,7 @@ TEST_F(AgentWithMaster, StandaloneContainersWithoutResourcesGetMesosFloors) {
                           {{{"name", "cpus"}, {"type", "SCALAR"}, {"scalar", {{"value", 0}}}},
                            {{"name", "mem"}, {"type", "SCALAR"}, {"scalar", {{"value", 0}}}}}}}}};
   http::Request request{.method = "POST", .path = "/api/v1", .body = launch.dump()};
+  testing::authorize(request, operator_.credential);
   request.headers["Content-Type"] = "application/json";
   auto response = http::fetch(endpoint_, request, {.timeout = 10s});
   ASSERT_TRUE(response) << response.error().message;
