@@ -382,17 +382,10 @@ AgentFlags::AgentFlags()
           "access_mesos_logs, view_flags, view_frameworks, view_tasks, view_executors, "
           "get_endpoints, set_log_level. Lists for operations this agent does not have are "
           "refused. Denied calls get 403.")
-      .validate([](const std::string& text) -> Result<void> {
-        auto parsed = Authorizer::parse(text);
-        if (!parsed) return parsed.error();
-        return success();
-      });
+      .validate(validateAclsFlag);
   set.add(&authorizer, "authorizer", "The authorizer: local, the only one built.",
           std::string("local"))
-      .validate([](const std::string& text) -> Result<void> {
-        if (text == "local") return success();
-        return Error("'" + text + "' is not built: only local (no authorizer modules)");
-      });
+      .validate(onlyLocalAuthorizer);
   set.add(&allow_unauthenticated_operator_writes, "allow_unauthenticated_operator_writes",
           "Let callers without credentials make the operator API calls that start, kill or "
           "remove containers or change the agent (LAUNCH_CONTAINER, KILL_CONTAINER, "

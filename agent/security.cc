@@ -205,15 +205,7 @@ std::optional<http::Response> checkOperatorCall(const AgentFlags& flags,
                              (object ? ", user '" + *object + "'" : std::string()) + ")");
 }
 
-namespace {
-
-template <typename Field, typename Keep>
-void keepIf(Field* field, Keep keep) {
-  auto end = std::remove_if(field->begin(), field->end(), [&](const auto& e) { return !keep(e); });
-  field->erase(end, field->end());
-}
-
-}  // namespace
+namespace {}  // namespace
 
 void filterOperatorAnswer(mesos::v1::agent::Response* response, const Authorizer& authorizer,
                           const std::optional<std::string>& principal) {

@@ -141,6 +141,17 @@ std::string checkObjects(Action action, const Entity& objects) {
 
 }  // namespace
 
+Result<void> validateAclsFlag(const std::string& text) {
+  auto parsed = Authorizer::parse(text);
+  if (!parsed) return parsed.error();
+  return success();
+}
+
+Result<void> onlyLocalAuthorizer(const std::string& text) {
+  if (text == "local") return success();
+  return Error("'" + text + "' is not built: only local (no authorizer modules)");
+}
+
 bool isAuthorizableEndpoint(std::string_view path) {
   return std::find(std::begin(kAuthorizableEndpoints), std::end(kAuthorizableEndpoints), path) !=
          std::end(kAuthorizableEndpoints);

@@ -4,6 +4,7 @@
 // A request without a principal is the subject ANY; an unknown object is ANY.
 #pragma once
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,6 +34,18 @@ enum class Action {
   RegisterAgent,              // register_agents: principals, agents
   SetLogLevel,                // set_log_level: principals, level
 };
+
+// Flag validators shared by master and agent: --acls parses; --authorizer(s) names the
+// one authorizer built ("local").
+Result<void> validateAclsFlag(const std::string& text);
+Result<void> onlyLocalAuthorizer(const std::string& text);
+
+// Keeps the elements of a repeated protobuf field that `keep` accepts (state views).
+template <typename Field, typename Keep>
+void keepIf(Field* field, Keep keep) {
+  auto end = std::remove_if(field->begin(), field->end(), [&](const auto& e) { return !keep(e); });
+  field->erase(end, field->end());
+}
 
 // Whether get_endpoints guards GETs of `path` ("/metrics/snapshot", ...).
 bool isAuthorizableEndpoint(std::string_view path);

@@ -149,17 +149,10 @@ MasterFlags::MasterFlags()
           "view_executors, access_sandboxes, access_mesos_logs, get_endpoints, view_roles, "
           "view_flags, register_agents. Lists for operations this master does not have are "
           "refused. Denied calls get 403.")
-      .validate([](const std::string& text) -> Result<void> {
-        auto parsed = Authorizer::parse(text);
-        if (!parsed) return parsed.error();
-        return success();
-      });
+      .validate(validateAclsFlag);
   set.add(&authorizers, "authorizers", "The authorizer: local, the only one built.",
           std::string("local"))
-      .validate([](const std::string& text) -> Result<void> {
-        if (text == "local") return success();
-        return Error("'" + text + "' is not built: only local (no authorizer modules)");
-      });
+      .validate(onlyLocalAuthorizer);
 
   set.add(&logging_level, "logging_level", "Lowest level logged: INFO, WARNING or ERROR.",
           std::string("INFO"));

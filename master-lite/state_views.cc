@@ -10,16 +10,6 @@ namespace mesolite::master {
 namespace v1master = mesos::v1::master;
 using json = nlohmann::json;
 
-namespace {
-
-template <typename Field, typename Keep>
-void keepIf(Field* field, Keep keep) {
-  auto end = std::remove_if(field->begin(), field->end(), [&](const auto& e) { return !keep(e); });
-  field->erase(end, field->end());
-}
-
-}  // namespace
-
 bool StateView::seesFramework(const std::string& user) const {
   return authorizer_.allowed(Action::ViewFramework, principal_, user);
 }

@@ -169,7 +169,7 @@ TEST(StateUnderLoad, HealthAnswersWithin100msWhileA10MiBStateIsServed) {
   EXPECT_GT(stateMs.size(), 0u);
   EXPECT_GT(healthMs.size(), 50u);
   EXPECT_LT(p99, 100.0);
-  EXPECT_LT(peakRss, 1024.0);
+  EXPECT_LT(peakRss, 512.0);  // measured 250-280 MiB for a 10 MiB state
 }
 
 }  // namespace

@@ -229,8 +229,8 @@ TEST_F(AgentWithMaster, ViewAndSandboxAclsFilterWhatAnOperatorSeesOfTasks) {
   ASSERT_TRUE(tasks && tasks->status == 200);
   EXPECT_EQ(tasks->body.find("t-secret"), std::string::npos) << tasks->body;
 
-  const std::string read = "/files/read?path=" + http::percentEncode(directory + "/stdout") +
-                           "&offset=0";
+  const std::string read =
+      "/files/read?path=" + http::percentEncode(directory + "/stdout") + "&offset=0";
   EXPECT_EQ(fetch(read, false).status, 200);
   auto denied = fetch(read, true);
   EXPECT_EQ(denied.status, 403);
