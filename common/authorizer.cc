@@ -197,7 +197,10 @@ Result<Authorizer> Authorizer::parse(std::string_view text) {
   Authorizer authorizer;
   authorizer.configured_ = true;
   authorizer.rules_.resize(kActions.size());
-  for (const auto& [key, value] : json.items()) {
+  for (const auto& item : json.items()) {
+    // Named copies: a lambda below captures the key (clang cannot capture a binding).
+    const std::string key = item.key();
+    const auto& value = item.value();
     if (key == "permissive") {
       if (!value.is_boolean()) return Error("--acls: 'permissive' is not true or false");
       authorizer.permissive_ = value.get<bool>();

@@ -1,6 +1,7 @@
 #include "common/http_auth.h"
 
 #include <array>
+#include <cstdio>
 
 #include "common/base64.h"
 #include "common/logging.h"
@@ -20,6 +21,24 @@ bool equalInConstantTime(std::string_view a, std::string_view b) {
     difference |= static_cast<unsigned char>(x ^ y);
   }
   return difference == 0;
+}
+
+// What a client sent, fit for a log line: at most 64 bytes, control bytes escaped, so
+// that a crafted principal cannot forge or flood log lines.
+std::string printable(std::string_view text) {
+  std::string out;
+  for (char c : text.substr(0, 64)) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f) {
+      char escaped[5];
+      std::snprintf(escaped, sizeof(escaped), "\\x%02x", byte);
+      out += escaped;
+    } else {
+      out += c;
+    }
+  }
+  if (text.size() > 64) out += "...";
+  return out;
 }
 
 }  // namespace
@@ -69,7 +88,7 @@ Result<std::string> BasicAuthenticator::authenticate(std::string_view authorizat
         equalInConstantTime(credential.secret, secret) && credential.principal == principal;
     valid = valid || match;
   }
-  if (!valid) return Error("invalid credentials for principal '" + principal + "'");
+  if (!valid) return Error("invalid credentials for principal '" + printable(principal) + "'");
   return principal;
 }
 
@@ -98,8 +117,8 @@ void authenticateEndpoints(Server& server, AuthenticationSettings settings,
           if (header && !shared->credentials.empty()) {
             auto principal = authenticator->authenticate(*header);
             if (!principal) {
-              log::warn("{} {} from {}: authentication failed: {}", request.method, request.path,
-                        request.remote, principal.error().message);
+              log::warn("{} {} from {}: authentication failed: {}", request.method,
+                        printable(request.path), request.remote, principal.error().message);
               return responder.respond(unauthorized(name, principal.error().message));
             }
             request.principal = std::move(*principal);

@@ -120,7 +120,10 @@ Result<Settings> parse(const std::map<std::string, std::string>& environment) {
   Settings settings;
   settings.ciphers = kMesosCiphers;
   bool verifyCert = false, requireCert = false;
-  for (const auto& [variable, value] : environment) {
+  for (const auto& entry : environment) {
+    // Named copies: a lambda below captures the value (clang cannot capture a binding).
+    const std::string& variable = entry.first;
+    const std::string& value = entry.second;
     // Mesos read SSL_* before 1.0; OpenSSL's own SSL_CERT_FILE / SSL_CERT_DIR stay its own.
     if (variable.rfind("SSL_", 0) == 0 && variable != "SSL_CERT_FILE" &&
         variable != "SSL_CERT_DIR") {

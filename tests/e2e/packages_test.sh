@@ -38,7 +38,7 @@ shipped=(
   /usr/bin/mesos-resolve
   /usr/bin/mesos-init-wrapper
   /etc/default/mesos /etc/default/mesos-master /etc/default/mesos-slave
-  /etc/mesos-master/work_dir /etc/mesos-slave/work_dir
+  /etc/mesos-master/work_dir /etc/mesos-slave/work_dir /etc/mesos-slave/http_credentials
   /usr/share/man/man8/mesos-agent.8.gz /usr/share/man/man8/mesos-slave.8.gz
   /usr/share/man/man8/mesos-master.8.gz /usr/share/man/man8/mesos-init-wrapper.8.gz
   /usr/share/man/man1/mesos-execute.1.gz /usr/share/man/man1/mesos.1.gz
@@ -60,7 +60,11 @@ check "mesos-agent.service is a link to mesos-slave.service" \
   grep -q "mesos-agent.service -> mesos-slave.service" <<<"$deb_long"
 conffiles=$(dpkg-deb -f "$deb" >/dev/null; dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./conffiles)
 check "the files under /etc are conffiles" lists "$conffiles" /etc/default/mesos-slave \
-  /etc/mesos-slave/work_dir
+  /etc/mesos-slave/work_dir /etc/mesos-slave/http_credentials
+postinst=$(dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./postinst)
+check "the DEB's post-install makes a root-only local operator credential" \
+  bash -c 'grep -q "umask 077" <<<"$1" && grep -q /etc/mesos/local-operator.credential <<<"$1"' \
+  _ "$postinst"
 check "it provides, replaces and conflicts with mesos" \
   bash -c '[ "$(dpkg-deb -f "$1" Provides)" = mesos ] && [ "$(dpkg-deb -f "$1" Replaces)" = mesos ]' _ "$deb"
 

@@ -72,6 +72,13 @@ TEST(BasicAuthenticator, AcceptsOnlyAKnownPrincipalWithItsSecret) {
   // A secret may hold ':' (only the first one separates).
   http::BasicAuthenticator colons(std::vector<Credential>{{"p", "a:b"}});
   EXPECT_EQ(*colons.authenticate(basicAuthorization({"p", "a:b"})), "p");
+  // A crafted principal cannot forge log lines: control bytes are escaped, length capped.
+  auto forged = authenticator.authenticate(
+      basicAuthorization({"evil\nE1201 forged line" + std::string(500, 'x'), "s"}));
+  ASSERT_FALSE(forged);
+  EXPECT_EQ(forged.error().message.find('\n'), std::string::npos);
+  EXPECT_NE(forged.error().message.find("evil\\x0aE1201"), std::string::npos);
+  EXPECT_LT(forged.error().message.size(), 200u);
   // The error never carries the secret.
   auto refused = authenticator.authenticate(basicAuthorization({"alice", "guessed-secret"}));
   EXPECT_EQ(refused.error().message.find("guessed-secret"), std::string::npos);
