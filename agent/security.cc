@@ -75,12 +75,7 @@ std::optional<std::optional<std::string>> sandboxUser(const TaskManager* tasks,
   const size_t start = at + marker.size();
   const std::string frameworkId = path.substr(start, path.find('/', start) - start);
   if (tasks != nullptr) {
-    const auto known = tasks->getFrameworks();
-    for (const auto& framework : known.frameworks()) {
-      if (framework.framework_info().id().value() == frameworkId) {
-        return std::optional<std::string>(framework.framework_info().user());
-      }
-    }
+    if (auto user = tasks->frameworkUser(frameworkId)) return std::optional<std::string>(*user);
   }
   return std::optional<std::string>();
 }
@@ -115,11 +110,9 @@ Result<AgentSecurity> loadAgentSecurity(const AgentFlags& flags) {
     if (!loaded) return loaded.error().wrap("--credential");
     security.credential = std::move(*loaded);
   }
-  if (flags.acls) {
-    auto parsed = Authorizer::parse(*flags.acls);
-    if (!parsed) return parsed.error();
-    security.authorizer = std::make_shared<Authorizer>(std::move(*parsed));
-  }
+  auto authorizer = Authorizer::fromFlag(flags.acls);
+  if (!authorizer) return authorizer.error();
+  security.authorizer = std::move(*authorizer);
   if (flags.allow_unauthenticated_operator_writes) {
     log::warn(
         "--allow_unauthenticated_operator_writes: anyone who can reach port {}, tasks on this "

@@ -93,6 +93,8 @@ class TaskManager {
   Resources usedResources() const;
   mesos::v1::agent::Response::GetTasks getTasks() const;
   mesos::v1::agent::Response::GetFrameworks getFrameworks() const;
+  // The user of a framework the agent knows (running or completed); nullopt otherwise.
+  std::optional<std::string> frameworkUser(const std::string& frameworkId) const;
   mesos::v1::agent::Response::GetExecutors getExecutors() const;
 
  private:

@@ -89,6 +89,16 @@ void TaskManager::addState(nlohmann::json& state) const {
   state["completed_frameworks"] = completed;
 }
 
+std::optional<std::string> TaskManager::frameworkUser(const std::string& frameworkId) const {
+  if (auto found = frameworks_.find(frameworkId); found != frameworks_.end()) {
+    return found->second->info.user();
+  }
+  for (const auto& framework : completedFrameworks_) {
+    if (framework->info.id().value() == frameworkId) return framework->info.user();
+  }
+  return std::nullopt;
+}
+
 mesos::v1::agent::Response::GetTasks TaskManager::getTasks() const {
   mesos::v1::agent::Response::GetTasks tasks;
   for (const auto& [fid, framework] : frameworks_) {

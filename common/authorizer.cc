@@ -251,6 +251,14 @@ Result<Authorizer> Authorizer::parse(std::string_view text) {
   return authorizer;
 }
 
+Result<std::shared_ptr<const Authorizer>> Authorizer::fromFlag(
+    const std::optional<std::string>& acls) {
+  if (!acls) return std::make_shared<const Authorizer>();
+  auto parsed = parse(*acls);
+  if (!parsed) return parsed.error();
+  return std::make_shared<const Authorizer>(std::move(*parsed));
+}
+
 bool Authorizer::allowed(Action action, const std::optional<std::string>& principal,
                          const std::optional<std::string>& object) const {
   if (!configured_) return true;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <algorithm>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -62,6 +63,8 @@ class Authorizer {
   // volumes, maintenance, nested containers, ...) and unknown fields are refused by
   // name: an operator must not believe a rule holds that nothing enforces.
   static Result<Authorizer> parse(std::string_view json);
+  // A daemon's authorizer from its --acls (everything allowed without it).
+  static Result<std::shared_ptr<const Authorizer>> fromFlag(const std::optional<std::string>& acls);
 
   // Whether `principal` (nullopt: unauthenticated) may do `action` on `object` (nullopt:
   // any object, e.g. a task without a user).

@@ -10,6 +10,7 @@
 #include "common/logging.h"
 #include "common/protobuf_json.h"
 #include "common/systemd_notify.h"
+#include "common/tls.h"
 #include "common/version.h"
 
 namespace mesolite {
@@ -72,6 +73,25 @@ std::optional<int> loadDaemonFlags(FlagSet& flags, int argc, const char* const* 
     return 0;
   }
   return std::nullopt;
+}
+
+Result<http::ServerOptions> daemonServerOptions(const HttpServerFlags& flags) {
+  http::ServerOptions options;
+  options.maxConnections = flags.http_max_connections;
+  options.requestBodyBudget = flags.http_request_body_budget.value;
+  options.maxStreamBacklog = flags.http_max_stream_backlog.value;
+  const auto& settings = tls::processSettings();
+  if (!settings) return settings.error();
+  for (const auto& note : settings->notes)
+    log::warn("{}", note);
+  if (!settings->enabled) return options;
+  auto context = tls::serverContext(*settings);
+  if (!context) return context.error();
+  options.tls = *settings;
+  options.tlsContext = *context;
+  log::info("serving HTTPS{}{}", settings->supportDowngrade ? " and plain HTTP (downgrade)" : "",
+            settings->requireClientCert ? "; client certificates required" : "");
+  return options;
 }
 
 }  // namespace mesolite

@@ -8,11 +8,18 @@
 #include "common/api_codec.h"
 #include "common/flags.h"
 #include "common/http_server.h"
+#include "common/http_server_flags.h"
 #include "mesos/v1/mesos.pb.h"
 
 namespace mesolite {
 
 mesos::v1::VersionInfo versionInfo();
+
+// What a daemon serves with: the bounds of its --http_* flags, and HTTPS when
+// LIBPROCESS_SSL_ENABLED (its certificate and key loaded now, so a bad path stops the
+// daemon at start). Logs the notes the TLS settings raise (deprecated names, settings
+// without effect).
+Result<http::ServerOptions> daemonServerOptions(const HttpServerFlags& flags);
 
 void addDaemonEndpoints(http::Server& server, const FlagSet& flags);
 

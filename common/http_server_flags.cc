@@ -1,7 +1,5 @@
 #include "common/http_server_flags.h"
 
-#include "common/logging.h"
-
 namespace mesolite {
 
 // Defaults sized for a small (2-core, a few GiB) node, where the daemon idles near 10 MiB:
@@ -32,30 +30,6 @@ void HttpServerFlags::add(FlagSet& set) {
           "subscriber dropped (logged with its address). A single event larger than this "
           "still goes out when nothing else waits.",
           Bytes{2ULL << 20});
-}
-
-http::ServerOptions HttpServerFlags::options() const {
-  http::ServerOptions options;
-  options.maxConnections = http_max_connections;
-  options.requestBodyBudget = http_request_body_budget.value;
-  options.maxStreamBacklog = http_max_stream_backlog.value;
-  return options;
-}
-
-Result<http::ServerOptions> daemonServerOptions(const HttpServerFlags& flags) {
-  http::ServerOptions options = flags.options();
-  const auto& settings = tls::processSettings();
-  if (!settings) return settings.error();
-  for (const auto& note : settings->notes)
-    log::warn("{}", note);
-  if (!settings->enabled) return options;
-  auto context = tls::serverContext(*settings);
-  if (!context) return context.error();
-  options.tls = *settings;
-  options.tlsContext = *context;
-  log::info("serving HTTPS{}{}", settings->supportDowngrade ? " and plain HTTP (downgrade)" : "",
-            settings->requireClientCert ? "; client certificates required" : "");
-  return options;
 }
 
 }  // namespace mesolite

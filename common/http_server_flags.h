@@ -15,13 +15,6 @@ struct HttpServerFlags {
   Bytes http_max_stream_backlog;
 
   void add(FlagSet& set);
-  // The server's options with these bounds (timeouts and sizes left at their defaults).
-  http::ServerOptions options() const;
 };
-
-// What a daemon serves with: these bounds, and HTTPS when LIBPROCESS_SSL_ENABLED (its
-// certificate and key loaded now, so a bad path stops the daemon at start). Logs the
-// notes the TLS settings raise (deprecated names, settings without effect).
-Result<http::ServerOptions> daemonServerOptions(const HttpServerFlags& flags);
 
 }  // namespace mesolite

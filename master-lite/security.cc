@@ -37,11 +37,9 @@ Result<Security> loadSecurity(const MasterFlags& flags) {
     if (!loaded) return loaded.error().wrap("--credentials");
     security.credentials = std::move(*loaded);
   }
-  if (flags.acls) {
-    auto parsed = Authorizer::parse(*flags.acls);
-    if (!parsed) return parsed.error();
-    security.authorizer = std::make_shared<Authorizer>(std::move(*parsed));
-  }
+  auto authorizer = Authorizer::fromFlag(flags.acls);
+  if (!authorizer) return authorizer.error();
+  security.authorizer = std::move(*authorizer);
   return security;
 }
 
