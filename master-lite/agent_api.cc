@@ -160,6 +160,12 @@ void Master::subscribeAgent(const AgentCall& call, const http::Request& request,
       return responder.respond(http::Response::badRequest(valid.error().message));
     }
   }
+  if (reregistering && registrar_->isGone(id)) {
+    log::warn("refused agent SUBSCRIBE from {}: agent {} was marked gone", request.remote, id);
+    return responder.respond(http::Response::text(
+        403,
+        "agent " + id + " was marked gone and may not come back; start it with a new work dir"));
+  }
   Agent* agent = reregistering ? findAgent(id) : nullptr;
   const bool known = agent != nullptr;
   const std::string ip = subscriberIp(subscribe, request.remote);
@@ -172,6 +178,11 @@ void Master::subscribeAgent(const AgentCall& call, const http::Request& request,
       return responder.respond(http::Response::text(409, *conflict));
     }
   }
+  // Marked unreachable by an earlier leader (the registry says so): the tasks of
+  // frameworks that were told TASK_LOST must stop, as below for an agent this master
+  // marked itself.
+  const bool unreachableInRegistry = reregistering && !known && registrar_->isUnreachable(id);
+  recoveredAgents_.erase(id);
   const bool wasInAllocator = known && agent->reachable;
   if (!reregistering) id = newId("S");
   if (!known) {
@@ -242,40 +253,26 @@ void Master::subscribeAgent(const AgentCall& call, const http::Request& request,
         shutDown.insert(key.first);
         continue;
       }
-      // After a master restart: the framework is known only through its agents until it
-      // subscribes again within its failover timeout.
+      // After a master restart or failover: the framework is known only through its agents
+      // until it subscribes again; no failover timer runs until then (as in Mesos), so no
+      // task dies because a master went away.
       mesos::v1::FrameworkInfo frameworkInfo;
       for (const auto& candidate : subscribe.frameworks())
         if (candidate.id().value() == key.first) frameworkInfo = candidate;
       frameworkInfo.mutable_id()->set_value(key.first);
-      if (frameworkInfo.user().empty()) frameworkInfo.set_user("root");
-      if (frameworkInfo.name().empty()) frameworkInfo.set_name("unknown");
-      framework = &frameworks_[key.first];
-      framework->id = key.first;
-      framework->info = frameworkInfo;
-      framework->registeredTime = now();
-      framework->partitionAware = false;
-      for (const auto& capability : frameworkInfo.capabilities()) {
-        framework->partitionAware |=
-            capability.type() == mesos::v1::FrameworkInfo::Capability::PARTITION_AWARE;
-      }
-      std::vector<std::string> roles(frameworkInfo.roles().begin(), frameworkInfo.roles().end());
-      if (roles.empty()) roles.push_back(frameworkInfo.has_role() ? frameworkInfo.role() : "*");
-      (void)allocator_.addFramework(key.first, roles);
-      (void)allocator_.deactivateFramework(key.first);
-      framework->connected = true;  // so that the failover timer starts
-      disconnectFramework(*framework);
+      framework = &recoverFramework(frameworkInfo);
     }
 
     auto existing = agent->tasks.find(key);
-    if (existing != agent->tasks.end() && existing->second.unreachable &&
-        !framework->partitionAware) {
+    const bool toldLost = (existing != agent->tasks.end() && existing->second.unreachable) ||
+                          (unreachableInRegistry && !isTerminal(reportedTask->state()));
+    if (toldLost && !framework->partitionAware) {
       // Its framework was told TASK_LOST when the agent went away: the task must stop.
       AgentEvent kill;
       kill.set_type(AgentEvent::KILL_TASK);
       kill.mutable_kill_task()->mutable_framework_id()->set_value(key.first);
       kill.mutable_kill_task()->mutable_task_id()->set_value(key.second);
-      completeTask(*agent, key);
+      if (existing != agent->tasks.end()) completeTask(*agent, key);
       kills.push_back(kill);  // sent once the stream below is open
       continue;
     }
@@ -316,8 +313,6 @@ void Master::subscribeAgent(const AgentCall& call, const http::Request& request,
             reregistering ? "re-registered" : "registered", total->toString(),
             subscribe.tasks_size());
 
-  allocateSoon();
-
   AgentEvent subscribed;
   subscribed.set_type(AgentEvent::SUBSCRIBED);
   auto* message = subscribed.mutable_subscribed();
@@ -327,15 +322,33 @@ void Master::subscribeAgent(const AgentCall& call, const http::Request& request,
   message->set_ping_timeout_seconds(flags_.agent_ping_timeout.seconds() *
                                     flags_.max_agent_ping_timeouts);
   *message->mutable_master_info() = info_;
-  sendToAgent(*agent, subscribed);
+  std::vector<AgentEvent> afterSubscribed;
   for (const auto& frameworkId : shutDown) {
     AgentEvent event;
     event.set_type(AgentEvent::SHUTDOWN_FRAMEWORK);
     event.mutable_shutdown_framework()->mutable_framework_id()->set_value(frameworkId);
-    sendToAgent(*agent, event);
+    afterSubscribed.push_back(std::move(event));
   }
   for (const auto& kill : kills)
-    sendToAgent(*agent, kill);
+    afterSubscribed.push_back(kill);
+  // A new agent hears SUBSCRIBED (and gets offered) once the registry holds it, so that a
+  // master failing over right after cannot forget an agent that believes it registered.
+  // A returning agent's changes ride along without waiting.
+  auto confirm = [this, id, streamId, subscribed = std::move(subscribed),
+                  afterSubscribed = std::move(afterSubscribed)] {
+    Agent* found = findAgent(id);
+    if (!found || found->streamId != streamId) return;
+    sendToAgent(*found, subscribed);
+    for (const auto& event : afterSubscribed)
+      sendToAgent(*found, event);
+    allocateSoon();
+  };
+  if (reregistering) {
+    registrar_->admitAgent(agent->info);
+    confirm();
+  } else {
+    registrar_->admitAgent(agent->info, std::move(confirm));
+  }
 
   mesos::v1::master::Event event;
   event.set_type(mesos::v1::master::Event::AGENT_ADDED);

@@ -60,6 +60,7 @@ http::Response Master::updateFramework(Framework& framework, const Call::UpdateF
   const bool changed =
       !google::protobuf::util::MessageDifferencer::Equivalent(framework.info, info);
   framework.info = info;
+  registrar_->addFramework(framework.info);
   framework.partitionAware =
       hasCapability(info, mesos::v1::FrameworkInfo::Capability::PARTITION_AWARE);
   framework.killingState =

@@ -1,6 +1,8 @@
 // mesos-master: registers agents, offers their resources to frameworks and serves the
 // scheduler, agent and operator APIs, all on one io_context.
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cstdlib>
 #include <iostream>
 #include <random>
 
@@ -8,8 +10,10 @@
 #include "common/http_server.h"
 #include "common/http_server_flags.h"
 #include "common/logging.h"
+#include "master-lite/contender.h"
 #include "master-lite/master.h"
 #include "master-lite/master_flags.h"
+#include "master-lite/registry_file.h"
 #include "master-lite/security.h"
 #include "mesos/v1/master/master.pb.h"
 
@@ -31,22 +35,6 @@ int main(int argc, char** argv) {
     std::cerr << "mesos-master: --quorum is needed with --zk\n";
     return 1;
   }
-  // Mesos flags whose machinery is not built here: refused unless left at their default.
-  if (auto refused = refuseUnhonouredFlags(
-          flags.set,
-          {{&flags.zk_session_timeout, "ZooKeeper (--zk) is not built yet"},
-           {&flags.agent_reregister_timeout,
-            "there is no registry to hold agents for re-registration after a failover"}});
-      !refused) {
-    std::cerr << "mesos-master: " << refused.error().message << "\n";
-    return 1;
-  }
-  if (flags.zk) {
-    // Better to refuse than to run as a leader that other masters do not know about.
-    std::cerr << "mesos-master: --zk: leader election in ZooKeeper is not built yet; run one "
-                 "master without --zk\n";
-    return 1;
-  }
   if (auto logging = log::setup("mesos-master", {.level = flags.logging_level,
                                                  .logDir = flags.log_dir,
                                                  .quiet = flags.quiet,
@@ -54,16 +42,6 @@ int main(int argc, char** argv) {
       !logging) {
     std::cerr << "mesos-master: " << logging.error().message << "\n";
     return 1;
-  }
-
-  if (flags.registry == "replicated_log") {
-    // Mesos's default: Mesosphere's configurations carry it (with --work_dir) and must start,
-    // but the operator must know that nothing is stored yet.
-    log::warn(
-        "--registry=replicated_log: the registry is kept in memory for now, nothing is written "
-        "to {}; a restarted master admits agents again as they re-register. "
-        "--registry=in_memory says so without this warning",
-        flags.work_dir.value_or(""));
   }
 
   auto security = master::loadSecurity(flags);
@@ -79,17 +57,94 @@ int main(int argc, char** argv) {
   }
 
   boost::asio::io_context io;
+  // --registry=replicated_log: in ZooKeeper with --zk (the contender's session writes it),
+  // else a file in --work_dir.
+  std::unique_ptr<master::RegistryStore> registry;
+  if (flags.registry == "replicated_log" && !flags.zk) {
+    auto opened = master::openFileRegistry(io, *flags.work_dir);
+    if (!opened) {
+      log::error("{}", opened.error().message);
+      return 1;
+    }
+    registry = std::move(*opened);
+  }
+
   http::Server server(io, std::move(*serverOptions));
   addDaemonEndpoints(server, flags.set);
-  master::Master master(io, flags,
-                        {.listenIp = flags.advertise_ip.value_or(flags.ip.value_or("127.0.0.1")),
-                         .port = flags.advertise_port.value_or(flags.port),
-                         .seed = uint64_t(std::random_device{}()),
-                         .authorizer = security->authorizer});
+  std::unique_ptr<master::Contender> contender;
+  std::unique_ptr<master::Master> masterPtr;
+  master::Master::Options options{
+      .listenIp = flags.advertise_ip.value_or(flags.ip.value_or("127.0.0.1")),
+      .port = flags.advertise_port.value_or(flags.port),
+      .seed = uint64_t(std::random_device{}()),
+      .authorizer = security->authorizer,
+      .registry = std::move(registry),
+      // A registry that cannot be stored: with --zk another master takes over, alone the
+      // master exits (as Mesos's does) for its supervisor to restart it.
+      .abdicate = [&](const std::string& why) {
+        if (!contender) {
+          log::error("mesos-master exits: {}", why);
+          std::exit(1);
+        }
+        masterPtr->stepDown(why);
+        contender->contend(masterPtr->info());
+      }};
+  masterPtr = std::make_unique<master::Master>(io, flags, std::move(options));
+  master::Master& master = *masterPtr;
   master.addEndpoints(server);
   master::secureEndpoints(server, flags, *security);
   master.start();
-  log::info("master {} starting; allocator {} (role sorter {}, framework sorter {})",
-            master.info().id(), flags.allocator, flags.role_sorter, flags.framework_sorter);
+
+  if (flags.zk) {
+    const auto sessionTimeout =
+        std::chrono::duration_cast<std::chrono::milliseconds>(flags.zk_session_timeout.value);
+    // Re-contending at once after a failed election could spin on a registry that cannot
+    // be read; a pause lets another master try.
+    auto retry = std::make_shared<boost::asio::steady_timer>(io);
+    auto created = master::Contender::create(
+        io, *flags.zk, sessionTimeout, master.info(),
+        {.onElected =
+             [&master, &contender, retry] {
+               master.elect([&master, &contender, retry](Result<void> elected) {
+                 if (elected) return;
+                 log::error("elected, but cannot lead: {}", elected.error().message);
+                 master.stepDown(elected.error().message);
+                 retry->expires_after(std::chrono::seconds(2));
+                 retry->async_wait([&master, &contender](boost::system::error_code error) {
+                   if (!error) contender->contend(master.info());
+                 });
+               });
+             },
+         .onLost =
+             [&master, &contender](const std::string& why) {
+               master.stepDown(why);
+               contender->contend(master.info());
+             },
+         .onLeader =
+             [&master](const std::optional<mesos::v1::MasterInfo>& leader) {
+               master.setLeader(leader);
+               if (leader) log::info("the leading master is {}", leader->pid());
+             }});
+    if (!created) {
+      log::error("--zk: {}", created.error().message);
+      return 1;
+    }
+    contender = std::move(*created);
+    if (flags.registry == "replicated_log") {
+      // Too late for Options: the store shares the contender's session.
+      master.useRegistryStore(contender->registryStore());
+    }
+    log::info("master {} contending for leadership in {}", master.info().id(), *flags.zk);
+  } else {
+    master.elect([](Result<void> elected) {
+      if (elected) return;
+      log::error("mesos-master exits: {}", elected.error().message);
+      std::exit(1);
+    });
+  }
+  log::info(
+      "master {} starting; allocator {} (role sorter {}, framework sorter {}); registry in {}",
+      master.info().id(), flags.allocator, flags.role_sorter, flags.framework_sorter,
+      master.registrar().describe());
   return serveUntilSignalled(io, server, "master", flags.ip.value_or("0.0.0.0"), flags.port);
 }

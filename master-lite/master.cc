@@ -60,8 +60,21 @@ Master::Master(asio::io_context& io, const MasterFlags& flags, Options options)
       allocator_(options_.seed),
       allocationTimer_(io),
       pingTimer_(io),
-      heartbeatTimer_(io) {
+      heartbeatTimer_(io),
+      reregisterTimer_(io),
+      removalTimer_(io),
+      registryGcTimer_(io) {
   startTime_ = now();
+  registrar_ = std::make_unique<Registrar>(
+      io, std::move(options_.registry),
+      RegistrarOptions{.storeTimeout = toNanos(flags_.registry_store_timeout),
+                       .fetchTimeout = toNanos(flags_.registry_fetch_timeout),
+                       .maxAgentAge = toNanos(flags_.registry_max_agent_age),
+                       .maxAgentCount = flags_.registry_max_agent_count},
+      [this](const Error& error) {
+        log::error("{}", error.message);
+        if (options_.abdicate) options_.abdicate(error.message);
+      });
   info_.set_id(randomUuid());
   // MasterInfo.ip is the IPv4 address as Mesos packs it (network byte order).
   in_addr address4{};
@@ -296,6 +309,7 @@ void Master::markUnreachable(Agent& agent) {
   counters_.agentsUnreachable++;
   agent.reachable = false;
   agent.unreachableTime = now();
+  registrar_->markUnreachable(agent.id, agent.unreachableTime);
   if (agent.stream) agent.stream->close();
   agent.stream.reset();
   agent.streamId.clear();
@@ -411,6 +425,7 @@ void Master::removeFramework(Framework& framework, const std::string& why) {
     completeTask(*agent, key);
   }
   (void)allocator_.removeFramework(framework.id);
+  registrar_->removeFramework(framework.id);
 
   if (framework.stream) framework.stream->close();
   framework.stream.reset();
@@ -562,34 +577,35 @@ void Master::publish(const mesos::v1::master::Event& event) {
 void Master::addEndpoints(http::Server& server) {
   if (flags_.log_dir) files_->attach("/master/log", *flags_.log_dir + "/mesos-master.log");
   files::addFilesEndpoints(server, files_);
-  server.route("/api/v1/scheduler", [this](http::Request&& request, http::Responder responder) {
-    serveScheduler(std::move(request), std::move(responder));
-  });
-  server.route("/api/v1/agent", [this](http::Request&& request, http::Responder responder) {
-    serveAgent(std::move(request), std::move(responder));
-  });
-  server.route("/api/v1", [this](http::Request&& request, http::Responder responder) {
-    serveOperator(std::move(request), std::move(responder));
-  });
-  server.route("/master/teardown", [this](http::Request&& request, http::Responder responder) {
-    serveTeardown(std::move(request), std::move(responder));
-  });
+  // What only the leader answers; a master that does not lead redirects it (as Mesos).
+  server.route("/api/v1/scheduler",
+               leaderOnly([this](http::Request&& request, http::Responder responder) {
+                 serveScheduler(std::move(request), std::move(responder));
+               }));
+  server.route("/api/v1/agent",
+               leaderOnly([this](http::Request&& request, http::Responder responder) {
+                 serveAgent(std::move(request), std::move(responder));
+               }));
+  server.route("/api/v1", leaderOnly([this](http::Request&& request, http::Responder responder) {
+                 serveOperator(std::move(request), std::move(responder));
+               }));
+  server.route("/master/teardown",
+               leaderOnly([this](http::Request&& request, http::Responder responder) {
+                 serveTeardown(std::move(request), std::move(responder));
+               }));
   for (const char* which :
        {"state", "state-summary", "frameworks", "slaves", "tasks", "roles", "state.json"}) {
     const std::string name = which;
     server.route("/master/" + name,
-                 [this, name](http::Request&& request, http::Responder responder) {
+                 leaderOnly([this, name](http::Request&& request, http::Responder responder) {
                    serveStateJson(name == "state.json" ? "state" : name, std::move(request),
                                   std::move(responder));
-                 });
+                 }));
   }
   metrics::addMetricsEndpoints(server, [this] { return metrics(); });
-  // Mesos answers /master/redirect with the leader's address, protocol-relative; this
-  // master leads.
-  server.route("/master/redirect", [this](http::Request&&, http::Responder responder) {
-    http::Response response = http::Response::text(307, "");
-    response.headers["Location"] = "//" + info_.hostname() + ":" + std::to_string(info_.port());
-    responder.respond(std::move(response));
+  // Mesos answers /master/redirect with the leader's address, protocol-relative.
+  server.route("/master/redirect", [this](http::Request&& request, http::Responder responder) {
+    redirect(request, std::move(responder));
   });
 
   // Mesos's other names of the same endpoints: its v1 scheduler library posts to

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -30,6 +31,7 @@
 #include "common/virtual_files.h"
 #include "master-lite/allocator.h"
 #include "master-lite/master_flags.h"
+#include "master-lite/registrar.h"
 #include "mesolite/internal.pb.h"
 #include "mesos/v1/master/master.pb.h"
 #include "mesos/v1/mesos.pb.h"
@@ -44,6 +46,7 @@ struct MasterCounters {
   uint64_t agentRegistrations = 0;
   uint64_t agentReregistrations = 0;
   uint64_t agentsUnreachable = 0;
+  uint64_t recoveryAgentRemovals = 0;  // registry agents that did not re-register in time
   uint64_t frameworkSubscriptions = 0;
   uint64_t offersSent = 0;
   uint64_t offersDeclined = 0;
@@ -67,6 +70,11 @@ class Master {
     uint64_t seed = 0;  // the allocator's shuffle
     // The --acls; SUBSCRIBE, ACCEPT, TEARDOWN and the state's views ask it.
     std::shared_ptr<const Authorizer> authorizer = std::make_shared<Authorizer>();
+    // Where the registry is stored; null with --registry=in_memory.
+    std::unique_ptr<RegistryStore> registry;
+    // The master cannot go on leading (its registry cannot be stored): the owner steps it
+    // down (with --zk) or ends the process.
+    std::function<void(const std::string& why)> abdicate;
   };
 
   Master(boost::asio::io_context& io, const MasterFlags& flags, Options options);
@@ -98,6 +106,9 @@ class Master {
     bool connected = false;
     bool partitionAware = false;
     bool killingState = false;  // TASK_KILLING_STATE
+    // Known from the registry or a re-registering agent, not yet subscribed to this
+    // master: no failover timer runs until it subscribes and disconnects (as in Mesos).
+    bool recovered = false;
     double registeredTime = 0;
     double reregisteredTime = 0;
     double unregisteredTime = 0;
@@ -152,6 +163,29 @@ class Master {
   const std::map<std::string, double>& weights() const { return weights_; }
   // What the agent's tasks hold until they end (allocated to their roles).
   Resources usedResources(const Agent& agent) const;
+
+  // --- leadership (leadership.cc) ----------------------------------------------------------
+
+  // This master leads now (elected in ZooKeeper, or started without --zk): it reads the
+  // registry, then serves. `done` gets the error of a registry that cannot be read.
+  void elect(std::function<void(Result<void>)> done);
+  // Stops leading at once: every stream closes and everything is forgotten but the
+  // flags; agents and tasks keep running, and the next term has a new master id.
+  void stepDown(const std::string& why);
+  // The leader as the contender sees it: where a master that does not lead redirects.
+  void setLeader(const std::optional<mesos::v1::MasterInfo>& leader);
+  bool elected() const { return elected_; }
+  // The registry's store when it comes after the master (ZooKeeper's, through the
+  // contender's session); before the first election.
+  void useRegistryStore(std::unique_ptr<RegistryStore> store) {
+    registrar_->setStore(std::move(store));
+  }
+  double electedTime() const { return electedTime_; }
+  // Agents of the registry that have not re-registered since this master was elected.
+  const std::map<std::string, mesos::v1::AgentInfo>& recoveredAgents() const {
+    return recoveredAgents_;
+  }
+  const Registrar& registrar() const { return *registrar_; }
 
   // --- what the APIs do ------------------------------------------------------------------
 
@@ -223,6 +257,17 @@ class Master {
   std::map<std::string, double> metrics() const;
 
  private:
+  // --- leadership (leadership.cc) ----------------------------------------------------------
+  void lead(const internal::Registry& registry);
+  // A framework known from the registry or from an agent's tasks, before it subscribes.
+  Framework& recoverFramework(const mesos::v1::FrameworkInfo& info);
+  void reregistrationTimedOut();
+  void removeNextRecoveredAgent();
+  void pruneRegistry();
+  // Handlers of the leader's endpoints: a master that does not lead redirects (307).
+  http::Handler leaderOnly(http::Handler handler);
+  void redirect(const http::Request& request, http::Responder responder);
+
   // --- the rules (master.cc) -------------------------------------------------------------
   void allocationTick();
   void pingTick();
@@ -289,6 +334,18 @@ class Master {
   boost::asio::steady_timer allocationTimer_;
   boost::asio::steady_timer pingTimer_;
   boost::asio::steady_timer heartbeatTimer_;
+
+  std::unique_ptr<Registrar> registrar_;
+  bool elected_ = false;
+  bool recovering_ = false;  // elected, reading the registry
+  double electedTime_ = 0;
+  uint64_t term_ = 0;  // counts elections; a callback of an older term is stale
+  std::optional<mesos::v1::MasterInfo> leader_;
+  std::map<std::string, mesos::v1::AgentInfo> recoveredAgents_;
+  std::vector<std::string> removalQueue_;  // recovered agents to mark unreachable
+  boost::asio::steady_timer reregisterTimer_;
+  boost::asio::steady_timer removalTimer_;
+  boost::asio::steady_timer registryGcTimer_;
   std::shared_ptr<struct SchedulerThrottle> throttle_;  // with --rate_limits
   // Last: its workers are joined before anything they might read is destroyed.
   std::shared_ptr<OffLoop> offLoop_;

@@ -1,6 +1,7 @@
 #include "master-lite/master_flags.h"
 
 #include "common/authorizer.h"
+#include "master-lite/agent_removal.h"
 #include "master-lite/rate_limiter.h"
 #include "master-lite/refused_flags.h"
 
@@ -70,7 +71,8 @@ MasterFlags::MasterFlags()
           "or file:///path holding one.");
   set.add(&quorum, "quorum", "Size of the masters' quorum; needed with --zk.");
   set.add(&zk_session_timeout, "zk_session_timeout",
-          "ZooKeeper session timeout. Not supported yet (no --zk): only the default is accepted.",
+          "How long a ZooKeeper session may go unheard before the master gives it up: a leader "
+          "stops leading at once and contends again with a new session.",
           *Duration::parse("10secs"));
   set.add(&cluster, "cluster", "Human-readable name of the cluster, shown in the web UI.");
 
@@ -89,10 +91,46 @@ MasterFlags::MasterFlags()
           "Missed pings after which an agent is unreachable.", uint32_t(5))
       .alias("max_slave_ping_timeouts");
   set.add(&agent_reregister_timeout, "agent_reregister_timeout",
-          "How long agents have to re-register after a master failover. Not supported yet: only "
-          "the default is accepted.",
+          "How long agents of the registry have to re-register after a master failover or "
+          "restart; those that do not are marked unreachable.",
           *Duration::parse("10mins"))
       .alias("slave_reregister_timeout");
+  set.add(&registry_store_timeout, "registry_store_timeout",
+          "How long a store of the registry may take; a master whose store fails or takes longer "
+          "stops leading (with --zk) or exits.",
+          *Duration::parse("20secs"));
+  set.add(&registry_fetch_timeout, "registry_fetch_timeout",
+          "How long a newly elected master may take to read the registry.",
+          *Duration::parse("1mins"));
+  set.add(&registry_max_agent_age, "registry_max_agent_age",
+          "How long an unreachable or gone agent stays in the registry (pruned every "
+          "--registry_gc_interval).",
+          *Duration::parse("2weeks"));
+  set.add(&registry_max_agent_count, "registry_max_agent_count",
+          "How many unreachable or gone agents the registry keeps at most (the oldest go first).",
+          uint64_t(100 * 1024));
+  set.add(&registry_gc_interval, "registry_gc_interval",
+          "How often the registry is pruned of old unreachable and gone agents.",
+          *Duration::parse("15mins"));
+  set.add(&agent_removal_rate_limit, "agent_removal_rate_limit",
+          "Most agents marked unreachable per time after a failover, e.g. 1/10mins (default: "
+          "no limit).")
+      .alias("slave_removal_rate_limit")
+      .validate([](const std::string& text) -> Result<void> {
+        auto limit = parseRemovalRateLimit(text);
+        if (!limit) return limit.error();
+        return success();
+      });
+  set.add(&recovery_agent_removal_limit, "recovery_agent_removal_limit",
+          "Most agents of the registry, as a percentage, that a new leader may mark unreachable "
+          "when they do not re-register in time; above it the master exits rather than "
+          "remove them (a safety net against a mass removal).",
+          std::string("100%"))
+      .validate([](const std::string& text) -> Result<void> {
+        auto limit = parsePercentage(text);
+        if (!limit) return limit.error();
+        return success();
+      });
   set.add(&max_completed_frameworks, "max_completed_frameworks",
           "Completed frameworks kept for the state endpoints.", uint32_t(50));
   set.add(&max_completed_tasks_per_framework, "max_completed_tasks_per_framework",

@@ -37,6 +37,14 @@ struct MasterFlags {
   Duration agent_ping_timeout;
   uint32_t max_agent_ping_timeouts = 0;
   Duration agent_reregister_timeout;
+  // The registry (registrar.h) and what a new leader does with agents that do not return.
+  Duration registry_store_timeout;
+  Duration registry_fetch_timeout;
+  Duration registry_max_agent_age;
+  uint64_t registry_max_agent_count = 0;
+  Duration registry_gc_interval;
+  std::optional<std::string> agent_removal_rate_limit;  // "N/DURATION"
+  std::string recovery_agent_removal_limit;              // "P%"
   uint32_t max_completed_frameworks = 0;
   uint32_t max_completed_tasks_per_framework = 0;
   uint32_t max_operator_event_stream_subscribers = 0;

@@ -66,7 +66,7 @@ void Master::serveOperator(http::Request&& request, http::Responder responder) {
       response.set_type(Response::GET_MASTER);
       *response.mutable_get_master()->mutable_master_info() = info_;
       response.mutable_get_master()->set_start_time(startTime_);
-      response.mutable_get_master()->set_elected_time(startTime_);
+      response.mutable_get_master()->set_elected_time(electedTime_);
       break;
     case Call::GET_WEIGHTS:
       response.set_type(Response::GET_WEIGHTS);
@@ -166,6 +166,7 @@ std::optional<http::Response> Master::updateWeights(const Call& call,
   }
   weights_ = std::move(updated);
   allocator_.setWeights(weights_);
+  registrar_->setWeights(weights_);
   allocateSoon();
   return std::nullopt;
 }

@@ -9,15 +9,11 @@ namespace mesolite::master {
 namespace {
 
 constexpr std::string_view kRemove = "remove it";
-constexpr std::string_view kNoRegistry =
-    "the registry is kept in memory, not stored yet, so there is nothing to time, bound or "
-    "prune";
 constexpr std::string_view kOnlyOneMaster =
-    "leader election and master detection are built in (one master for now), not modules";
+    "leader election (--zk) and master detection are built in, not modules";
 constexpr std::string_view kNoOfferConstraints = "offer constraints are not supported";
 
 constexpr RefusedFlag kMasterRefusedFlags[] = {
-    {"agent_removal_rate_limit", kNoRegistry, kRemove},
     {"authentication_v0_timeout", kAuthenticationMissing, kAuthenticationInstead},
     {"authenticators", kAuthenticationMissing, kAuthenticationInstead},
     {"fair_sharing_excluded_resource_names",
@@ -36,12 +32,6 @@ constexpr RefusedFlag kMasterRefusedFlags[] = {
     {"offer_constraints_re2_max_mem", kNoOfferConstraints, kRemove},
     {"offer_constraints_re2_max_program_size", kNoOfferConstraints, kRemove},
     {"publish_per_framework_metrics", "metrics per framework are not published", kRemove},
-    {"recovery_agent_removal_limit", kNoRegistry, kRemove},
-    {"registry_fetch_timeout", kNoRegistry, kRemove},
-    {"registry_gc_interval", kNoRegistry, kRemove},
-    {"registry_max_agent_age", kNoRegistry, kRemove},
-    {"registry_max_agent_count", kNoRegistry, kRemove},
-    {"registry_store_timeout", kNoRegistry, kRemove},
     {"require_agent_domain", "fault domains are not supported", kRemove},
     {"webui_dir", "the web UI is not built yet", "remove it; use the state endpoints"},
     {"whitelist", "agent whitelists are not supported (Mesos deprecated them)",

@@ -209,6 +209,9 @@ void Master::subscribeFramework(const Call& call, api::CallTypes types,
     framework->info = info;
     framework->registeredTime = framework->reregisteredTime = now();
   }
+  framework->recovered = false;
+  // The registry knows it from now on: a master elected later keeps it (and its tasks).
+  registrar_->addFramework(framework->info);
   framework->partitionAware =
       hasCapability(info, mesos::v1::FrameworkInfo::Capability::PARTITION_AWARE);
   framework->killingState =

@@ -57,6 +57,8 @@ v1master::Response::GetAgents Master::getAgents() const {
     for (const auto& capability : agent.capabilities)
       *out->add_capabilities() = capability;
   }
+  for (const auto& [id, info] : recoveredAgents_)
+    *answer.add_recovered_agents() = info;
   return answer;
 }
 
@@ -66,7 +68,7 @@ v1master::Response::GetFrameworks Master::getFrameworks() const {
     *out->mutable_framework_info() = framework.info;
     out->set_active(framework.active);
     out->set_connected(framework.connected);
-    out->set_recovered(false);
+    out->set_recovered(framework.recovered);
     *out->mutable_registered_time() = timeInfo(framework.registeredTime);
     if (framework.reregisteredTime > 0) {
       *out->mutable_reregistered_time() = timeInfo(framework.reregisteredTime);
@@ -181,7 +183,10 @@ std::map<std::string, double> Master::metrics() const {
     frameworksActive += framework.active;
   }
 
-  out["master/elected"] = 1;
+  out["master/elected"] = elected_ ? 1 : 0;
+  out["master/recovery_slave_removals"] = double(counters_.recoveryAgentRemovals);
+  out["registrar/registry_size_bytes"] = double(registrar_->registrySize());
+  out["registrar/state_store_ms"] = registrar_->lastStoreMs();
   out["master/uptime_secs"] = now() - startTime_;
   out["master/slaves_active"] = double(active);
   out["master/slaves_inactive"] = 0;

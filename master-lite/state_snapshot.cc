@@ -64,6 +64,9 @@ std::unique_ptr<StateSnapshot> StateSnapshot::take(const Master& master, const s
   snapshot->offers_ = master.offers();
   snapshot->info_ = master.info();
   snapshot->startTime_ = master.startTime();
+  snapshot->electedTime_ = master.electedTime();
+  for (const auto& [id, info] : master.recoveredAgents())
+    snapshot->recoveredAgents_.push_back(info);
   snapshot->flagValues_ = master.flags().set.values();
   snapshot->cluster_ = master.flags().cluster;
   if (which == "roles") snapshot->roles_ = master.getRoles();
@@ -185,6 +188,14 @@ Result<std::string> StateSnapshot::render(
     return out;
   };
 
+  // Agents of the registry that have not re-registered with this leader yet.
+  const auto recoveredJson = [this] {
+    json recovered = json::array();
+    for (const auto& info : recoveredAgents_)
+      recovered.push_back(toJson(info));
+    return recovered;
+  };
+
   json body;
   if (which == "state" || which == "frameworks" || which == "slaves") {
     json agents = json::array();
@@ -201,7 +212,7 @@ Result<std::string> StateSnapshot::render(
               {"completed_frameworks", std::move(completed)},
               {"unregistered_frameworks", json::array()}};
     } else if (which == "slaves") {
-      body = {{"slaves", std::move(agents)}, {"recovered_slaves", json::array()}};
+      body = {{"slaves", std::move(agents)}, {"recovered_slaves", recoveredJson()}};
     } else {
       size_t unreachable = 0;
       for (const auto& [id, agent] : agents_)
@@ -212,7 +223,7 @@ Result<std::string> StateSnapshot::render(
       body = {{"version", std::string(kMesosApiVersion)},
               {"mesolite_version", std::string(kVersion)},
               {"start_time", startTime_},
-              {"elected_time", startTime_},
+              {"elected_time", electedTime_},
               {"id", info_.id()},
               {"pid", info_.pid()},
               {"hostname", info_.hostname()},
@@ -221,7 +232,7 @@ Result<std::string> StateSnapshot::render(
               {"leader_info", toJson(info_)},
               // Mesos's AGENT_UPDATE, AGENT_DRAINING and QUOTA_V2 are not built.
               {"capabilities", json::array()},
-              {"recovered_slaves", json::array()},
+              {"recovered_slaves", recoveredJson()},
               {"activated_slaves", agents.size()},
               {"deactivated_slaves", 0},
               {"unreachable_slaves", unreachable},

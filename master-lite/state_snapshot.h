@@ -80,6 +80,8 @@ class StateSnapshot {
   std::map<std::string, Master::OfferEntry> offers_;
   mesos::v1::MasterInfo info_;
   double startTime_ = 0;
+  double electedTime_ = 0;
+  std::vector<mesos::v1::AgentInfo> recoveredAgents_;  // of the registry, not yet back
   std::map<std::string, std::string> flagValues_;
   std::optional<std::string> cluster_;
   mesos::v1::master::Response::GetRoles roles_;  // for "roles" only

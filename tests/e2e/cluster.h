@@ -29,14 +29,19 @@ using namespace std::chrono_literals;
 
 class Master {
  public:
-  explicit Master(std::vector<std::string> extra = {}) : port_(testing::freePort()) {
+  // `port` 0: a free one; a master restarted on the port of an earlier one names it.
+  explicit Master(std::vector<std::string> extra = {}, uint16_t port = 0)
+      : port_(port != 0 ? port : testing::freePort()) {
     std::vector<std::string> argv = {std::getenv("MESOLITE_MASTER"), "--ip=127.0.0.1",
-                                     "--port=" + std::to_string(port_), "--registry=in_memory",
+                                     "--port=" + std::to_string(port_),
                                      "--allocation_interval=50ms"};
-    bool pings = false;
-    for (const auto& flag : extra)
+    bool pings = false, registry = false;
+    for (const auto& flag : extra) {
       pings |= flag.rfind("--agent_ping_timeout", 0) == 0;
+      registry |= flag.rfind("--registry", 0) == 0 || flag.rfind("--work_dir", 0) == 0;
+    }
     if (!pings) argv.push_back("--agent_ping_timeout=30secs");  // scripted agents stay
+    if (!registry) argv.push_back("--registry=in_memory");
     argv.insert(argv.end(), extra.begin(), extra.end());
     process_ = std::make_unique<Subprocess>(argv);
     if (!process_->waitForLine("master listening on", 10s)) {
