@@ -125,7 +125,8 @@ Master::Framework& Master::recoverFramework(const mesos::v1::FrameworkInfo& give
 
 void Master::reregistrationTimedOut() {
   if (recoveredAgents_.empty()) return;
-  const size_t total = registrar_->agents().size() + recoveredAgents_.size();
+  // The registry lists the recovered agents too (and the returned ones, admitted again).
+  const size_t total = registrar_->agents().size();
   const double fraction = double(recoveredAgents_.size()) / double(std::max<size_t>(total, 1));
   const double limit = *parsePercentage(flags_.recovery_agent_removal_limit);  // validated
   if (fraction > limit) {

@@ -191,8 +191,12 @@ Result<std::string> StateSnapshot::render(
   // Agents of the registry that have not re-registered with this leader yet.
   const auto recoveredJson = [this] {
     json recovered = json::array();
-    for (const auto& info : recoveredAgents_)
-      recovered.push_back(toJson(info));
+    // Mesos's SlaveInfo model: the id as a string.
+    for (const auto& info : recoveredAgents_) {
+      recovered.push_back({{"id", info.id().value()},
+                           {"hostname", info.hostname()},
+                           {"port", info.port()}});
+    }
     return recovered;
   };
 
