@@ -1,0 +1,264 @@
+// Three real mesos-masters elected in a real ZooKeeper (tests/support/zookeeper_server.h),
+// with scripted agents and schedulers: one leads and the others redirect to it; the leader
+// killed with kill -9 is replaced within seconds and no task is killed; ZooKeeper stopped
+// longer than the session timeout makes the leader stop leading at once, and a leader is
+// elected again when it returns. No root.
+#include <signal.h>
+
+#include <filesystem>
+#include <gtest/gtest.h>
+#include <thread>
+
+#include "mesolite/internal.pb.h"
+#include "tests/e2e/cluster.h"
+#include "tests/e2e/fake_agent.h"
+#include "tests/support/api_client.h"
+#include "tests/support/subprocess.h"
+#include "tests/support/zookeeper_server.h"
+
+namespace mesolite {
+namespace {
+
+using namespace e2e;
+using internal::AgentEvent;
+using testing::ZooKeeperServer;
+
+const std::string kUuid = "0123456789abcdef";
+
+class Ensemble {
+ public:
+  // ZooKeeper plus `count` masters contending in it (each with its own work dir).
+  explicit Ensemble(size_t count = 3) {
+    if (auto why = ZooKeeperServer::unavailable()) {
+      skip_ = *why;
+      return;
+    }
+    if (auto error = zookeeper_.start()) {
+      ADD_FAILURE() << *error;
+      return;
+    }
+    char path[] = "/tmp/mesolite-ha-XXXXXX";
+    root_ = ::mkdtemp(path);
+    for (size_t i = 0; i < count; ++i) {
+      ports_.push_back(testing::freePort());
+      masters_.push_back(start(i));
+    }
+  }
+  ~Ensemble() {
+    masters_.clear();
+    if (!root_.empty()) std::filesystem::remove_all(root_);
+  }
+
+  const std::optional<std::string>& skip() const { return skip_; }
+  ZooKeeperServer& zookeeper() { return zookeeper_; }
+  std::string url() const { return zookeeper_.url("/mesos"); }
+
+  std::unique_ptr<Master> start(size_t i) {
+    std::filesystem::create_directories(root_ + "/m" + std::to_string(i));
+    return std::make_unique<Master>(
+        std::vector<std::string>{"--zk=" + url(), "--quorum=2", "--zk_session_timeout=2secs",
+                                 "--registry=replicated_log", "--hostname=127.0.0.1",
+                                 "--work_dir=" + root_ + "/m" + std::to_string(i)},
+        ports_[i]);
+  }
+  Master& master(size_t i) { return *masters_[i]; }
+  bool alive(size_t i) const { return masters_[i] != nullptr; }
+  void kill(size_t i) {
+    masters_[i]->process().stop(SIGKILL, 10s);
+    masters_[i].reset();
+  }
+
+  // The master that says it leads, waiting up to `timeout` for one (none: -1).
+  int leader(std::chrono::milliseconds timeout = 15s) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    do {
+      for (size_t i = 0; i < masters_.size(); ++i) {
+        if (!masters_[i]) continue;
+        auto snapshot = masters_[i]->getJson("/metrics/snapshot");
+        if (snapshot.is_object() && snapshot.value("master/elected", 0.0) == 1.0) return int(i);
+      }
+      std::this_thread::sleep_for(50ms);
+    } while (std::chrono::steady_clock::now() < deadline);
+    return -1;
+  }
+  // The logs of the masters alive, for failure messages.
+  std::string logs() {
+    std::string all;
+    for (size_t i = 0; i < masters_.size(); ++i)
+      if (masters_[i]) all += "--- master " + std::to_string(i) + "\n" + masters_[i]->process().err();
+    return all;
+  }
+  // How many masters say they lead now.
+  int leaders() {
+    int count = 0;
+    for (auto& master : masters_)
+      if (master && master->getJson("/metrics/snapshot").value("master/elected", 0.0) == 1.0)
+        ++count;
+    return count;
+  }
+
+ private:
+  std::optional<std::string> skip_;
+  ZooKeeperServer zookeeper_{1};
+  std::string root_;
+  std::vector<uint16_t> ports_;
+  std::vector<std::unique_ptr<Master>> masters_;
+};
+
+#define REQUIRE_ZOOKEEPER(ensemble) \
+  if ((ensemble).skip()) GTEST_SKIP() << *(ensemble).skip()
+
+mesos::v1::Task runningTask(const std::string& frameworkId, const std::string& agentId,
+                            const std::string& taskId) {
+  mesos::v1::Task task;
+  task.set_name(taskId);
+  task.mutable_task_id()->set_value(taskId);
+  task.mutable_framework_id()->set_value(frameworkId);
+  task.mutable_agent_id()->set_value(agentId);
+  task.set_state(mesos::v1::TASK_RUNNING);
+  *task.add_resources() = scalar("cpus", 1);
+  *task.add_resources() = scalar("mem", 128);
+  return task;
+}
+
+void expectNoKill(FakeAgent& agent, std::chrono::milliseconds during) {
+  const auto deadline = std::chrono::steady_clock::now() + during;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto event = agent.next(std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now()));
+    if (!event) return;
+    EXPECT_NE(event->type(), AgentEvent::SHUTDOWN_FRAMEWORK) << event->DebugString();
+    EXPECT_NE(event->type(), AgentEvent::KILL_TASK) << event->DebugString();
+  }
+}
+
+TEST(HighAvailability, OneMasterLeadsAndTheOthersRedirectToIt) {
+  Ensemble ensemble;
+  REQUIRE_ZOOKEEPER(ensemble);
+  const int leader = ensemble.leader();
+  ASSERT_GE(leader, 0);
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(ensemble.leaders(), 1);
+  const std::string leaderAddress =
+      "//127.0.0.1:" + std::to_string(ensemble.master(leader).endpoint().port);
+  for (size_t i = 0; i < 3; ++i) {
+    if (int(i) == leader) continue;
+    Master& follower = ensemble.master(i);
+    EXPECT_EQ(follower.getJson("/metrics/snapshot").value("master/elected", -1.0), 0.0);
+    for (const std::string path : {"/master/state", "/state.json", "/master/frameworks"}) {
+      auto response = http::fetch(follower.endpoint(), {.method = "GET", .path = path});
+      ASSERT_TRUE(response) << path;
+      EXPECT_EQ(response->status, 307) << path;
+      EXPECT_EQ(response->headers["Location"], leaderAddress + path);
+    }
+    auto redirect = http::fetch(follower.endpoint(), {.method = "GET", .path = "/master/redirect"});
+    ASSERT_TRUE(redirect);
+    EXPECT_EQ(redirect->status, 307);
+    EXPECT_EQ(redirect->headers["Location"], leaderAddress);
+    // Schedulers are sent to the leader too.
+    Scheduler scheduler(follower, frameworkInfo());
+    EXPECT_EQ(scheduler.status(), 307);
+    // What every master answers itself.
+    auto health = http::fetch(follower.endpoint(), {.method = "GET", .path = "/health"});
+    ASSERT_TRUE(health);
+    EXPECT_EQ(health->status, 200);
+  }
+}
+
+TEST(HighAvailability, KillingTheLeaderElectsAnotherThatKeepsEveryTask) {
+  Ensemble ensemble;
+  REQUIRE_ZOOKEEPER(ensemble);
+  const int first = ensemble.leader();
+  ASSERT_GE(first, 0);
+  mesos::v1::FrameworkInfo info = frameworkInfo();
+  info.set_failover_timeout(0);
+  info.clear_capabilities();
+  auto scheduler = std::make_unique<Scheduler>(ensemble.master(first), info);
+  ASSERT_EQ(scheduler->status(), 200);
+  const std::string frameworkId = scheduler->id();
+  auto agent = std::make_unique<FakeAgent>(ensemble.master(first));
+  const std::string agentId = agent->id();
+  ASSERT_EQ(scheduler->launch(scheduler->nextOffer(), "survivor", 1, 128).status, 202);
+  ASSERT_TRUE(agent->next());  // RUN_TASK
+  ASSERT_EQ(agent->update(frameworkId, "survivor", mesos::v1::TASK_RUNNING, kUuid), 202);
+  ASSERT_TRUE(scheduler->nextUpdate());  // not acknowledged: the agent keeps it
+
+  const auto killed = std::chrono::steady_clock::now();
+  ensemble.kill(first);
+  agent.reset();
+  scheduler.reset();
+  const int second = ensemble.leader(10s);
+  ASSERT_GE(second, 0) << "no new leader within 10 s\n" << ensemble.logs();
+  const auto elected = std::chrono::steady_clock::now();
+  std::cerr << "new leader elected "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(elected - killed).count()
+            << " ms after the kill\n";
+  Master& leader = ensemble.master(second);
+  // It read the registry: it waits for the agent.
+  EXPECT_EQ(leader.getJson("/master/slaves")["recovered_slaves"].size(), 1u);
+
+  info.mutable_id()->set_value(frameworkId);
+  FakeAgent back(leader, agentId, {runningTask(frameworkId, agentId, "survivor")}, {info});
+  Scheduler again(leader, info);
+  ASSERT_EQ(again.status(), 200);
+  EXPECT_EQ(again.id(), frameworkId);
+  // The update that was never acknowledged, retried by the agent, reaches the framework.
+  ASSERT_EQ(back.update(frameworkId, "survivor", mesos::v1::TASK_RUNNING, kUuid), 202);
+  auto retried = again.nextUpdate();
+  ASSERT_TRUE(retried);
+  EXPECT_EQ(retried->uuid(), kUuid);
+  EXPECT_EQ(again.nextOffer().agent_id().value(), agentId);
+  expectNoKill(back, 1500ms);
+  auto tasks = leader.getJson("/master/tasks");
+  ASSERT_EQ(tasks["tasks"].size(), 1u) << tasks.dump();
+  EXPECT_EQ(tasks["tasks"][0]["state"], "TASK_RUNNING");
+  EXPECT_EQ(ensemble.leaders(), 1);
+}
+
+TEST(HighAvailability, ALeaderWithoutZooKeeperStopsLeadingAndOneLeadsAgainWhenItReturns) {
+  Ensemble ensemble;
+  REQUIRE_ZOOKEEPER(ensemble);
+  const int first = ensemble.leader();
+  ASSERT_GE(first, 0);
+  mesos::v1::FrameworkInfo info = frameworkInfo();
+  info.set_failover_timeout(0);
+  info.clear_capabilities();
+  auto scheduler = std::make_unique<Scheduler>(ensemble.master(first), info);
+  ASSERT_EQ(scheduler->status(), 200);
+  const std::string frameworkId = scheduler->id();
+  auto agent = std::make_unique<FakeAgent>(ensemble.master(first));
+  const std::string agentId = agent->id();
+  ASSERT_EQ(scheduler->launch(scheduler->nextOffer(), "steady", 1, 128).status, 202);
+  ASSERT_TRUE(agent->next());  // RUN_TASK
+
+  ensemble.zookeeper().stop();
+  // The session timeout is 2 s: past it, nobody leads, and the old leader's streams end.
+  const auto deadline = std::chrono::steady_clock::now() + 8s;
+  while (ensemble.leaders() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(ensemble.leaders(), 0) << "a master still leads without ZooKeeper";
+  // The stepped-down master hands out nothing: its scheduler stream is over, and a new
+  // scheduler is told that no leader is elected (503) or sent elsewhere (307).
+  EXPECT_FALSE(scheduler->waitFor(Event::OFFERS, 500ms));
+  Scheduler refused(ensemble.master(first), frameworkInfo());
+  EXPECT_TRUE(refused.status() == 503 || refused.status() == 307) << refused.status();
+  expectNoKill(*agent, 500ms);
+  std::this_thread::sleep_for(3s);  // ZooKeeper away for ~6 s in all
+
+  ASSERT_EQ(ensemble.zookeeper().start(), std::nullopt);
+  const int second = ensemble.leader(20s);
+  ASSERT_GE(second, 0) << "no leader after ZooKeeper returned\n" << ensemble.logs();
+  Master& leader = ensemble.master(second);
+  agent.reset();
+  scheduler.reset();
+  info.mutable_id()->set_value(frameworkId);
+  FakeAgent back(leader, agentId, {runningTask(frameworkId, agentId, "steady")}, {info});
+  Scheduler again(leader, info);
+  ASSERT_EQ(again.status(), 200);
+  EXPECT_EQ(again.id(), frameworkId);
+  expectNoKill(back, 1500ms);
+  EXPECT_EQ(leader.getJson("/master/tasks")["tasks"].size(), 1u);
+}
+
+}  // namespace
+}  // namespace mesolite
