@@ -114,11 +114,10 @@ class ZooKeeperDetector : public LeaderDetector {
                       retryLater();
                       return;
                     }
-                    auto info = zk::parseMasterInfo(members[index], reply.value.data,
-                                                    url_.toString() + ":" + path);
+                    auto info = zk::parseMasterInfo(members[index], reply.value.data, path);
                     if (!info) {
-                      log::warn("Leader detection: skipping a member: {}", info.error().message);
-                      problem_ = info.error().message;
+                      problem_ = info.error().wrap(url_.toString()).message;
+                      log::warn("Leader detection: skipping a member: {}", problem_);
                       return readLeader(round, std::move(members), index + 1);
                     }
                     auto address = zk::addressOf(*info);  // parseMasterInfo checked it

@@ -391,8 +391,9 @@ void Session::createPath(const std::string& path, std::function<void(Reply<Nothi
   auto next = std::make_shared<std::function<void(size_t)>>();
   *next = [this, prefixes, done, next](size_t index) {
     if (index == prefixes.size()) {
+      // Breaks the cycle, keeping this closure (running now) alive until it returns.
+      auto self = std::move(*next);
       done(Reply<Nothing>{ZOK, what("create", prefixes.empty() ? "/" : prefixes.back()), {}});
-      *next = nullptr;  // breaks the cycle
       return;
     }
     create(prefixes[index], "", 0, [next, index, done](Reply<std::string> reply) {

@@ -121,7 +121,10 @@ std::string withoutPassword(std::string_view url) {
   const auto at = url.substr(0, end).rfind('@');
   if (at == std::string_view::npos) return std::string(url);
   const auto colon = url.substr(0, at).find(':', kScheme.size());
-  if (colon == std::string_view::npos) return std::string(url);
+  // No colon: the whole of it may be a password.
+  if (colon == std::string_view::npos) {
+    return std::string(url.substr(0, kScheme.size())) + "***" + std::string(url.substr(at));
+  }
   return std::string(url.substr(0, colon)) + ":***" + std::string(url.substr(at));
 }
 

@@ -150,7 +150,8 @@ void ZooKeeperRegistryStore::readChunks(std::shared_ptr<zk::Session> session, Ma
   auto next = std::make_shared<std::function<void(size_t)>>();
   *next = [this, session, shared, bytes, version, attemptsLeft, done, next](size_t index) {
     if (index == shared->chunks.size()) {
-      *next = nullptr;
+      // Breaks the cycle, keeping this closure (running now) alive until it returns.
+      auto self = std::move(*next);
       internal::Registry registry;
       if (!registry.ParseFromString(*bytes)) {
         return done(Error("corrupt registry " + describe_ + ": not a Registry protobuf"));
@@ -163,28 +164,28 @@ void ZooKeeperRegistryStore::readChunks(std::shared_ptr<zk::Session> session, Ma
     }
     const Chunk& chunk = shared->chunks[index];
     const std::string path = chunkPath(chunk.name);
-    session->get(
-        path, false,
-        guarded([this, next, shared, bytes, index, path, attemptsLeft,
-                 done](zk::Reply<zk::Node> reply) {
-          const Chunk& chunk = shared->chunks[index];
-          if (reply.code == ZNONODE && attemptsLeft > 1) {
-            // A store replaced the chunks while we read: read the new manifest.
-            *next = nullptr;
-            return fetchAttempt(attemptsLeft - 1, done);
-          }
-          if (!reply.ok()) {
-            *next = nullptr;
-            return done(reply.error().wrap("reading the registry " + describe_));
-          }
-          if (reply.value.data.size() != chunk.bytes || crc32Of(reply.value.data) != chunk.crc32) {
-            *next = nullptr;
-            return done(Error("corrupt registry chunk " + describe_ + "/" + chunk.name +
-                              ": its size or CRC-32 differs from the manifest's"));
-          }
-          bytes->append(reply.value.data);
-          (*next)(index + 1);
-        }));
+    session->get(path, false,
+                 guarded([this, next, shared, bytes, index, path, attemptsLeft,
+                          done](zk::Reply<zk::Node> reply) {
+                   const Chunk& expected = shared->chunks[index];
+                   if (reply.code == ZNONODE && attemptsLeft > 1) {
+                     // A store replaced the chunks while we read: read the new manifest.
+                     *next = nullptr;
+                     return fetchAttempt(attemptsLeft - 1, done);
+                   }
+                   if (!reply.ok()) {
+                     *next = nullptr;
+                     return done(reply.error().wrap("reading the registry " + describe_));
+                   }
+                   if (reply.value.data.size() != expected.bytes ||
+                       crc32Of(reply.value.data) != expected.crc32) {
+                     *next = nullptr;
+                     return done(Error("corrupt registry chunk " + describe_ + "/" + expected.name +
+                                       ": its size or CRC-32 differs from the manifest's"));
+                   }
+                   bytes->append(reply.value.data);
+                   (*next)(index + 1);
+                 }));
   };
   (*next)(0);
 }
@@ -225,9 +226,9 @@ void ZooKeeperRegistryStore::writeChunks(std::shared_ptr<std::vector<std::string
                       dropChunks(manifest->chunks);
                       return done(reply.error().wrap("storing the registry " + describe_));
                     }
-                    const std::string& piece = (*pieces)[index];
+                    const std::string& written = (*pieces)[index];
                     const std::string name = reply.value.substr(reply.value.rfind('/') + 1);
-                    manifest->chunks.push_back(Chunk{name, piece.size(), crc32Of(piece)});
+                    manifest->chunks.push_back(Chunk{name, written.size(), crc32Of(written)});
                     writeChunks(pieces, index + 1, manifest, done);
                   }));
 }

@@ -87,8 +87,8 @@ class ZooKeeperContender : public Contender {
     creating_ = true;
     const uint64_t candidacy = candidacy_;
     session_->createPath(
-        url_.path, guarded([this, candidacy](zk::Reply<zk::Nothing> reply) {
-          if (!reply.ok()) return failedToCreate(reply.error().message);
+        url_.path, guarded([this, candidacy](zk::Reply<zk::Nothing> parents) {
+          if (!parents.ok()) return failedToCreate(parents.error().message);
           session_->create(
               url_.child(zk::kJsonMemberPrefix), toJsonString(info_), ZOO_EPHEMERAL_SEQUENTIAL,
               guarded([this, candidacy](zk::Reply<std::string> reply) {
@@ -155,20 +155,21 @@ class ZooKeeperContender : public Contender {
     if (elected_) lose("a lower member " + url_.child(leader->name) + " appeared");
     const std::string path = url_.child(leader->name);
     if (path == leaderPath_) return;
-    session_->get(
-        path, false, guarded([this, round, member = *leader, path](zk::Reply<zk::Node> reply) {
-          if (round != round_) return;
-          if (!reply.ok()) {
-            if (reply.code != ZNONODE) log::warn("Leader election: {}", reply.error().message);
-            return;  // gone: the children's watch tells
-          }
-          auto info = zk::parseMasterInfo(member, reply.value.data, url_.toString() + ":" + path);
-          if (!info) {
-            log::warn("Leader election: {}", info.error().message);
-            return setLeader(std::nullopt, path);
-          }
-          setLeader(std::move(*info), path);
-        }));
+    session_->get(path, false,
+                  guarded([this, round, member = *leader, path](zk::Reply<zk::Node> reply) {
+                    if (round != round_) return;
+                    if (!reply.ok()) {
+                      if (reply.code != ZNONODE)
+                        log::warn("Leader election: {}", reply.error().message);
+                      return;  // gone: the children's watch tells
+                    }
+                    auto info = zk::parseMasterInfo(member, reply.value.data, path);
+                    if (!info) {
+                      log::warn("Leader election: {}", info.error().wrap(url_.toString()).message);
+                      return setLeader(std::nullopt, path);
+                    }
+                    setLeader(std::move(*info), path);
+                  }));
   }
 
   void lose(const std::string& why) {

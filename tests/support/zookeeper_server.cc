@@ -18,6 +18,7 @@ namespace mesolite::testing {
 namespace {
 
 constexpr const char* kJava = "/usr/bin/java";
+constexpr const char* kSetpriv = "/usr/bin/setpriv";
 constexpr const char* kJar = "/usr/share/java/zookeeper.jar";
 constexpr auto kStartTimeout = std::chrono::seconds(30);
 
@@ -47,6 +48,8 @@ std::string fourLetterWord(uint16_t port, const std::string& word) {
 std::optional<std::string> ZooKeeperServer::unavailable() {
   if (access(kJava, X_OK) != 0)
     return std::string(kJava) + " is missing (package default-jre-headless)";
+  if (access(kSetpriv, X_OK) != 0)
+    return std::string(kSetpriv) + " is missing (package util-linux)";
   if (access(kJar, R_OK) != 0) return std::string(kJar) + " is missing (package zookeeper)";
   return std::nullopt;
 }
@@ -102,8 +105,10 @@ bool ZooKeeperServer::serving(uint16_t port) const {
 std::optional<std::string> ZooKeeperServer::startServer(size_t index) {
   Member& member = members_[index];
   if (member.process) return std::nullopt;
+  // setpriv --pdeathsig: the server dies with the test, even one killed by a timeout.
   member.process = std::make_unique<Subprocess>(std::vector<std::string>{
-      kJava, "-Xmx256m", "-XX:+UseSerialGC", "-Dzookeeper.log.dir=" + member.dir, "-cp", kJar,
+      kSetpriv, "--pdeathsig", "KILL", "--", kJava, "-Xmx256m", "-XX:+UseSerialGC",
+      "-Dzookeeper.log.dir=" + member.dir, "-cp", kJar,
       "org.apache.zookeeper.server.quorum.QuorumPeerMain", member.dir + "/zoo.cfg"});
   return std::nullopt;
 }
