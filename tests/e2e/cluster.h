@@ -121,6 +121,18 @@ class Scheduler {
   const std::string& streamId() const { return streamId_; }
   double heartbeat() const { return heartbeat_; }
 
+  // Reads what is left of the stream; true when the master ended it within `timeout`.
+  bool endsWithin(std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    Event event;
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (!stream_->next(&event, left)) break;
+    }
+    return stream_->ended();
+  }
+
   // The next event of `type`, skipping others (heartbeats, offers...) on the way.
   std::optional<Event> waitFor(Event::Type type, std::chrono::milliseconds timeout = 10s) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
