@@ -126,7 +126,7 @@ int main(int argc, char** argv) {
                if (leader) log::info("the leading master is {}", leader->pid());
              }});
     if (!created) {
-      log::error("--zk: {}", created.error().message);
+      log::error("{}", created.error().message);
       return 1;
     }
     contender = std::move(*created);

@@ -322,12 +322,20 @@ TEST(MasterFlags, BadWeightsAreNamed) {
   EXPECT_NE(weights.err.find("ops=two"), std::string::npos) << weights.err;
 }
 
-TEST(MasterFlags, ZooKeeperIsRefusedUntilElectionIsBuilt) {
-  auto zk =
-      run({masterPath(), "--registry=in_memory", "--zk=zk://127.0.0.1:2181/mesos", "--quorum=1"});
-  EXPECT_EQ(zk.exitCode(), 1);
-  EXPECT_NE(zk.err.find("--zk"), std::string::npos) << zk.err;
-  EXPECT_NE(zk.err.find("not built yet"), std::string::npos) << zk.err;
+TEST(MasterFlags, ZooKeeperNeedsAQuorumAndAValidUrl) {
+  auto noQuorum = run({masterPath(), "--registry=in_memory", "--zk=zk://127.0.0.1:2181/mesos"});
+  EXPECT_EQ(noQuorum.exitCode(), 1);
+  EXPECT_NE(noQuorum.err.find("--quorum is needed with --zk"), std::string::npos) << noQuorum.err;
+  auto badUrl = run({masterPath(), "--registry=in_memory", "--zk=zk://127.0.0.1:2181", "--quorum=1"});
+  EXPECT_EQ(badUrl.exitCode(), 1);
+  EXPECT_NE(badUrl.err.find("--zk"), std::string::npos) << badUrl.err;
+  auto badRate = run({masterPath(), "--registry=in_memory", "--agent_removal_rate_limit=fast"});
+  EXPECT_EQ(badRate.exitCode(), 1);
+  EXPECT_NE(badRate.err.find("'fast' is not <agents>/<duration>"), std::string::npos)
+      << badRate.err;
+  auto badLimit = run({masterPath(), "--registry=in_memory", "--recovery_agent_removal_limit=150%"});
+  EXPECT_EQ(badLimit.exitCode(), 1);
+  EXPECT_NE(badLimit.err.find("150%"), std::string::npos) << badLimit.err;
 }
 
 // Starts a daemon on 127.0.0.1 with a free port and learns the port from its log.
@@ -493,14 +501,12 @@ TEST(Agent, ServesMesosPathsAndJsonp) {
   EXPECT_NE(injected.body.find("invalid jsonp callback"), std::string::npos) << injected.body;
 }
 
-TEST(Master, WarnsThatTheReplicatedLogRegistryIsNotStoredYet) {
+TEST(Master, StoresTheReplicatedLogRegistryInItsWorkDir) {
   WorkDir dir;
   auto master =
       RunningDaemon::start({masterPath(), "--work_dir=" + dir.path(), "--ip=127.0.0.1", "--port=0"},
                            "master listening on");
-  EXPECT_NE(master.process->err().find("--registry=replicated_log: the registry is kept in "
-                                       "memory for now, nothing is written to " +
-                                       dir.path()),
+  EXPECT_NE(master.process->err().find("registry in " + dir.path() + "/registry/registry.pb"),
             std::string::npos)
       << master.process->err();
 }
