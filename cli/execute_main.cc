@@ -8,6 +8,7 @@
 #include "cli/execute.h"
 #include "cli/execute_scheduler.h"
 #include "common/daemon_endpoints.h"
+#include "common/leader_detector.h"
 
 using namespace mesolite;
 
@@ -28,9 +29,14 @@ int main(int argc, char** argv) {
   }
 
   boost::asio::io_context io;
+  auto detector = detect::LeaderDetector::create(io, config->master);
+  if (!detector) {
+    std::cerr << "mesos-execute: --master: " << detector.error().message << "\n";
+    return 1;
+  }
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-  cli::ExecuteScheduler scheduler(io, std::move(*config), std::cout, std::cerr,
-                                  [&](int) { signals.cancel(); });
+  cli::ExecuteScheduler scheduler(io, std::move(*detector), std::move(*config), std::cout,
+                                  std::cerr, [&](int) { signals.cancel(); });
   std::function<void()> awaitSignal = [&] {
     signals.async_wait([&](const boost::system::error_code& ec, int signal) {
       if (ec) return;
