@@ -7,6 +7,7 @@
 
 #include "cli/execute.h"
 #include "cli/execute_scheduler.h"
+#include "cli/find_leader.h"
 #include "common/daemon_endpoints.h"
 #include "common/leader_detector.h"
 
@@ -28,6 +29,7 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  cli::logToStderr("mesos-execute", false);
   boost::asio::io_context io;
   auto detector = detect::LeaderDetector::create(io, config->master);
   if (!detector) {
@@ -41,7 +43,8 @@ int main(int argc, char** argv) {
     signals.async_wait([&](const boost::system::error_code& ec, int signal) {
       if (ec) return;
       scheduler.interrupt(128 + signal);
-      awaitSignal();  // a second signal finishes at once
+      // A second signal finishes at once; none is awaited once finished (the loop ends).
+      if (!scheduler.exitCode()) awaitSignal();
     });
   };
   awaitSignal();

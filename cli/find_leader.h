@@ -15,6 +15,10 @@ namespace mesolite::cli {
 // ZooKeeper unreachable).
 Result<detect::Leader> findLeader(const std::string& master, std::chrono::milliseconds timeout);
 
+// Log lines (the detector's, ZooKeeper's) go to stderr, never among a tool's output on
+// stdout; below WARNING only with `verbose`.
+void logToStderr(const std::string& program, bool verbose);
+
 // HOST:PORT of a leader as Mesos's mesos-resolve prints it: its pid without "master@"
 // when the leader's MasterInfo has one, else where calls go.
 std::string leaderAddress(const detect::Leader& leader);

@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   }
   http::ClientOptions options;
   options.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(wait->value);
+  cli::logToStderr("mesos-ps", flags.verbose);
   auto leader = cli::findLeader(*master, options.timeout);
   if (!leader) {
     std::cerr << "mesos-ps: " << leader.error().message << "\n";

@@ -48,6 +48,7 @@ int main(int argc, char** argv) {
   http::ClientOptions options;
   options.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(wait->value);
 
+  cli::logToStderr("mesos-resolve", flags.verbose);
   auto leader = cli::findLeader(given, options.timeout);
   if (!leader) return fail(leader.error().message);
   if (given.rfind("zk://", 0) == 0) {

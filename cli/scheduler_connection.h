@@ -74,7 +74,8 @@ class SchedulerConnection {
   void setSuppressedRoles(std::vector<std::string> roles) { suppressedRoles_ = std::move(roles); }
 
   bool subscribed() const { return subscribed_; }
-  bool subscribing() const { return stream_ != nullptr && !subscribed_; }
+  // The master took the SUBSCRIBE (200) and SUBSCRIBED is on its way.
+  bool subscribing() const { return stream_ != nullptr && streamStatus_ == 200 && !subscribed_; }
   const std::optional<mesos::v1::FrameworkID>& frameworkId() const { return frameworkId_; }
   const std::optional<http::Endpoint>& master() const { return master_; }
 

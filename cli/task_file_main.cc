@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
   if (!wait) return fail(wait.error().message);
   http::ClientOptions options;
   options.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(wait->value);
+  cli::logToStderr(kProgram, false);
   auto leader = cli::findLeader(*flags.master, options.timeout);
   if (!leader) return fail(leader.error().message);
   const http::Endpoint* master = &leader->endpoint;

@@ -77,7 +77,7 @@ TEST(ExecuteFlags, AllFlags) {
        "--role=dev/team", "--content_type=json", "--framework_name=fw", "--no-partition_aware",
        "--principal=p", "--framework_capabilities=GPU_RESOURCES"});
   ASSERT_TRUE(config) << config.error().message;
-  EXPECT_EQ(config->master.host, "master.example");
+  EXPECT_EQ(config->master, "http://master.example:5051");
   EXPECT_EQ(config->contentType, api::ContentType::kJson);
   EXPECT_EQ(config->killAfter->seconds(), 10);
   EXPECT_EQ(config->framework.roles(0), "dev/team");
