@@ -5,11 +5,14 @@
 // Mesos's masters write them. No root.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <cstdlib>
+#include <regex>
 #include <thread>
 
 #include "agent/master_connection.h"
@@ -29,9 +32,12 @@ using testing::ZooKeeperServer;
 
 constexpr auto kSessionTimeout = 4s;
 
+std::string binary(const char* variable, const char* fallback) {
+  const char* path = std::getenv(variable);
+  return path ? path : fallback;
+}
 std::string resolvePath() {
-  const char* path = std::getenv("MESOLITE_RESOLVE");
-  return path ? path : "cli/mesos-resolve";
+  return binary("MESOLITE_RESOLVE", "cli/mesos-resolve");
 }
 
 // One server for the binary: starting the JVM is the slow part.
@@ -197,6 +203,58 @@ TEST(HaDetection, TheAgentMovesToTheNewLeaderWhenTheGroupChanges) {
   EXPECT_FALSE(second.waitForSubscription(1, 500ms)) << "a follower was subscribed to";
   group.leave(firstMember);
   ASSERT_TRUE(second.waitForSubscription(1, 10s)) << "the agent did not follow the new leader";
+}
+
+// A real mesos-master on loopback (standalone: the test writes its znode).
+struct Master {
+  std::unique_ptr<testing::Subprocess> process;
+  uint16_t port = 0;
+
+  Master() {
+    process = std::make_unique<testing::Subprocess>(
+        std::vector<std::string>{binary("MESOLITE_MASTER", "master-lite/mesos-master"),
+                                 "--registry=in_memory", "--ip=127.0.0.1", "--port=0"});
+    auto line = process->waitForLine("master listening on", 20s);
+    EXPECT_TRUE(line) << process->err();
+    std::smatch match;
+    if (line && std::regex_search(*line, match, std::regex(R"(127\.0\.0\.1:(\d+))"))) {
+      port = uint16_t(std::stoi(match[1]));
+    }
+  }
+};
+
+// mesos-execute finds the master through ZooKeeper, and when the group names another
+// leader it subscribes there with the same framework id. (No agent: the task waits for
+// an offer, which is all this needs.)
+TEST(HaDetection, MesosExecuteFollowsTheLeaderOfAZooKeeperGroup) {
+  REQUIRE_SERVER();
+  const std::string url = server()->url("/execute/mesos");
+  Group group(url);
+  Master first;
+  ASSERT_NE(first.port, 0);
+  const std::string firstMember = group.join(masterInfo("first", first.port));
+
+  testing::Subprocess execute({binary("MESOLITE_EXECUTE", "cli/mesos-execute"), "--master=" + url,
+                               "--name=ha-task", "--command=true"});
+  auto subscribed = execute.waitForLine("Subscribed with ID", 15s);
+  ASSERT_TRUE(subscribed) << execute.out() << execute.err();
+  const std::string frameworkId = subscribed->substr(subscribed->rfind(' ') + 1);
+
+  Master second;
+  ASSERT_NE(second.port, 0);
+  group.join(masterInfo("second", second.port));
+  group.leave(firstMember);
+  ASSERT_TRUE(execute.waitForLine("Re-subscribed with ID " + frameworkId, 15s))
+      << execute.out() << execute.err();
+  EXPECT_NE(
+      execute.out().find("The leading master is now at 127.0.0.1:" + std::to_string(second.port)),
+      std::string::npos)
+      << execute.out();
+
+  // Interrupted: the framework is torn down at the new leader, and it exits.
+  auto status = execute.stop(SIGTERM, 15s);
+  ASSERT_TRUE(status);
+  EXPECT_TRUE(WIFEXITED(*status));
 }
 
 }  // namespace
