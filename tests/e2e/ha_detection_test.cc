@@ -12,6 +12,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <cstdlib>
+#include <filesystem>
 #include <regex>
 #include <thread>
 
@@ -203,6 +204,31 @@ TEST(HaDetection, TheAgentMovesToTheNewLeaderWhenTheGroupChanges) {
   EXPECT_FALSE(second.waitForSubscription(1, 500ms)) << "a follower was subscribed to";
   group.leave(firstMember);
   ASSERT_TRUE(second.waitForSubscription(1, 10s)) << "the agent did not follow the new leader";
+}
+
+// The mesos-agent binary takes --master=zk:// and --zk_session_timeout, and subscribes
+// to the leader the group names (a fake master here; nothing is launched).
+TEST(HaDetection, TheAgentBinaryFindsItsMasterInZooKeeper) {
+  REQUIRE_SERVER();
+  const char* launcherDir = std::getenv("MESOLITE_LAUNCHER_DIR");
+  if (!launcherDir) GTEST_SKIP() << "MESOLITE_LAUNCHER_DIR is not set";
+  const std::string url = server()->url("/agentbin/mesos");
+  Group group(url);
+  FakeMaster master;
+  group.join(masterInfo("only", master.port()));
+  char workDir[] = "/tmp/mesolite-ha-agent-XXXXXX";
+  ASSERT_NE(mkdtemp(workDir), nullptr);
+  {
+    testing::Subprocess agent({binary("MESOLITE_AGENT", "agent/mesos-agent"), "--master=" + url,
+                               "--zk_session_timeout=5secs", "--work_dir=" + std::string(workDir),
+                               "--runtime_dir=" + std::string(workDir) + "/run",
+                               "--isolation=posix/rlimits", "--ip=127.0.0.1", "--port=0",
+                               "--resources=cpus:1;mem:256",
+                               "--launcher_dir=" + std::string(launcherDir)});
+    EXPECT_TRUE(master.waitForSubscription(1, 20s)) << agent.err();
+    agent.stop(SIGTERM, 10s);
+  }
+  std::filesystem::remove_all(workDir);
 }
 
 // A real mesos-master on loopback (standalone: the test writes its znode).
