@@ -35,7 +35,8 @@ AgentFlags::AgentFlags()
   set.add(&master, "master",
           "The master to register with: host:port, zk://host1:port1,host2:port2,.../path, "
           "zk://username:password@host1:port1,.../path, or file:///path/to/file holding one "
-          "of those (zk:// is refused for now). Without it the agent runs standalone.");
+          "of those. With zk:// the agent follows the leading master of that ZooKeeper "
+          "group. Without it the agent runs standalone.");
   set.add(&work_dir, "work_dir",
           "Directory for sandboxes and checkpointed state (e.g. /var/lib/mesos).", std::string())
       .required();
@@ -192,6 +193,10 @@ AgentFlags::AgentFlags()
   set.add(&registration_backoff_factor, "registration_backoff_factor",
           "Upper bound of the first random delay before (re-)registering with the master.",
           *Duration::parse("1secs"));
+  set.add(&zk_session_timeout, "zk_session_timeout",
+          "With --master=zk://: how long the ZooKeeper session that finds the leading "
+          "master may go unheard before it is given up and a new one made.",
+          *Duration::parse("10secs"));
   set.add(&executor_registration_timeout, "executor_registration_timeout",
           "How long a task's command has to start (exec) before its container is killed "
           "(TASK_FAILED, REASON_EXECUTOR_REGISTRATION_TIMEOUT).",

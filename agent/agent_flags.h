@@ -63,6 +63,7 @@ struct AgentFlags {
   bool strict = true;
   Duration recovery_timeout;
   Duration registration_backoff_factor;
+  Duration zk_session_timeout;
   Duration executor_registration_timeout;
   Duration executor_shutdown_grace_period;
   Duration gc_delay;

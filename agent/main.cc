@@ -92,14 +92,19 @@ int main(int argc, char** argv) {
     log::error("{}", security.error().message);
     return 1;
   }
-  std::optional<http::Endpoint> master;
+  boost::asio::io_context io;
+  // Watching for the leader starts now, so it is likely known by the first subscription.
+  std::unique_ptr<detect::LeaderDetector> masterDetector;
   if (flags.master) {
-    auto parsed = agent::parseMasterFlag(*flags.master);
-    if (!parsed) {
-      log::error("{}", parsed.error().message);
+    auto detector = agent::parseMasterFlag(
+        io, *flags.master,
+        {.sessionTimeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+             flags.zk_session_timeout.value)});
+    if (!detector) {
+      log::error("{}", detector.error().message);
       return 1;
     }
-    master = *parsed;
+    masterDetector = std::move(*detector);
   }
 
   Resources given;
@@ -120,7 +125,6 @@ int main(int argc, char** argv) {
 
   // A launcher that dies before reading its request must not take the agent with it.
   signal(SIGPIPE, SIG_IGN);
-  boost::asio::io_context io;
 
   auto hierarchy = cgroups::detect(flags.cgroups_hierarchy);
   if (!hierarchy) {
@@ -261,7 +265,7 @@ int main(int argc, char** argv) {
   http::Server server(io, std::move(*serverOptions));
   std::unique_ptr<agent::TaskManager> tasks;
   std::unique_ptr<agent::MasterConnection> connection;
-  if (master) {
+  if (masterDetector) {
     agent::TaskManagerOptions options;
     options.workDir = flags.work_dir;
     options.gc = &gc;
@@ -304,9 +308,8 @@ int main(int argc, char** argv) {
                 recovered.error().message);
     }
     connection = std::make_unique<agent::MasterConnection>(
-        io,
+        io, std::move(masterDetector),
         agent::MasterConnectionOptions{
-            .master = *master,
             .backoffFactor = std::chrono::duration_cast<std::chrono::milliseconds>(
                 flags.registration_backoff_factor.value),
             .credential = security->credential},

@@ -26,26 +26,27 @@ http::Request post(std::string body, const std::optional<Credential>& credential
 
 }  // namespace
 
-Result<http::Endpoint> parseMasterFlag(const std::string& text) {
-  if (text.rfind("zk://", 0) == 0) {
-    return Error("--master=" + text +
-                 ": finding the master in ZooKeeper is not supported yet; give host:port");
-  }
+Result<std::unique_ptr<detect::LeaderDetector>> parseMasterFlag(asio::io_context& io,
+                                                                const std::string& text,
+                                                                detect::DetectorOptions options) {
   // With LIBPROCESS_SSL_ENABLED every connection speaks TLS (as Mesos's agent does);
   // https:// asks for it whatever the environment says.
-  if (text.find("://") != std::string::npos && text.rfind("http://", 0) != 0 &&
-      text.rfind("https://", 0) != 0) {
+  const bool knownScheme = text.find("://") == std::string::npos || text.rfind("http://", 0) == 0 ||
+                           text.rfind("https://", 0) == 0 || text.rfind("zk://", 0) == 0;
+  if (!knownScheme) {
     return Error("--master=" + text +
                  ": expected host:port, http://host:port, https://host:port or zk://...");
   }
-  auto endpoint = http::Endpoint::parse(text);
-  if (!endpoint) return endpoint.error().wrap("--master");
-  return endpoint;
+  auto detector = detect::LeaderDetector::create(io, text, options);
+  if (!detector) return detector.error().wrap("--master");
+  return detector;
 }
 
-MasterConnection::MasterConnection(asio::io_context& io, MasterConnectionOptions options,
-                                   Callbacks callbacks)
+MasterConnection::MasterConnection(asio::io_context& io,
+                                   std::unique_ptr<detect::LeaderDetector> detector,
+                                   MasterConnectionOptions options, Callbacks callbacks)
     : io_(io),
+      detector_(std::move(detector)),
       options_(std::move(options)),
       callbacks_(std::move(callbacks)),
       client_(io, {.timeout = std::chrono::seconds(30)}),
@@ -60,13 +61,50 @@ MasterConnection::~MasterConnection() {
 }
 
 void MasterConnection::start() {
+  std::weak_ptr<bool> alive = alive_;
+  detector_->onChange([this, alive](const std::optional<detect::Leader>& leader) {
+    if (alive.lock()) onLeaderChange(leader);
+  });
   subscribe();
 }
 
-void MasterConnection::subscribe() {
+// As Mesos's agent does on a new detection: whatever the state of the current stream,
+// the new leader is the one to talk to, now.
+void MasterConnection::onLeaderChange(const std::optional<detect::Leader>& leader) {
+  if (!leader) {
+    // Our view of ZooKeeper may be what failed; a master that stops leading closes its
+    // streams itself, so a working stream is kept until it ends.
+    log::warn("no leading master is known now{}",
+              stream_ && master_ ? "; keeping the stream to " + master_->toString() : "");
+    return;
+  }
+  const bool connecting = stream_ != nullptr;
+  if (connecting && master_ == leader->endpoint) return;  // already there, or on the way
+  log::info("the leading master is now at {}", leader->endpoint.toString());
+  if (connecting) log::warn("leaving the master at {}: it no longer leads", master_->toString());
+  dropStream();
+  backoff_ = options_.backoffFactor;
+  subscribe();
+}
+
+void MasterConnection::subscribe(std::optional<http::Endpoint> redirectedTo) {
   const uint64_t attempt = ++attempt_;
+  redirected_ = redirectedTo.has_value();
+  if (redirectedTo) {
+    master_ = std::move(redirectedTo);
+  } else if (auto leader = detector_->leader()) {
+    master_ = leader->endpoint;
+  } else {
+    master_.reset();
+    if (!reportedNoLeader_) log::warn("no leading master is known yet; waiting for one");
+    reportedNoLeader_ = true;
+    retryAfterBackoff();
+    return;
+  }
+  reportedNoLeader_ = false;
   decoder_.emplace();
   headStatus_ = 0;
+  location_.clear();
   errorBody_.clear();
   AgentCall call;
   call.set_type(AgentCall::SUBSCRIBE);
@@ -74,12 +112,12 @@ void MasterConnection::subscribe() {
   if (call.subscribe().agent_info().has_id()) {
     *call.mutable_agent_id() = call.subscribe().agent_info().id();
   }
-  log::info("subscribing to the master at {}{}", options_.master.toString(),
+  log::info("subscribing to the master at {}{}", master_->toString(),
             call.subscribe().agent_info().has_id()
                 ? " as agent " + call.subscribe().agent_info().id().value()
                 : std::string());
   std::weak_ptr<bool> alive = alive_;
-  stream_ = client_.openStream(options_.master, post(call.SerializeAsString(), options_.credential),
+  stream_ = client_.openStream(*master_, post(call.SerializeAsString(), options_.credential),
                                {.onHeaders =
                                     [this, alive, attempt](const http::Response& head) {
                                       if (alive.lock()) onHeaders(attempt, head);
@@ -101,6 +139,7 @@ void MasterConnection::onHeaders(uint64_t attempt, const http::Response& head) {
   if (head.status == 200) {
     streamId_ = head.headers.count("Mesos-Stream-Id") ? head.headers.at("Mesos-Stream-Id") : "";
   }
+  if (head.status == 307 && head.headers.count("Location")) location_ = head.headers.at("Location");
 }
 
 void MasterConnection::onData(uint64_t attempt, std::string_view data) {
@@ -153,6 +192,19 @@ void MasterConnection::drain(uint64_t attempt) {
 
 void MasterConnection::onEnd(uint64_t attempt, Result<void> end) {
   if (attempt != attempt_) return;
+  if (headStatus_ == 307 && !redirected_) {
+    // A master that is not (or no longer) leading names the leader: go there now.
+    auto redirect = http::parseRedirect(location_, *master_);
+    if (!redirect) {
+      return disconnect(
+          "the master at " + master_->toString() +
+          " is not leading and its redirect is unusable: " + redirect.error().message);
+    }
+    log::info("the master at {} is not leading; following its redirect to {}", master_->toString(),
+              redirect->endpoint.toString());
+    dropStream();
+    return subscribe(redirect->endpoint);
+  }
   if (headStatus_ != 0 && headStatus_ != 200) {
     return disconnect("the master answered " + std::to_string(headStatus_) +
                       (errorBody_.empty() ? "" : ": " + errorBody_));
@@ -180,8 +232,8 @@ void MasterConnection::handle(uint64_t attempt, const AgentEvent& event) {
             std::chrono::milliseconds(int64_t(subscribed.ping_interval_seconds() * 5000));
       }
       armPingTimer();
-      log::info("subscribed to the master at {} as agent {} (stream {})",
-                options_.master.toString(), agentId_, streamId_);
+      log::info("subscribed to the master at {} as agent {} (stream {})", master_->toString(),
+                agentId_, streamId_);
       if (callbacks_.onSubscribed) callbacks_.onSubscribed(subscribed);
       return;
     }
@@ -206,7 +258,7 @@ bool MasterConnection::send(AgentCall call) {
   const uint64_t attempt = attempt_;
   const auto type = call.type();
   std::weak_ptr<bool> alive = alive_;
-  client_.send(options_.master, std::move(request),
+  client_.send(*master_, std::move(request),
                [this, alive, attempt, type](Result<http::Response> response) {
                  if (!alive.lock() || attempt != attempt_) return;
                  if (!response) {
@@ -226,6 +278,13 @@ bool MasterConnection::send(AgentCall call) {
 }
 
 void MasterConnection::disconnect(const std::string& why) {
+  const std::string where = master_ ? master_->toString() : "(none)";
+  dropStream();
+  const auto delay = retryAfterBackoff();
+  log::warn("lost the master at {}: {}; subscribing again in {} ms", where, why, delay.count());
+}
+
+void MasterConnection::dropStream() {
   const bool was = subscribed_;
   ++attempt_;  // every callback of the old stream is stale from now on
   subscribed_ = false;
@@ -233,17 +292,19 @@ void MasterConnection::disconnect(const std::string& why) {
   urgent_.clear();
   draining_ = false;
   pingTimer_->cancel();
+  retryTimer_->cancel();
   if (stream_) {
     auto stream = std::move(stream_);
     stream->cancel();
   }
+  if (was && callbacks_.onDisconnected) callbacks_.onDisconnected();
+}
+
+std::chrono::milliseconds MasterConnection::retryAfterBackoff() {
   std::uniform_int_distribution<int64_t> pick(0, std::max<int64_t>(backoff_.count(), 0));
   const std::chrono::milliseconds delay(pick(random_));
   backoff_ = std::min(backoff_ * 2, options_.maxBackoff);
   if (backoff_.count() == 0) backoff_ = std::chrono::milliseconds(1);
-  log::warn("lost the master at {}: {}; subscribing again in {} ms", options_.master.toString(),
-            why, delay.count());
-  if (was && callbacks_.onDisconnected) callbacks_.onDisconnected();
   std::weak_ptr<bool> alive = alive_;
   const uint64_t attempt = attempt_;
   retryTimer_->expires_after(delay);
@@ -251,6 +312,7 @@ void MasterConnection::disconnect(const std::string& why) {
     if (ec || !alive.lock() || attempt != attempt_) return;
     subscribe();
   });
+  return delay;
 }
 
 void MasterConnection::armPingTimer() {

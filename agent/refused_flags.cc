@@ -122,8 +122,6 @@ constexpr RefusedFlag kAgentRefusedFlags[] = {
     {"secret_resolver", "secrets are not supported (a task using one is refused)", kRemove},
     {"xfs_project_range", "the disk/xfs isolator is not built",
      "remove it, and use disk/du with --enforce_container_disk_quota"},
-    {"zk_session_timeout", "finding the master in ZooKeeper (--master=zk://) is not built yet",
-     "remove it, and give --master=host:port"},
 };
 
 }  // namespace

@@ -52,7 +52,9 @@ ExecuteFlags::ExecuteFlags()
           "framework, launches the task on the first offer that holds its resources, prints "
           "every status update and exits when the task ends (0 only if it finished).") {
   set.add(&master, "master",
-          "The master to talk to: HOST:PORT or http://HOST:PORT (zk:// is not supported yet)")
+          "The master to talk to: HOST:PORT, http://HOST:PORT, or "
+          "zk://[USER:PASSWORD@]HOST:PORT[,HOST:PORT...]/PATH to follow the leading master "
+          "of a ZooKeeper group")
       .required();
   set.add(&name, "name", "Name of the task; also its task ID");
   set.add(&command, "command", "Command to launch");
@@ -266,14 +268,15 @@ Result<std::vector<FrameworkInfo::Capability::Type>> parseCapabilities(const std
 Result<ExecuteConfig> buildConfig(const ExecuteFlags& flags, const std::string& user) {
   ExecuteConfig config;
   if (!flags.master) return Error("missing required flag --master");
-  if (flags.master->rfind("zk://", 0) == 0) {
-    return Error(
-        "--master: zk:// URLs are not supported yet; give the leading master as "
-        "HOST:PORT");
+  // A zk:// URL is checked whole by the leader detector made from it (its hosts and
+  // path); a master's address is checked here.
+  if (flags.master->rfind("zk://", 0) != 0) {
+    auto endpoint = http::Endpoint::parse(*flags.master);
+    if (!endpoint) return endpoint.error().wrap("--master");
+  } else if (flags.master->size() == 5) {
+    return Error("--master: 'zk://' names no ZooKeeper host");
   }
-  auto endpoint = http::Endpoint::parse(*flags.master);
-  if (!endpoint) return endpoint.error().wrap("--master");
-  config.master = *endpoint;
+  config.master = *flags.master;
 
   auto contentType = parseContentType(flags.content_type);
   if (!contentType) return contentType.error();

@@ -46,7 +46,7 @@ struct ExecuteFlags {
 
 // Everything the scheduler needs, checked.
 struct ExecuteConfig {
-  http::Endpoint master;
+  std::string master;  // --master: HOST:PORT, http(s)://HOST:PORT or zk://...
   api::ContentType contentType = api::ContentType::kProtobuf;
   mesos::v1::FrameworkInfo framework;
   // agent_id is left empty; it comes from the offer that is taken.

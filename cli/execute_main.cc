@@ -7,7 +7,9 @@
 
 #include "cli/execute.h"
 #include "cli/execute_scheduler.h"
+#include "cli/find_leader.h"
 #include "common/daemon_endpoints.h"
+#include "common/leader_detector.h"
 
 using namespace mesolite;
 
@@ -27,15 +29,22 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  cli::logToStderr("mesos-execute", false);
   boost::asio::io_context io;
+  auto detector = detect::LeaderDetector::create(io, config->master);
+  if (!detector) {
+    std::cerr << "mesos-execute: --master: " << detector.error().message << "\n";
+    return 1;
+  }
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-  cli::ExecuteScheduler scheduler(io, std::move(*config), std::cout, std::cerr,
-                                  [&](int) { signals.cancel(); });
+  cli::ExecuteScheduler scheduler(io, std::move(*detector), std::move(*config), std::cout,
+                                  std::cerr, [&](int) { signals.cancel(); });
   std::function<void()> awaitSignal = [&] {
     signals.async_wait([&](const boost::system::error_code& ec, int signal) {
       if (ec) return;
       scheduler.interrupt(128 + signal);
-      awaitSignal();  // a second signal finishes at once
+      // A second signal finishes at once; none is awaited once finished (the loop ends).
+      if (!scheduler.exitCode()) awaitSignal();
     });
   };
   awaitSignal();

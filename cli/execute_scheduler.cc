@@ -2,11 +2,10 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <deque>
 #include <ostream>
 
+#include "cli/scheduler_connection.h"
 #include "common/http_client.h"
-#include "common/recordio.h"
 #include "mesos/v1/scheduler/scheduler.pb.h"
 
 namespace mesolite::cli {
@@ -17,53 +16,59 @@ using mesos::v1::scheduler::Event;
 
 namespace {
 
-constexpr const char* kSchedulerPath = "/api/v1/scheduler";
 constexpr double kDeclineSeconds = 5;         // before launch: other offers may fit
 constexpr double kDeclineAfterLaunch = 3600;  // the one task is launched: no more offers
 constexpr auto kTeardownGrace = std::chrono::seconds(10);
-constexpr size_t kMaxErrorBody = 4096;
+// How long mesos-execute keeps looking for a leader after losing its master: long
+// enough for an election and a master restart, short enough not to hang for ever.
+constexpr std::chrono::milliseconds kResubscriptionBound = std::chrono::minutes(10);
 
 }  // namespace
 
 struct ExecuteScheduler::Impl {
-  Impl(asio::io_context& io, ExecuteConfig config, std::ostream& out, std::ostream& err,
+  Impl(asio::io_context& io, std::unique_ptr<detect::LeaderDetector> detector,
+       ExecuteConfig configGiven, std::ostream& out, std::ostream& err,
        std::function<void(int)> done)
-      : io(io),
-        client(io),
-        config(std::move(config)),
+      : config(std::move(configGiven)),
         out(out),
         err(err),
         done(std::move(done)),
-        endpoint(this->config.master),
         killTimer(io),
-        teardownTimer(io) {}
+        teardownTimer(io) {
+    SchedulerConnectionOptions options;
+    options.contentType = config.contentType;
+    options.authorization = config.authorization;
+    // The framework's failover time, when longer, is how long the master keeps it.
+    options.resubscriptionBound = std::max<std::chrono::milliseconds>(
+        kResubscriptionBound,
+        std::chrono::milliseconds(int64_t(config.framework.failover_timeout() * 1000)));
+    connection = std::make_unique<SchedulerConnection>(
+        io, std::move(detector), config.framework, options,
+        SchedulerConnection::Callbacks{
+            .onEvent = [this](const Event& event) { handle(event); },
+            .inform = [this](const std::string& line) { print(line + "\n"); },
+            .warn = [this](const std::string& line) { warn(line); },
+            .onDisconnected = [this](const std::string& why) { disconnected(why); },
+            .onFailure =
+                [this](const std::string& why) {
+                  warn(why);
+                  finish(1);
+                }});
+  }
 
-  asio::io_context& io;
-  http::Client client;
   ExecuteConfig config;
   std::ostream& out;
   std::ostream& err;
   std::function<void(int)> done;
+  std::unique_ptr<SchedulerConnection> connection;
 
-  http::Endpoint endpoint;
-  std::string path = kSchedulerPath;
-  std::shared_ptr<http::StreamHandle> stream;
-  recordio::Decoder decoder;
-  int streamStatus = 0;
-  std::string location;
-  std::string errorBody;
-  bool redirected = false;
-
-  std::optional<std::string> streamId;
-  std::optional<mesos::v1::FrameworkID> frameworkId;
+  std::optional<mesos::v1::FrameworkID> frameworkId;  // from the first SUBSCRIBED
   bool launched = false;
   bool killScheduled = false;
   bool tearingDown = false;
+  bool teardownSent = false;
   int pendingExit = 1;
   std::optional<int> exitCode;
-
-  std::deque<Call> calls;
-  bool callInFlight = false;
 
   asio::steady_timer killTimer;
   asio::steady_timer teardownTimer;
@@ -71,112 +76,31 @@ struct ExecuteScheduler::Impl {
   void print(const std::string& text) { out << text << std::flush; }
   void warn(const std::string& text) { err << text << "\n" << std::flush; }
 
-  http::Request request(const Call& call) const {
-    http::Request r;
-    r.method = "POST";
-    r.path = path;
-    r.headers["Content-Type"] = std::string(api::mediaType(config.contentType));
-    r.headers["Accept"] = std::string(api::mediaType(config.contentType));
-    if (streamId) r.headers["Mesos-Stream-Id"] = *streamId;
-    if (config.authorization) r.headers["Authorization"] = *config.authorization;
-    r.body = api::serialize(call, config.contentType);
-    return r;
-  }
-
-  void subscribe() {
-    Call call;
-    call.set_type(Call::SUBSCRIBE);
-    *call.mutable_subscribe()->mutable_framework_info() = config.framework;
-    streamStatus = 0;
-    errorBody.clear();
-    decoder = recordio::Decoder();
-    http::StreamCallbacks callbacks;
-    callbacks.onHeaders = [this](const http::Response& head) { onHeaders(head); };
-    callbacks.onData = [this](std::string_view data) { onData(data); };
-    callbacks.onEnd = [this](Result<void> end) { onEnd(std::move(end)); };
-    stream = client.openStream(endpoint, request(call), std::move(callbacks));
-  }
-
-  void onHeaders(const http::Response& head) {
-    streamStatus = head.status;
-    if (auto it = head.headers.find("Mesos-Stream-Id"); it != head.headers.end()) {
-      streamId = it->second;
-    }
-    if (auto it = head.headers.find("Location"); it != head.headers.end()) location = it->second;
-  }
-
-  void onData(std::string_view data) {
+  void disconnected(const std::string& why) {
     if (exitCode) return;
-    if (streamStatus != 200) {
-      if (errorBody.size() < kMaxErrorBody) errorBody.append(data.substr(0, kMaxErrorBody));
-      return;
-    }
-    auto records = decoder.decode(data);
-    if (!records) {
-      warn("Bad event stream from the master at " + endpoint.toString() + ": " +
-           records.error().message);
+    if (teardownSent) return finish(pendingExit);  // the master closed it after TEARDOWN
+    warn("Disconnected from " + why + "; finding the leading master again");
+  }
+
+  void subscribed(const mesos::v1::FrameworkID& id) {
+    if (!frameworkId) {
+      frameworkId = id;
+      print("Subscribed with ID " + id.value() + "\n");
+    } else if (id.value() == frameworkId->value()) {
+      print("Re-subscribed with ID " + id.value() + "\n");
+    } else {
+      // The task belongs to the framework the master forgot: nothing left to follow.
+      warn("The master subscribed the framework as " + id.value() + ", not " +
+           frameworkId->value() + ": it forgot the framework and its task");
       return finish(1);
     }
-    for (const std::string& record : *records) {
-      Event event;
-      if (auto parsed = api::deserialize(record, config.contentType, &event); !parsed) {
-        warn("Bad event from the master: " + parsed.error().message);
-        return finish(1);
-      }
-      handle(event);
-      if (exitCode) return;
-    }
-  }
-
-  void onEnd(Result<void> end) {
-    if (exitCode) return;
-    if (streamStatus == 307 && !redirected) {
-      auto leader = parseLocation(location);
-      if (!leader) {
-        warn("The master at " + endpoint.toString() + " redirected to '" + location +
-             "': " + leader.error().message);
-        return finish(1);
-      }
-      redirected = true;
-      print("Redirected to the leading master at " + leader->toString() + "\n");
-      endpoint = *leader;
-      return subscribe();
-    }
-    if (streamStatus != 0 && streamStatus != 200) {
-      std::string body = errorBody;
-      while (!body.empty() && (body.back() == '\n' || body.back() == '\r'))
-        body.pop_back();
-      warn("Failed to subscribe to the master at " + endpoint.toString() + ": " +
-           std::to_string(streamStatus) + " " + std::string(http::reason(streamStatus)) +
-           (body.empty() ? "" : ": " + body));
-      return finish(1);
-    }
-    if (tearingDown) return finish(pendingExit);  // the master closed it after TEARDOWN
-    warn("Disconnected from the master at " + endpoint.toString() + ": " +
-         (end ? std::string("the event stream ended") : end.error().message));
-    finish(1);
-  }
-
-  // Location of a 307: "//host:port/path" (as Mesos writes it) or "http://host:port/path".
-  Result<http::Endpoint> parseLocation(std::string text) {
-    if (text.empty()) return Error("no Location header");
-    for (const char* scheme : {"http:", "https:"}) {
-      if (text.rfind(scheme, 0) == 0) text.erase(0, std::string_view(scheme).size());
-    }
-    if (text.rfind("//", 0) == 0) text.erase(0, 2);
-    if (const size_t slash = text.find('/'); slash != std::string::npos) {
-      path = text.substr(slash);
-      if (const size_t query = path.find('?'); query != std::string::npos) path.resize(query);
-    }
-    return http::Endpoint::parse(text);
+    if (tearingDown) teardown(pendingExit);  // interrupted while subscribing
   }
 
   void handle(const Event& event) {
     switch (event.type()) {
       case Event::SUBSCRIBED:
-        frameworkId = event.subscribed().framework_id();
-        print("Subscribed with ID " + frameworkId->value() + "\n");
-        if (tearingDown) teardown(pendingExit);  // interrupted while subscribing
+        subscribed(event.subscribed().framework_id());
         break;
       case Event::OFFERS:
         offers(event.offers());
@@ -230,6 +154,7 @@ struct ExecuteScheduler::Impl {
       suppress.set_type(Call::SUPPRESS);
       suppress.mutable_suppress()->add_roles(config.framework.roles(0));
       send(std::move(suppress));
+      connection->setSuppressedRoles({config.framework.roles(0)});  // for a new leader too
     }
   }
 
@@ -262,21 +187,8 @@ struct ExecuteScheduler::Impl {
   }
 
   void send(Call call) {
-    if (frameworkId) *call.mutable_framework_id() = *frameworkId;
-    calls.push_back(std::move(call));
-    pump();
-  }
-
-  // One call at a time, in order: the acknowledgement of the last update must reach the
-  // master before the TEARDOWN that follows it.
-  void pump() {
-    if (callInFlight || calls.empty() || exitCode) return;
-    Call call = std::move(calls.front());
-    calls.pop_front();
-    callInFlight = true;
     const Call::Type type = call.type();
-    client.send(endpoint, request(call), [this, type](Result<http::Response> response) {
-      callInFlight = false;
+    connection->send(std::move(call), [this, type](const Result<http::Response>& response) {
       if (exitCode) return;
       const std::string name = Call::Type_Name(type);
       if (!response) {
@@ -286,8 +198,7 @@ struct ExecuteScheduler::Impl {
              std::string(http::reason(response->status)) +
              (response->body.empty() ? "" : ": " + response->body));
       }
-      if (type == Call::TEARDOWN) return finish(pendingExit);
-      pump();
+      if (type == Call::TEARDOWN) finish(pendingExit);
     });
   }
 
@@ -298,8 +209,10 @@ struct ExecuteScheduler::Impl {
     if (!frameworkId) {
       // Not subscribed: nothing to tear down unless SUBSCRIBED is on its way; wait a
       // little for it rather than leave a framework behind.
-      if (!stream || streamStatus != 200) return finish(pendingExit);
-    } else {
+      if (!connection->subscribing()) return finish(pendingExit);
+    } else if (!teardownSent) {
+      // Sent once subscribed (now, or after finding the leader again).
+      teardownSent = true;
       Call call;
       call.set_type(Call::TEARDOWN);
       send(std::move(call));
@@ -317,19 +230,22 @@ struct ExecuteScheduler::Impl {
     exitCode = code;
     killTimer.cancel();
     teardownTimer.cancel();
-    if (stream) stream->cancel();
+    connection->close();
     if (done) done(code);
   }
 };
 
-ExecuteScheduler::ExecuteScheduler(asio::io_context& io, ExecuteConfig config, std::ostream& out,
-                                   std::ostream& err, std::function<void(int)> done)
-    : impl_(std::make_unique<Impl>(io, std::move(config), out, err, std::move(done))) {}
+ExecuteScheduler::ExecuteScheduler(asio::io_context& io,
+                                   std::unique_ptr<detect::LeaderDetector> detector,
+                                   ExecuteConfig config, std::ostream& out, std::ostream& err,
+                                   std::function<void(int)> done)
+    : impl_(std::make_unique<Impl>(io, std::move(detector), std::move(config), out, err,
+                                   std::move(done))) {}
 
 ExecuteScheduler::~ExecuteScheduler() = default;
 
 void ExecuteScheduler::start() {
-  impl_->subscribe();
+  impl_->connection->start();
 }
 
 void ExecuteScheduler::interrupt(int exitCode) {

@@ -1,8 +1,10 @@
 // mesos-execute's scheduler: a v1 Scheduler API client on the process's one io_context.
-// It subscribes (following one 307 redirect to the leader), launches the task on the
-// first offer that holds its resources, declines the rest, prints and acknowledges
-// every status update, kills the task after --kill_after, and tears the framework
-// down when the task ends or when interrupted.
+// It subscribes to the leading master (cli/scheduler_connection.h: it follows a 307,
+// and finds the leader again and re-subscribes with its framework id when the master
+// goes away), launches the task on the first offer that holds its resources (once,
+// whatever failovers follow), declines the rest, prints and acknowledges every status
+// update, kills the task after --kill_after, and tears the framework down when the
+// task ends or when interrupted.
 #pragma once
 
 #include <functional>
@@ -11,6 +13,7 @@
 #include <optional>
 
 #include "cli/execute.h"
+#include "common/leader_detector.h"
 
 namespace boost::asio {
 class io_context;
@@ -22,8 +25,10 @@ class ExecuteScheduler {
  public:
   // `done` is called once with the exit code when everything is over (the stream is
   // closed and no call is pending); the object must outlive the io_context's run().
-  ExecuteScheduler(boost::asio::io_context& io, ExecuteConfig config, std::ostream& out,
-                   std::ostream& err, std::function<void(int exitCode)> done = {});
+  // `detector` finds the leading master (made from config.master).
+  ExecuteScheduler(boost::asio::io_context& io, std::unique_ptr<detect::LeaderDetector> detector,
+                   ExecuteConfig config, std::ostream& out, std::ostream& err,
+                   std::function<void(int exitCode)> done = {});
   ~ExecuteScheduler();
   ExecuteScheduler(const ExecuteScheduler&) = delete;
   ExecuteScheduler& operator=(const ExecuteScheduler&) = delete;

@@ -11,7 +11,10 @@ PsFlags::PsFlags()
     : set("mesos-ps",
           "Lists the running tasks of a cluster: their user, framework, name, agent, memory "
           "(used/limit), CPU time and CPUs.") {
-  set.add(&master, "master", "The master: HOST:PORT or http://HOST:PORT").required();
+  set.add(&master, "master",
+          "The master: HOST:PORT, http://HOST:PORT, or zk://HOST:PORT[,HOST:PORT...]/PATH "
+          "to ask the leading master of a ZooKeeper group")
+      .required();
   set.add(&timeout, "timeout",
           "How long to wait for the master and each agent, in seconds or as a duration",
           std::string("5"));
@@ -23,13 +26,12 @@ PsFlags::PsFlags()
 
 ResolveFlags::ResolveFlags()
     : set("mesos-resolve",
-          "Prints the leading master's HOST:PORT, asked of the master given as the one "
-          "argument (HOST:PORT or http://HOST:PORT): `mesos-resolve $(cat /etc/mesos/zk)` "
-          "needs zk://, which is not built yet.") {
+          "Prints the leading master's HOST:PORT: the leader of the ZooKeeper group given "
+          "as the one argument (zk://HOST:PORT[,HOST:PORT...]/PATH, as in "
+          "`mesos-resolve $(cat /etc/mesos/zk)`), or the leader a master given as HOST:PORT "
+          "names.") {
   set.add(&timeout, "timeout",
-          "How long to wait to resolve the master, in seconds or as a "
-          "duration",
-          std::string("5"));
+          "How long to wait to resolve the master, in seconds or as a duration", std::string("5"));
   set.add(&verbose, "verbose", "Say on stderr whom was asked and what they answered", false);
 }
 

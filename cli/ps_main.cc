@@ -4,6 +4,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "cli/find_leader.h"
 #include "cli/ps.h"
 #include "cli/task_files.h"
 #include "common/credentials.h"
@@ -19,16 +20,6 @@ int main(int argc, char** argv) {
   std::optional<std::string>& master = flags.master;
   const std::string& timeout = flags.timeout;
 
-  if (master->rfind("zk://", 0) == 0) {
-    std::cerr << "mesos-ps: --master: zk:// URLs are not supported yet; give the leading "
-                 "master as HOST:PORT\n";
-    return 1;
-  }
-  auto endpoint = http::Endpoint::parse(*master);
-  if (!endpoint) {
-    std::cerr << "mesos-ps: --master: " << endpoint.error().message << "\n";
-    return 1;
-  }
   auto wait = cli::parseTimeout(timeout);
   if (!wait) {
     std::cerr << "mesos-ps: " << wait.error().message << "\n";
@@ -36,6 +27,13 @@ int main(int argc, char** argv) {
   }
   http::ClientOptions options;
   options.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(wait->value);
+  cli::logToStderr("mesos-ps", flags.verbose);
+  auto leader = cli::findLeader(*master, options.timeout);
+  if (!leader) {
+    std::cerr << "mesos-ps: " << leader.error().message << "\n";
+    return 1;
+  }
+  const http::Endpoint* endpoint = &leader->endpoint;
 
   auto response = cli::getFollowingRedirect(*endpoint, "/master/state", {}, options);
   if (!response) {

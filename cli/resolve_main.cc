@@ -1,10 +1,12 @@
 // mesos-resolve (also `mesos resolve <master>`): prints the leading master's HOST:PORT,
-// as Mesos's mesos-resolve does, asked of the master given (a follower names its
-// leader). Exit status 0 when found, 1 otherwise.
+// as Mesos's mesos-resolve does: with zk://, the leader the ZooKeeper group names; with
+// HOST:PORT, the leader that master names (a follower names its leader). Exit status 0
+// when found, 1 otherwise.
 #include <iostream>
 #include <string>
 #include <vector>
 
+#include "cli/find_leader.h"
 #include "cli/ps.h"
 #include "cli/task_files.h"
 #include "common/daemon_endpoints.h"
@@ -36,29 +38,37 @@ int main(int argc, char** argv) {
   }
   if (auto exit = loadDaemonFlags(flags.set, int(flagArgs.size()), flagArgs.data())) return *exit;
   if (arguments.size() != 1) {
-    return fail("there must be only one argument: <master> (HOST:PORT or http://HOST:PORT)");
+    return fail(
+        "there must be only one argument: <master> (HOST:PORT, http://HOST:PORT or "
+        "zk://HOST:PORT[,HOST:PORT...]/PATH)");
   }
   const std::string& given = arguments[0];
-  if (given.rfind("zk://", 0) == 0 || given.rfind("file://", 0) == 0) {
-    return fail("'" + given + "': zk:// and file:// masters are not supported yet (no leader " +
-                "election in ZooKeeper); give a master as HOST:PORT");
-  }
-  auto endpoint = http::Endpoint::parse(given);
-  if (!endpoint) return fail("'" + given + "': " + endpoint.error().message);
   auto wait = cli::parseTimeout(flags.timeout);
   if (!wait) return fail(wait.error().message);
   http::ClientOptions options;
   options.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(wait->value);
 
-  // /master/state-summary is small; its "leader" (redirects followed) is "master@HOST:PORT".
-  auto summary = cli::getJson(*endpoint, "/master/state", {}, options);
+  cli::logToStderr("mesos-resolve", flags.verbose);
+  auto leader = cli::findLeader(given, options.timeout);
+  if (!leader) return fail(leader.error().message);
+  if (given.rfind("zk://", 0) == 0) {
+    if (flags.verbose) {
+      std::cerr << "mesos-resolve: the ZooKeeper group " << given << " names "
+                << cli::leaderAddress(*leader) << " (master " << leader->info.id() << ")\n";
+    }
+    std::cout << cli::leaderAddress(*leader) << "\n";
+    return 0;
+  }
+  // A master given by address may be a follower: its /master/state names the leader
+  // ("master@HOST:PORT"), redirects followed.
+  auto summary = cli::getJson(leader->endpoint, "/master/state", {}, options);
   if (!summary) {
     return fail("Failed to detect master from '" + given + "': " + summary.error().message);
   }
-  std::string leader = summary->value("leader", std::string());
-  if (flags.verbose) std::cerr << "mesos-resolve: " << given << " names " << leader << "\n";
-  if (leader.rfind("master@", 0) == 0) leader.erase(0, 7);
-  if (leader.empty()) return fail("Failed to detect master from '" + given + "': no leader");
-  std::cout << leader << "\n";
+  std::string named = summary->value("leader", std::string());
+  if (flags.verbose) std::cerr << "mesos-resolve: " << given << " names " << named << "\n";
+  if (named.rfind("master@", 0) == 0) named.erase(0, 7);
+  if (named.empty()) return fail("Failed to detect master from '" + given + "': no leader");
+  std::cout << named << "\n";
   return 0;
 }

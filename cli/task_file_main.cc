@@ -5,6 +5,7 @@
 #include <iostream>
 #include <thread>
 
+#include "cli/find_leader.h"
 #include "cli/ps.h"
 #include "cli/task_files.h"
 #include "common/daemon_endpoints.h"
@@ -34,15 +35,14 @@ int fail(const std::string& message) {
 int main(int argc, char** argv) {
   cli::TaskFileFlags flags(kTail);
   if (auto exit = loadDaemonFlags(flags.set, argc, argv)) return *exit;
-  if (flags.master->rfind("zk://", 0) == 0) {
-    return fail("--master: zk:// URLs are not supported yet; give the leading master as HOST:PORT");
-  }
-  auto master = http::Endpoint::parse(*flags.master);
-  if (!master) return fail("--master: " + master.error().message);
   auto wait = cli::parseTimeout(flags.timeout);
   if (!wait) return fail(wait.error().message);
   http::ClientOptions options;
   options.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(wait->value);
+  cli::logToStderr(kProgram, false);
+  auto leader = cli::findLeader(*flags.master, options.timeout);
+  if (!leader) return fail(leader.error().message);
+  const http::Endpoint* master = &leader->endpoint;
 
   auto state = cli::getJson(*master, "/master/state", {}, options);
   if (!state) return fail("Failed to get the master state: " + state.error().message);

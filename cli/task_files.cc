@@ -39,7 +39,10 @@ TaskFileFlags::TaskFileFlags(bool tail)
           tail ? "Prints a task's sandbox file (e.g. stdout) through its agent, and follows it "
                  "as it grows until the task has ended."
                : "Prints a task's sandbox file (e.g. stdout) through its agent.") {
-  set.add(&master, "master", "The master: HOST:PORT or http://HOST:PORT").required();
+  set.add(&master, "master",
+          "The master: HOST:PORT, http://HOST:PORT, or zk://HOST:PORT[,HOST:PORT...]/PATH "
+          "to ask the leading master of a ZooKeeper group")
+      .required();
   set.add(&framework, "framework", "The id of the task's framework").required();
   set.add(&task, "task", "The id of the task").required();
   set.add(&file, "file", "The file, relative to the task's sandbox", std::string("stdout"));
@@ -141,14 +144,9 @@ Result<http::Response> getFollowingRedirect(http::Endpoint endpoint, const std::
     if (response->status != 307 || attempt > 0 || location == response->headers.end()) {
       return response;
     }
-    std::string target = location->second;
-    for (const char* prefix : {"http:", "//"}) {
-      if (target.rfind(prefix, 0) == 0) target.erase(0, std::string_view(prefix).size());
-    }
-    if (const size_t slash = target.find('/'); slash != std::string::npos) target.resize(slash);
-    auto leader = http::Endpoint::parse(target);
+    auto leader = http::parseRedirect(location->second, endpoint);
     if (!leader) return leader.error().wrap("redirect");
-    endpoint = *leader;
+    endpoint = leader->endpoint;
   }
 }
 

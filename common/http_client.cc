@@ -39,6 +39,37 @@ Result<Endpoint> Endpoint::parse(std::string_view text) {
   return Endpoint{std::string(rest.substr(0, colon)), uint16_t(port), https};
 }
 
+Result<Redirect> parseRedirect(std::string_view location, const Endpoint& from) {
+  if (location.empty()) return Error("the 307 has no Location header");
+  std::string_view rest = location;
+  bool https = from.https;
+  if (rest.rfind("http:", 0) == 0) {
+    rest.remove_prefix(5);
+    https = false;
+  } else if (rest.rfind("https:", 0) == 0) {
+    rest.remove_prefix(6);
+    https = true;
+  }
+  if (rest.rfind("//", 0) != 0) {
+    return Error("Location '" + std::string(location) +
+                 "' names no host (expected //host:port/path)");
+  }
+  rest.remove_prefix(2);
+  Redirect redirect;
+  if (const size_t slash = rest.find('/'); slash != std::string_view::npos) {
+    redirect.path = std::string(rest.substr(slash));
+    if (const size_t query = redirect.path.find('?'); query != std::string::npos) {
+      redirect.path.resize(query);
+    }
+    rest = rest.substr(0, slash);
+  }
+  auto endpoint = Endpoint::parse(rest);
+  if (!endpoint) return endpoint.error().wrap("Location '" + std::string(location) + "'");
+  redirect.endpoint = *endpoint;
+  redirect.endpoint.https = https;
+  return redirect;
+}
+
 namespace {
 
 bhttp::request<bhttp::string_body> toBeast(const Endpoint& endpoint, Request& request) {

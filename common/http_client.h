@@ -28,7 +28,18 @@ struct Endpoint {
   // is ignored).
   static Result<Endpoint> parse(std::string_view text);
   std::string toString() const { return host + ":" + std::to_string(port); }
+  bool operator==(const Endpoint&) const = default;
 };
+
+// Where a 307 from a master that is not leading sends the request.
+struct Redirect {
+  Endpoint endpoint;
+  std::string path;  // empty when the Location names none
+};
+
+// A Location header: "//host:port/path" (as Mesos writes it, the scheme of `from`),
+// "http://host:port/path" or "https://...". Errors quote the Location.
+Result<Redirect> parseRedirect(std::string_view location, const Endpoint& from);
 
 struct ClientOptions {
   std::chrono::milliseconds timeout{std::chrono::seconds(30)};  // connect + whole response

@@ -66,6 +66,8 @@ ManPage agentPage() {
       {"EXAMPLES",
        {"A single-node agent with the hardened default isolation:",
         "  mesos-agent --master=127.0.0.1:5050 --work_dir=/var/lib/mesos",
+        "Following the leading master of a ZooKeeper group:",
+        "  mesos-agent --master=zk://zk1:2181,zk2:2181,zk3:2181/mesos --work_dir=/var/lib/mesos",
         "User namespaces on top of the default:",
         "  mesos-agent --master=127.0.0.1:5050 --work_dir=/var/lib/mesos \\\n"
         "    --isolation=cgroups/cpu,cgroups/mem,cgroups/pids,cgroups/devices,\\\n"
@@ -155,12 +157,17 @@ ManPage resolvePage() {
   page.synopsis = "mesos-resolve [--timeout=5] [--verbose] MASTER";
   page.sections = {
       {"DESCRIPTION",
-       {"Asks MASTER (HOST:PORT or http://HOST:PORT) which master leads, following its "
-        "redirect, and prints the leader's HOST:PORT, as Mesos's mesos-resolve does. Also "
-        "run as `mesos resolve`. zk:// masters are refused until leader election in "
-        "ZooKeeper exists."}},
-      {"EXIT STATUS", {"0 with the leader printed; 1 when it cannot be found."}},
-      {"EXAMPLES", {"  mesos resolve 127.0.0.1:5050"}},
+       {"Prints the leading master's HOST:PORT, as Mesos's mesos-resolve does. MASTER is "
+        "zk://[USER:PASSWORD@]HOST:PORT[,HOST:PORT...]/PATH, the ZooKeeper group the masters "
+        "elect their leader in (the leader is the member whose json.info_ znode has the "
+        "lowest sequence number), or a master as HOST:PORT or http://HOST:PORT, which is "
+        "asked which master leads (a follower names its leader). Also run as "
+        "`mesos resolve`."}},
+      {"EXIT STATUS",
+       {"0 with the leader printed; 1 when no leader is found within --timeout (an empty "
+        "group, ZooKeeper unreachable, a master that does not answer) or MASTER is "
+        "malformed."}},
+      {"EXAMPLES", {"  mesos-resolve $(cat /etc/mesos/zk)", "  mesos resolve 127.0.0.1:5050"}},
       {"SEE ALSO", {"mesos(1), mesos-master(8)"}},
   };
   return page;

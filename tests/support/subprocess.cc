@@ -24,6 +24,9 @@ Subprocess::Subprocess(std::vector<std::string> argv,
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1);
   posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2);
+  // Nothing else of the test's: Boost.Asio's sockets are not close-on-exec, and a child
+  // holding a fake server's listening socket keeps its port taken after the server stops.
+  posix_spawn_file_actions_addclosefrom_np(&actions, 3);
 
   std::vector<std::string> env;
   for (char** e = environ; *e != nullptr; ++e) {

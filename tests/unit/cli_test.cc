@@ -32,11 +32,16 @@ std::string errorOf(std::vector<std::string> args) {
   return config ? std::string("(no error)") : config.error().message;
 }
 
+TEST(ExecuteFlags, AcceptsAZooKeeperMaster) {
+  auto config = configFrom({"--master=zk://h1:2181,h2:2181/mesos", "--name=t", "--command=true"});
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->master, "zk://h1:2181,h2:2181/mesos");
+}
+
 TEST(ExecuteFlags, DefaultsLikeMesos) {
   auto config = configFrom({"--master=127.0.0.1:5050", "--name=t", "--command=sleep 1"});
   ASSERT_TRUE(config) << config.error().message;
-  EXPECT_EQ(config->master.host, "127.0.0.1");
-  EXPECT_EQ(config->master.port, 5050);
+  EXPECT_EQ(config->master, "127.0.0.1:5050");
   EXPECT_EQ(config->contentType, api::ContentType::kProtobuf);
   EXPECT_FALSE(config->killAfter);
 
@@ -72,7 +77,7 @@ TEST(ExecuteFlags, AllFlags) {
        "--role=dev/team", "--content_type=json", "--framework_name=fw", "--no-partition_aware",
        "--principal=p", "--framework_capabilities=GPU_RESOURCES"});
   ASSERT_TRUE(config) << config.error().message;
-  EXPECT_EQ(config->master.host, "master.example");
+  EXPECT_EQ(config->master, "http://master.example:5051");
   EXPECT_EQ(config->contentType, api::ContentType::kJson);
   EXPECT_EQ(config->killAfter->seconds(), 10);
   EXPECT_EQ(config->framework.roles(0), "dev/team");
@@ -180,8 +185,8 @@ TEST(ExecuteFlags, ErrorsNameTheFlag) {
               HasSubstr("--env"));
   EXPECT_THAT(errorOf({"--master=h:1", "--name=t", "--command=true", "--env={\"A\":1}"}),
               HasSubstr("--env: the value of 'A'"));
-  EXPECT_THAT(errorOf({"--master=zk://h:2181/mesos", "--name=t", "--command=true"}),
-              HasSubstr("zk:// URLs are not supported yet"));
+  EXPECT_THAT(errorOf({"--master=zk://", "--name=t", "--command=true"}),
+              HasSubstr("--master: 'zk://' names no ZooKeeper host"));
   EXPECT_THAT(errorOf({"--master=nohost", "--name=t", "--command=true"}), HasSubstr("--master"));
   EXPECT_THAT(errorOf({"--master=h:1", "--command=true"}), HasSubstr("--name"));
   EXPECT_THAT(errorOf({"--master=h:1", "--name=t"}), HasSubstr("--command"));

@@ -8,6 +8,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <cstdlib>
 #include <future>
 #include <mutex>
@@ -33,7 +34,11 @@ std::string executePath() {
   return path ? path : "cli/mesos-execute";
 }
 
-enum class Ending { kFinished, kFailed, kKilledOnKill, kNever, kError, kDropStream };
+// kDropStream: the first stream ends right after SUBSCRIBED, then all goes as kFinished.
+// kRestart: after the first acknowledgement the master dies and comes back on the same
+// port knowing nothing but what the re-SUBSCRIBE says; it offers again, and the task
+// finishes (as its agent re-sends the update).
+enum class Ending { kFinished, kFailed, kKilledOnKill, kNever, kError, kDropStream, kRestart };
 
 struct Received {
   Call call;
@@ -47,18 +52,15 @@ struct Received {
 // every request with a 307 to the first, as a non-leading master does.
 class FakeMaster {
  public:
-  explicit FakeMaster(Ending ending) : ending_(ending), server_(io_), redirector_(io_) {
-    server_.route("/api/v1/scheduler", [this](http::Request&& request, http::Responder responder) {
-      handle(std::move(request), std::move(responder));
-    });
+  explicit FakeMaster(Ending ending) : ending_(ending), redirector_(io_) {
+    listen(0);
+    port_ = server_->port();
     redirector_.route("/api/v1/scheduler", [this](http::Request&&, http::Responder responder) {
       http::Response response;
       response.status = 307;
-      response.headers["Location"] =
-          "//127.0.0.1:" + std::to_string(server_.port()) + "/api/v1/scheduler";
+      response.headers["Location"] = "//127.0.0.1:" + std::to_string(port_) + "/api/v1/scheduler";
       responder.respond(std::move(response));
     });
-    EXPECT_TRUE(server_.listen("127.0.0.1", 0));
     EXPECT_TRUE(redirector_.listen("127.0.0.1", 0));
     thread_ = std::thread([this] { io_.run(); });
   }
@@ -66,7 +68,7 @@ class FakeMaster {
   ~FakeMaster() {
     boost::asio::post(io_, [this] {
       if (stream_) stream_->close();
-      server_.stop();
+      server_->stop();
       redirector_.stop();
       work_.reset();
     });
@@ -74,7 +76,7 @@ class FakeMaster {
     thread_.join();
   }
 
-  std::string address() const { return "127.0.0.1:" + std::to_string(server_.port()); }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
   std::string redirectorAddress() const {
     return "127.0.0.1:" + std::to_string(redirector_.port());
   }
@@ -140,6 +142,9 @@ class FakeMaster {
 
     switch (call.type()) {
       case Call::SUBSCRIBE: {
+        if (restarted_ && call.subscribe().framework_info().id().value() != "F1") {
+          return responder.respond(http::Response::badRequest("expected framework F1 back"));
+        }
         type_ = types->response;
         http::Headers headers;
         headers["Content-Type"] = std::string(api::mediaType(type_));
@@ -160,7 +165,7 @@ class FakeMaster {
           send(error);
           return;
         }
-        if (ending_ == Ending::kDropStream) {
+        if (ending_ == Ending::kDropStream && ++subscriptions_ == 1) {
           stream_->close();
           return;
         }
@@ -169,6 +174,8 @@ class FakeMaster {
         *offers.mutable_offers()->add_offers() = offer("O0", "cpus:0.5;mem:1024");
         *offers.mutable_offers()->add_offers() = offer("O1", "cpus:4;mem:4096;disk:1000");
         send(offers);
+        // Back from the dead: the agent re-sends the task's next update.
+        if (restarted_) update(mesos::v1::TASK_FINISHED, "uuid-2", "Command exited with status 0");
         return;
       }
       case Call::ACCEPT:
@@ -182,7 +189,8 @@ class FakeMaster {
       case Call::ACKNOWLEDGE:
         responder.respond(std::move(accepted));
         if (call.acknowledge().uuid() != "uuid-1") return;
-        if (ending_ == Ending::kFinished) {
+        if (ending_ == Ending::kRestart) return restart();
+        if (ending_ == Ending::kFinished || ending_ == Ending::kDropStream) {
           update(mesos::v1::TASK_FINISHED, "uuid-2", "Command exited with status 0");
         } else if (ending_ == Ending::kFailed) {
           update(mesos::v1::TASK_FAILED, "uuid-2", "Command exited with status 1");
@@ -203,11 +211,41 @@ class FakeMaster {
     }
   }
 
+  void listen(uint16_t port) {
+    server_ = std::make_unique<http::Server>(io_);
+    server_->route("/api/v1/scheduler", [this](http::Request&& request, http::Responder responder) {
+      handle(std::move(request), std::move(responder));
+    });
+    auto listening = server_->listen("127.0.0.1", port);
+    EXPECT_TRUE(listening) << listening.error().message;
+  }
+
+  // Dies (the stream and the listening socket go), and comes back on the same port
+  // a little later.
+  void restart() {
+    boost::asio::post(io_, [this] {
+      if (stream_) stream_->close();
+      stream_.reset();
+      server_->stop();
+      dead_.push_back(std::move(server_));
+      restartTimer_.expires_after(300ms);
+      restartTimer_.async_wait([this](boost::system::error_code) {
+        restarted_ = true;
+        listen(port_);
+      });
+    });
+  }
+
   Ending ending_;
   boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{
       io_.get_executor()};
-  http::Server server_;
+  std::unique_ptr<http::Server> server_;
+  std::vector<std::unique_ptr<http::Server>> dead_;  // stopped; kept for their handlers
+  uint16_t port_ = 0;
+  boost::asio::steady_timer restartTimer_{io_};
+  bool restarted_ = false;
+  int subscriptions_ = 0;
   http::Server redirector_;
   std::thread thread_;
   std::shared_ptr<http::ResponseStream> stream_;
@@ -322,11 +360,83 @@ TEST(Execute, ErrorEventExitsOne) {
   EXPECT_THAT(result.err, HasSubstr("Received an ERROR event: Framework has been removed"));
 }
 
-TEST(Execute, StreamEndingExitsOne) {
+TEST(Execute, ADroppedStreamIsFollowedByANewSubscription) {
   FakeMaster master(Ending::kDropStream);
   auto result = testing::run(executeArgs(master.address(), "json"));
-  EXPECT_EQ(result.exitCode(), 1);
-  EXPECT_THAT(result.err, HasSubstr("Disconnected from the master"));
+  EXPECT_EQ(result.exitCode(), 0) << result.out << result.err;
+  EXPECT_THAT(result.err, HasSubstr("Disconnected from the master at " + master.address()));
+  EXPECT_THAT(result.out, HasSubstr("Re-subscribed with ID F1\n"));
+  EXPECT_THAT(master.callTypes(),
+              ::testing::ElementsAre("SUBSCRIBE", "SUBSCRIBE", "ACCEPT", "DECLINE", "SUPPRESS",
+                                     "ACKNOWLEDGE", "ACKNOWLEDGE", "TEARDOWN"));
+  const auto received = master.received();
+  const Call& again = received[1].call;
+  EXPECT_EQ(again.framework_id().value(), "F1");
+  EXPECT_EQ(again.subscribe().framework_info().id().value(), "F1");
+  EXPECT_EQ(received[1].streamId, std::nullopt) << "a SUBSCRIBE carries no stream id";
+}
+
+// The master dies after the task runs and comes back on the same address: mesos-execute
+// finds it again, re-subscribes as F1, declines the new offers (the task is not
+// launched twice) and still prints and acknowledges the task's end.
+TEST(Execute, SurvivesAMasterRestart) {
+  FakeMaster master(Ending::kRestart);
+  auto result = testing::run(executeArgs(master.address(), "protobuf"));
+  EXPECT_EQ(result.exitCode(), 0) << result.out << result.err;
+  EXPECT_THAT(result.out, HasSubstr("Subscribed with ID F1\n"));
+  EXPECT_THAT(result.out, HasSubstr("Re-subscribed with ID F1\n"));
+  EXPECT_THAT(result.out,
+              HasSubstr("Received status update TASK_FINISHED for task 'cluster-test'"));
+  EXPECT_THAT(result.err, HasSubstr("Disconnected from the master at " + master.address()));
+
+  const auto types = master.callTypes();
+  EXPECT_EQ(std::count(types.begin(), types.end(), "ACCEPT"), 1) << "launched twice";
+  EXPECT_EQ(types.back(), "TEARDOWN");
+  std::vector<Call> subscribes;
+  for (const Received& r : master.received()) {
+    if (r.call.type() == Call::SUBSCRIBE) subscribes.push_back(r.call);
+  }
+  ASSERT_EQ(subscribes.size(), 2u);
+  EXPECT_FALSE(subscribes[0].subscribe().framework_info().has_id());
+  EXPECT_EQ(subscribes[1].subscribe().framework_info().id().value(), "F1");
+  EXPECT_EQ(subscribes[1].framework_id().value(), "F1");
+  // The new master hears that the framework wants no more offers.
+  ASSERT_EQ(subscribes[1].subscribe().suppressed_roles_size(), 1);
+  EXPECT_EQ(subscribes[1].subscribe().suppressed_roles(0), "*");
+  // The update the restarted master relayed is acknowledged to it.
+  bool acknowledgedAfterRestart = false;
+  for (const Received& r : master.received()) {
+    if (r.call.type() == Call::ACKNOWLEDGE && r.call.acknowledge().uuid() == "uuid-2") {
+      acknowledgedAfterRestart = true;
+    }
+  }
+  EXPECT_TRUE(acknowledgedAfterRestart);
+}
+
+// --master names a master that is not leading: its 307 is followed at the first
+// subscription and again at the re-subscription after the stream is lost.
+TEST(Execute, FollowsARedirectAgainAfterLosingTheStream) {
+  FakeMaster master(Ending::kDropStream);
+  auto result = testing::run(executeArgs(master.redirectorAddress(), "json"));
+  EXPECT_EQ(result.exitCode(), 0) << result.out << result.err;
+  const std::string redirected = "Redirected to the leading master at " + master.address();
+  const size_t first = result.out.find(redirected);
+  ASSERT_NE(first, std::string::npos) << result.out;
+  EXPECT_NE(result.out.find(redirected, first + 1), std::string::npos) << result.out;
+  EXPECT_THAT(result.out, HasSubstr("Re-subscribed with ID F1\n"));
+  EXPECT_EQ(master.callTypes().back(), "TEARDOWN");
+}
+
+TEST(Execute, KeepsTryingWhileNoMasterAnswers) {
+  // Nothing listens on port 1; the first subscription's bound is a minute, so only
+  // the message is checked here, then the run is interrupted.
+  testing::Subprocess execute(executeArgs("127.0.0.1:1", "json"));
+  ASSERT_TRUE(execute.waitForLine("Failed to subscribe to the master at 127.0.0.1:1", 10s))
+      << execute.err();
+  auto status = execute.stop(SIGTERM, 10s);
+  ASSERT_TRUE(status);
+  EXPECT_TRUE(WIFEXITED(*status));
+  EXPECT_NE(WEXITSTATUS(*status), 0);
 }
 
 TEST(Execute, SigtermTearsDownTheFramework) {

@@ -263,6 +263,33 @@ TEST(HttpEndpoint, Parse) {
   EXPECT_FALSE(Endpoint::parse("localhost:http"));
 }
 
+TEST(HttpRedirect, ParsesLocationsAsMastersWriteThem) {
+  const Endpoint plain{.host = "10.0.0.1", .port = 5050};
+  auto mesos = parseRedirect("//10.0.0.2:5050/api/v1/scheduler", plain);
+  ASSERT_TRUE(mesos) << mesos.error().message;
+  EXPECT_EQ(mesos->endpoint, (Endpoint{.host = "10.0.0.2", .port = 5050}));
+  EXPECT_EQ(mesos->path, "/api/v1/scheduler");
+  // Scheme-relative: the scheme of the request that was redirected.
+  const Endpoint tls{.host = "10.0.0.1", .port = 5050, .https = true};
+  EXPECT_TRUE(parseRedirect("//m2:5050/master/state", tls)->endpoint.https);
+  auto absolute = parseRedirect("http://m2:5051/master/state?jsonp=x", tls);
+  ASSERT_TRUE(absolute);
+  EXPECT_FALSE(absolute->endpoint.https);
+  EXPECT_EQ(absolute->path, "/master/state");
+  EXPECT_TRUE(parseRedirect("https://m2:5051", plain)->endpoint.https);
+  EXPECT_EQ(parseRedirect("//m2:5051", plain)->path, "");
+
+  auto none = parseRedirect("", plain);
+  ASSERT_FALSE(none);
+  EXPECT_NE(none.error().message.find("no Location"), std::string::npos);
+  auto relative = parseRedirect("/master/state", plain);
+  ASSERT_FALSE(relative);
+  EXPECT_NE(relative.error().message.find("'/master/state'"), std::string::npos);
+  auto port = parseRedirect("//m2:http/x", plain);
+  ASSERT_FALSE(port);
+  EXPECT_NE(port.error().message.find("//m2:http/x"), std::string::npos);
+}
+
 TEST(HttpQuery, ParsesAndDecodes) {
   auto query = parseQueryString("frameworkId=abc-123&x=a%20b+c&flag&=v");
   EXPECT_EQ(query["frameworkId"], "abc-123");
