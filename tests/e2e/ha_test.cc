@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "mesolite/internal.pb.h"
+#include "mesos/v1/master/master.pb.h"
 #include "tests/e2e/cluster.h"
 #include "tests/e2e/fake_agent.h"
 #include "tests/support/api_client.h"
@@ -214,6 +215,24 @@ TEST(HighAvailability, KillingTheLeaderElectsAnotherThatKeepsEveryTask) {
   ASSERT_EQ(tasks["tasks"].size(), 1u) << tasks.dump();
   EXPECT_EQ(tasks["tasks"][0]["state"], "TASK_RUNNING");
   EXPECT_EQ(ensemble.leaders(), 1);
+
+  // The operator event stream of the new leader starts with the state as it is now.
+  mesos::v1::master::Call subscribe;
+  subscribe.set_type(mesos::v1::master::Call::SUBSCRIBE);
+  testing::EventStream operatorStream(leader.endpoint(), "/api/v1", subscribe,
+                                      ContentType::kProtobuf);
+  ASSERT_EQ(operatorStream.status(), 200);
+  mesos::v1::master::Event snapshot;
+  ASSERT_TRUE(operatorStream.next(&snapshot));
+  ASSERT_EQ(snapshot.type(), mesos::v1::master::Event::SUBSCRIBED);
+  const auto& state = snapshot.subscribed().get_state();
+  ASSERT_EQ(state.get_tasks().tasks_size(), 1) << state.DebugString();
+  EXPECT_EQ(state.get_tasks().tasks(0).task_id().value(), "survivor");
+  EXPECT_EQ(state.get_tasks().tasks(0).state(), mesos::v1::TASK_RUNNING);
+  ASSERT_EQ(state.get_agents().agents_size(), 1);
+  EXPECT_EQ(state.get_agents().agents(0).agent_info().id().value(), agentId);
+  ASSERT_EQ(state.get_frameworks().frameworks_size(), 1);
+  EXPECT_EQ(state.get_frameworks().frameworks(0).framework_info().id().value(), frameworkId);
 }
 
 TEST(HighAvailability, ALeaderWithoutZooKeeperStopsLeadingAndOneLeadsAgainWhenItReturns) {

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <filesystem>
 #include <fstream>
@@ -164,6 +165,8 @@ TEST(RegistryFile, StoresAndFetchesOffTheLoop) {
   char path[] = "/tmp/mesolite-registrar-XXXXXX";
   const std::string dir = ::mkdtemp(path);
   boost::asio::io_context io;
+  // The store answers from its own thread: the loop must wait for it.
+  auto guard = boost::asio::make_work_guard(io);
   {
     auto store = openFileRegistry(io, dir);
     ASSERT_TRUE(store.ok()) << store.error().message;
@@ -174,15 +177,13 @@ TEST(RegistryFile, StoresAndFetchesOffTheLoop) {
     *registry.add_agents()->mutable_info() = agent("a");
     bool stored = false;
     (*store)->store(registry, [&](Result<void> r) { stored = r.ok(); });
-    io.run_for(2s);
-    io.restart();
+    io.run_one_for(5s);
     EXPECT_TRUE(stored);
     std::optional<internal::Registry> fetched;
     (*store)->fetch([&](Result<internal::Registry> r) {
       if (r) fetched = *r;
     });
-    io.run_for(2s);
-    io.restart();
+    io.run_one_for(5s);
     ASSERT_TRUE(fetched);
     EXPECT_EQ(fetched->agents_size(), 1);
   }
