@@ -3,6 +3,7 @@
 // schedulers in the test. Finish, failure, kill, OOM, framework failover, agent loss,
 // reconciliation and teardown, as a framework sees them.
 #include "tests/e2e/cluster.h"
+#include "tests/e2e/real_agent.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -42,60 +43,6 @@ class TempDir {
 
  private:
   std::string path_;
-};
-
-// A mesos-agent registered with `master`, in its own directories and cgroup root.
-class Agent {
- public:
-  Agent(Master& master, const std::string& dir, std::vector<std::string> extra = {})
-      : port_(testing::freePort()), dir_(dir) {
-    static int instance = 0;
-    cgroupsRoot_ = "mesolite-e2e-" + std::to_string(getpid()) + "-" + std::to_string(instance++);
-    argv_ = {env("MESOLITE_AGENT"),
-             "--master=127.0.0.1:" + std::to_string(master.endpoint().port),
-             "--ip=127.0.0.1",
-             "--port=" + std::to_string(port_),
-             "--hostname=127.0.0.1",
-             "--work_dir=" + dir + "/work",
-             "--runtime_dir=" + dir + "/run",
-             "--launcher_dir=" + env("MESOLITE_LAUNCHER_DIR"),
-             "--cgroups_root=" + cgroupsRoot_,
-             "--resources=cpus:4;mem:2048;disk:1024;ports:[31000-31100]"};
-    argv_.insert(argv_.end(), extra.begin(), extra.end());
-    start();
-  }
-  ~Agent() {
-    if (process_) process_->stop(SIGTERM, 20s);
-    removeCgroupTree(cgroupsRoot_);
-  }
-
-  void start() {
-    process_ = std::make_unique<Subprocess>(argv_);
-    if (!process_->waitForLine("subscribed to the master", 15s)) {
-      ADD_FAILURE() << "agent did not register: " << process_->err();
-    }
-  }
-  void stop() { process_->stop(SIGTERM, 20s); }
-  pid_t pid() const { return process_->pid(); }
-  http::Endpoint endpoint() const { return {"127.0.0.1", port_}; }
-  const std::string& dir() const { return dir_; }
-  const std::string& cgroupsRoot() const { return cgroupsRoot_; }
-
-  nlohmann::json state() const {
-    http::Request request;
-    request.method = "GET";
-    request.path = "/state";
-    auto response = http::fetch(endpoint(), request);
-    if (!response || response->status != 200) return nullptr;
-    return nlohmann::json::parse(response->body, nullptr, false);
-  }
-
- private:
-  uint16_t port_;
-  std::string dir_;
-  std::string cgroupsRoot_;
-  std::vector<std::string> argv_;
-  std::unique_ptr<Subprocess> process_;
 };
 
 class Cluster : public ::testing::Test {
