@@ -348,6 +348,38 @@ TEST(ZooKeeper, RegistryIsChunkedFencedAndCorruptionNamed) {
       << corruptManifest.error().message;
 }
 
+// Three servers: one may go, two may not (no quorum: the session cannot be kept).
+TEST(ZooKeeper, EnsembleKeepsTheLeaderUntilQuorumIsLost) {
+  if (auto why = ZooKeeperServer::unavailable()) GTEST_SKIP() << *why;
+  ZooKeeperServer ensemble(3);
+  auto started = ensemble.start();
+  ASSERT_FALSE(started) << *started;
+  Loop loop;
+  const std::string url = ensemble.url("/mesos");
+  auto candidate = contend(loop, url, "ensemble", 5057);
+  ASSERT_TRUE(loop.runUntil([&] { return candidate->leading(); }, 15s));
+  auto detector = detect::LeaderDetector::create(loop.io(), url, {kSessionTimeout});
+  ASSERT_TRUE(detector);
+  ASSERT_TRUE(loop.runUntil([&] { return (*detector)->leader().has_value(); }, 10s));
+
+  ensemble.stopServer(0);
+  loop.runFor(kSessionTimeout + 1s);
+  EXPECT_EQ(candidate->lost, 0);
+  EXPECT_TRUE(candidate->leading());
+  EXPECT_TRUE((*detector)->leader().has_value());
+
+  ensemble.stopServer(1);
+  ASSERT_TRUE(loop.runUntil([&] { return candidate->lost == 1; }, kSessionTimeout + 10s));
+  ASSERT_TRUE(loop.runUntil([&] { return !(*detector)->leader().has_value(); }, 10s));
+
+  auto back = ensemble.startServer(1);
+  ASSERT_FALSE(back) << *back;
+  ASSERT_TRUE(loop.runUntil([&] { return candidate->elected == 2; }, 30s))
+      << candidate->elected << " " << candidate->lost;
+  ASSERT_TRUE(loop.runUntil([&] { return (*detector)->leader().has_value(); }, 10s));
+  EXPECT_EQ((*detector)->leader()->info.id(), "ensemble");
+}
+
 // Last: it stops the server.
 TEST(ZooKeeper, ServerDownLongerThanTheSessionTimeoutThenBack) {
   REQUIRE_SERVER();
