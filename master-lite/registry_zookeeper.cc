@@ -71,8 +71,10 @@ Result<Manifest> decodeManifest(std::string_view data) {
 
 class ZooKeeperRegistryStore : public RegistryStore {
  public:
-  explicit ZooKeeperRegistryStore(std::shared_ptr<zk::Session> session)
+  ZooKeeperRegistryStore(std::shared_ptr<zk::Session> session,
+                         std::function<std::optional<std::string>()> candidacy)
       : session_(session),
+        candidacy_(std::move(candidacy)),
         path_(session->url().child("registry")),
         describe_(session->url().toString() + "/registry") {
     if (session->url().path == "/") describe_ = session->url().toString() + "registry";
@@ -113,6 +115,7 @@ class ZooKeeperRegistryStore : public RegistryStore {
   void dropChunks(const std::vector<Chunk>& chunks);
 
   std::weak_ptr<zk::Session> session_;
+  const std::function<std::optional<std::string>()> candidacy_;
   const std::string path_;
   std::string describe_;
   std::optional<Seen> seen_;  // unset until the first fetch
@@ -238,11 +241,24 @@ void ZooKeeperRegistryStore::switchManifest(std::shared_ptr<Manifest> manifest,
   auto session = this->session();
   if (!session) return done(Error(describe_ + ": the ZooKeeper session is closed"));
   std::vector<zk::Op> ops;
+  std::optional<std::string> candidacy;
+  if (candidacy_) {
+    candidacy = candidacy_();
+    if (!candidacy) {
+      dropChunks(manifest->chunks);
+      return done(Error("storing the registry " + describe_ +
+                        ": this master has no candidacy in ZooKeeper (its session ended)"));
+    }
+    // Written only while this master's member znode exists, in the same transaction.
+    ops.push_back(zk::Op::check(*candidacy, -1));
+  }
+  const size_t manifestOp = ops.size();
   ops.push_back(zk::Op::set(path_, encodeManifest(*manifest), *seen_->version));
   for (const auto& old : seen_->chunks)
     ops.push_back(zk::Op::remove(chunkPath(old), -1));
   session->multi(
-      std::move(ops), guarded([this, manifest, done](zk::Reply<zk::MultiResult> reply) {
+      std::move(ops),
+      guarded([this, manifest, done, manifestOp, candidacy](zk::Reply<zk::MultiResult> reply) {
         if (reply.code == ZCONNECTIONLOSS || reply.code == ZOPERATIONTIMEOUT ||
             reply.code == ZCLOSING || reply.code == ZSESSIONEXPIRED) {
           // The switch may have happened: keep the chunks, and refuse to store again until a
@@ -253,17 +269,22 @@ void ZooKeeperRegistryStore::switchManifest(std::shared_ptr<Manifest> manifest,
         }
         if (!reply.ok()) {
           dropChunks(manifest->chunks);
-          if (reply.value.failed == 0u && reply.code == ZBADVERSION) {
+          if (reply.value.failed == manifestOp && reply.code == ZBADVERSION) {
             return done(Error("storing the registry " + describe_ +
                               ": someone else stored it since this master read it (ZBADVERSION); "
                               "not overwriting"));
+          }
+          if (candidacy && reply.value.failed == 0u && reply.code == ZNONODE) {
+            return done(Error("storing the registry " + describe_ +
+                              ": this master's member znode " + *candidacy +
+                              " is gone (ZNONODE); not writing"));
           }
           return done(reply.error().wrap("storing the registry " + describe_));
         }
         std::vector<std::string> names;
         for (const auto& chunk : manifest->chunks)
           names.push_back(chunk.name);
-        seen_ = Seen{reply.value.entries.front().stat.version, std::move(names)};
+        seen_ = Seen{reply.value.entries[manifestOp].stat.version, std::move(names)};
         done(success());
       }));
 }
@@ -281,8 +302,9 @@ void ZooKeeperRegistryStore::dropChunks(const std::vector<Chunk>& chunks) {
 
 }  // namespace
 
-std::unique_ptr<RegistryStore> makeZooKeeperRegistryStore(std::shared_ptr<zk::Session> session) {
-  return std::make_unique<ZooKeeperRegistryStore>(std::move(session));
+std::unique_ptr<RegistryStore> makeZooKeeperRegistryStore(
+    std::shared_ptr<zk::Session> session, std::function<std::optional<std::string>()> candidacy) {
+  return std::make_unique<ZooKeeperRegistryStore>(std::move(session), std::move(candidacy));
 }
 
 }  // namespace mesolite::master

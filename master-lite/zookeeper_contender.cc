@@ -51,7 +51,12 @@ class ZooKeeperContender : public Contender {
   }
 
   std::unique_ptr<RegistryStore> registryStore() override {
-    return makeZooKeeperRegistryStore(session_);
+    return makeZooKeeperRegistryStore(
+        session_, [alive = std::weak_ptr<bool>(alive_), this]() -> std::optional<std::string> {
+          auto flag = alive.lock();
+          if (!flag || !*flag || node_.empty()) return std::nullopt;
+          return node_;
+        });
   }
 
  private:

@@ -330,6 +330,16 @@ TEST(ZooKeeper, RegistryIsChunkedFencedAndCorruptionNamed) {
   ASSERT_TRUE(chunks.ok());
   EXPECT_EQ(chunks.value.size(), 1u);
 
+  // A store tied to a candidacy whose znode is gone (a master whose session ended) writes
+  // nothing, even though its version is current.
+  auto deposed = master::makeZooKeeperRegistryStore(
+      raw, [] { return std::optional<std::string>("/registry-test/json.info_0000009999"); });
+  ASSERT_TRUE(fetch(*deposed));
+  auto refused = save(*deposed, bigRegistry(1));
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("json.info_0000009999 is gone"), std::string::npos)
+      << refused.error().message;
+
   // A corrupt chunk, then a corrupt manifest: errors that name the znode.
   ASSERT_TRUE(await<struct Stat>(loop, [&](auto done) {
                 raw->set("/registry-test/registry/" + chunks.value.front(), "garbage", -1, done);
