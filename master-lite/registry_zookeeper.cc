@@ -1,5 +1,6 @@
 #include "master-lite/registry_zookeeper.h"
 
+#include <algorithm>
 #include <boost/crc.hpp>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -112,6 +113,7 @@ class ZooKeeperRegistryStore : public RegistryStore {
   void writeChunks(std::shared_ptr<std::vector<std::string>> pieces, size_t index,
                    std::shared_ptr<Manifest> manifest, std::function<void(Result<void>)> done);
   void switchManifest(std::shared_ptr<Manifest> manifest, std::function<void(Result<void>)> done);
+  void sweepOrphans(std::shared_ptr<zk::Session> session, std::vector<std::string> referenced);
   void dropChunks(const std::vector<Chunk>& chunks);
 
   std::weak_ptr<zk::Session> session_;
@@ -162,7 +164,8 @@ void ZooKeeperRegistryStore::readChunks(std::shared_ptr<zk::Session> session, Ma
       std::vector<std::string> names;
       for (const auto& chunk : shared->chunks)
         names.push_back(chunk.name);
-      seen_ = Seen{version, std::move(names)};
+      seen_ = Seen{version, names};
+      sweepOrphans(session, std::move(names));
       return done(std::move(registry));
     }
     const Chunk& chunk = shared->chunks[index];
@@ -256,6 +259,9 @@ void ZooKeeperRegistryStore::switchManifest(std::shared_ptr<Manifest> manifest,
   ops.push_back(zk::Op::set(path_, encodeManifest(*manifest), *seen_->version));
   for (const auto& old : seen_->chunks)
     ops.push_back(zk::Op::remove(chunkPath(old), -1));
+  // The new chunks must still be there as written (a reader's sweep may have taken them).
+  for (const auto& chunk : manifest->chunks)
+    ops.push_back(zk::Op::check(chunkPath(chunk.name), 0));
   session->multi(
       std::move(ops),
       guarded([this, manifest, done, manifestOp, candidacy](zk::Reply<zk::MultiResult> reply) {
@@ -286,6 +292,27 @@ void ZooKeeperRegistryStore::switchManifest(std::shared_ptr<Manifest> manifest,
           names.push_back(chunk.name);
         seen_ = Seen{reply.value.entries[manifestOp].stat.version, std::move(names)};
         done(success());
+      }));
+}
+
+// Chunks no manifest references: left by a master that died between writing its chunks and
+// switching the manifest, or being written by a deposed one (whose switch then fails on
+// their check instead of referencing chunks that are gone).
+void ZooKeeperRegistryStore::sweepOrphans(std::shared_ptr<zk::Session> session,
+                                          std::vector<std::string> referenced) {
+  session->children(
+      path_, false, guarded([this, referenced](zk::Reply<std::vector<std::string>> reply) {
+        if (!reply.ok()) return;
+        std::vector<Chunk> orphans;
+        for (const auto& child : reply.value) {
+          if (std::find(referenced.begin(), referenced.end(), child) == referenced.end()) {
+            orphans.push_back(Chunk{child, 0, 0});
+          }
+        }
+        if (orphans.empty()) return;
+        log::info("Deleting {} unreferenced chunk(s) of the registry {}", orphans.size(),
+                  describe_);
+        dropChunks(orphans);
       }));
 }
 

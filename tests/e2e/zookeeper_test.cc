@@ -323,8 +323,17 @@ TEST(ZooKeeper, RegistryIsChunkedFencedAndCorruptionNamed) {
   EXPECT_EQ(again->agents_size(), 10);
   ASSERT_TRUE(save(*other, bigRegistry(20)));
 
-  // Old chunks are gone: only the current one is left.
+  // A chunk left by a master that died before switching the manifest: the next fetch
+  // deletes it.
   auto raw = rawSession(loop, url);
+  ASSERT_TRUE(await<std::string>(loop, [&](auto done) {
+                raw->create("/registry-test/registry/chunk_", "orphan", ZOO_PERSISTENT_SEQUENTIAL,
+                            done);
+              }).ok());
+  ASSERT_TRUE(fetch(*other));
+  loop.runFor(300ms);
+
+  // Old chunks are gone: only the current one is left.
   auto chunks = await<std::vector<std::string>>(
       loop, [&](auto done) { raw->children("/registry-test/registry", false, done); });
   ASSERT_TRUE(chunks.ok());
