@@ -109,6 +109,8 @@ Result<std::string> parsePath(std::string_view path) {
       if (isControl(c)) {
         return Error("path '" + printable(path) + "' has a control character");
       }
+      // Legal in a znode's name, but in a URL read from a file a space is a mistake.
+      if (c == ' ') return Error("path '" + printable(path) + "' has a space");
     }
     start = end + 1;
   }

@@ -1,5 +1,6 @@
 #include "master-lite/registry_zookeeper.h"
 
+#include <algorithm>
 #include <boost/crc.hpp>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -71,8 +72,10 @@ Result<Manifest> decodeManifest(std::string_view data) {
 
 class ZooKeeperRegistryStore : public RegistryStore {
  public:
-  explicit ZooKeeperRegistryStore(std::shared_ptr<zk::Session> session)
+  ZooKeeperRegistryStore(std::shared_ptr<zk::Session> session,
+                         std::function<std::optional<std::string>()> candidacy)
       : session_(session),
+        candidacy_(std::move(candidacy)),
         path_(session->url().child("registry")),
         describe_(session->url().toString() + "/registry") {
     if (session->url().path == "/") describe_ = session->url().toString() + "registry";
@@ -110,9 +113,11 @@ class ZooKeeperRegistryStore : public RegistryStore {
   void writeChunks(std::shared_ptr<std::vector<std::string>> pieces, size_t index,
                    std::shared_ptr<Manifest> manifest, std::function<void(Result<void>)> done);
   void switchManifest(std::shared_ptr<Manifest> manifest, std::function<void(Result<void>)> done);
+  void sweepOrphans(std::shared_ptr<zk::Session> session, std::vector<std::string> referenced);
   void dropChunks(const std::vector<Chunk>& chunks);
 
   std::weak_ptr<zk::Session> session_;
+  const std::function<std::optional<std::string>()> candidacy_;
   const std::string path_;
   std::string describe_;
   std::optional<Seen> seen_;  // unset until the first fetch
@@ -159,7 +164,8 @@ void ZooKeeperRegistryStore::readChunks(std::shared_ptr<zk::Session> session, Ma
       std::vector<std::string> names;
       for (const auto& chunk : shared->chunks)
         names.push_back(chunk.name);
-      seen_ = Seen{version, std::move(names)};
+      seen_ = Seen{version, names};
+      sweepOrphans(session, std::move(names));
       return done(std::move(registry));
     }
     const Chunk& chunk = shared->chunks[index];
@@ -238,11 +244,27 @@ void ZooKeeperRegistryStore::switchManifest(std::shared_ptr<Manifest> manifest,
   auto session = this->session();
   if (!session) return done(Error(describe_ + ": the ZooKeeper session is closed"));
   std::vector<zk::Op> ops;
+  std::optional<std::string> candidacy;
+  if (candidacy_) {
+    candidacy = candidacy_();
+    if (!candidacy) {
+      dropChunks(manifest->chunks);
+      return done(Error("storing the registry " + describe_ +
+                        ": this master has no candidacy in ZooKeeper (its session ended)"));
+    }
+    // Written only while this master's member znode exists, in the same transaction.
+    ops.push_back(zk::Op::check(*candidacy, -1));
+  }
+  const size_t manifestOp = ops.size();
   ops.push_back(zk::Op::set(path_, encodeManifest(*manifest), *seen_->version));
   for (const auto& old : seen_->chunks)
     ops.push_back(zk::Op::remove(chunkPath(old), -1));
+  // The new chunks must still be there as written (a reader's sweep may have taken them).
+  for (const auto& chunk : manifest->chunks)
+    ops.push_back(zk::Op::check(chunkPath(chunk.name), 0));
   session->multi(
-      std::move(ops), guarded([this, manifest, done](zk::Reply<zk::MultiResult> reply) {
+      std::move(ops),
+      guarded([this, manifest, done, manifestOp, candidacy](zk::Reply<zk::MultiResult> reply) {
         if (reply.code == ZCONNECTIONLOSS || reply.code == ZOPERATIONTIMEOUT ||
             reply.code == ZCLOSING || reply.code == ZSESSIONEXPIRED) {
           // The switch may have happened: keep the chunks, and refuse to store again until a
@@ -253,18 +275,44 @@ void ZooKeeperRegistryStore::switchManifest(std::shared_ptr<Manifest> manifest,
         }
         if (!reply.ok()) {
           dropChunks(manifest->chunks);
-          if (reply.value.failed == 0u && reply.code == ZBADVERSION) {
+          if (reply.value.failed == manifestOp && reply.code == ZBADVERSION) {
             return done(Error("storing the registry " + describe_ +
                               ": someone else stored it since this master read it (ZBADVERSION); "
                               "not overwriting"));
+          }
+          if (candidacy && reply.value.failed == 0u && reply.code == ZNONODE) {
+            return done(Error("storing the registry " + describe_ +
+                              ": this master's member znode " + *candidacy +
+                              " is gone (ZNONODE); not writing"));
           }
           return done(reply.error().wrap("storing the registry " + describe_));
         }
         std::vector<std::string> names;
         for (const auto& chunk : manifest->chunks)
           names.push_back(chunk.name);
-        seen_ = Seen{reply.value.entries.front().stat.version, std::move(names)};
+        seen_ = Seen{reply.value.entries[manifestOp].stat.version, std::move(names)};
         done(success());
+      }));
+}
+
+// Chunks no manifest references: left by a master that died between writing its chunks and
+// switching the manifest, or being written by a deposed one (whose switch then fails on
+// their check instead of referencing chunks that are gone).
+void ZooKeeperRegistryStore::sweepOrphans(std::shared_ptr<zk::Session> session,
+                                          std::vector<std::string> referenced) {
+  session->children(
+      path_, false, guarded([this, referenced](zk::Reply<std::vector<std::string>> reply) {
+        if (!reply.ok()) return;
+        std::vector<Chunk> orphans;
+        for (const auto& child : reply.value) {
+          if (std::find(referenced.begin(), referenced.end(), child) == referenced.end()) {
+            orphans.push_back(Chunk{child, 0, 0});
+          }
+        }
+        if (orphans.empty()) return;
+        log::info("Deleting {} unreferenced chunk(s) of the registry {}", orphans.size(),
+                  describe_);
+        dropChunks(orphans);
       }));
 }
 
@@ -281,8 +329,9 @@ void ZooKeeperRegistryStore::dropChunks(const std::vector<Chunk>& chunks) {
 
 }  // namespace
 
-std::unique_ptr<RegistryStore> makeZooKeeperRegistryStore(std::shared_ptr<zk::Session> session) {
-  return std::make_unique<ZooKeeperRegistryStore>(std::move(session));
+std::unique_ptr<RegistryStore> makeZooKeeperRegistryStore(
+    std::shared_ptr<zk::Session> session, std::function<std::optional<std::string>()> candidacy) {
+  return std::make_unique<ZooKeeperRegistryStore>(std::move(session), std::move(candidacy));
 }
 
 }  // namespace mesolite::master

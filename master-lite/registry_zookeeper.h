@@ -11,7 +11,10 @@
 // with ZBADVERSION instead of overwriting the new leader's registry.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <optional>
+#include <string>
 
 #include "common/zookeeper.h"
 #include "master-lite/registry_store.h"
@@ -20,7 +23,11 @@ namespace mesolite::master {
 
 inline constexpr size_t kRegistryChunkBytes = 512 * 1024;
 
-// Through `session` (a contender's: a master whose session is gone cannot write).
-std::unique_ptr<RegistryStore> makeZooKeeperRegistryStore(std::shared_ptr<zk::Session> session);
+// Through `session` (a contender's). `candidacy`, when given, names the master's member
+// znode (nullopt while it has none): a store checks in the same transaction that it still
+// exists, so a master whose session ended cannot write even before anyone else has.
+std::unique_ptr<RegistryStore> makeZooKeeperRegistryStore(
+    std::shared_ptr<zk::Session> session,
+    std::function<std::optional<std::string>()> candidacy = {});
 
 }  // namespace mesolite::master

@@ -51,7 +51,12 @@ class ZooKeeperContender : public Contender {
   }
 
   std::unique_ptr<RegistryStore> registryStore() override {
-    return makeZooKeeperRegistryStore(session_);
+    return makeZooKeeperRegistryStore(
+        session_, [alive = std::weak_ptr<bool>(alive_), this]() -> std::optional<std::string> {
+          auto flag = alive.lock();
+          if (!flag || !*flag || node_.empty()) return std::nullopt;
+          return node_;
+        });
   }
 
  private:
@@ -82,29 +87,63 @@ class ZooKeeperContender : public Contender {
     };
   }
 
+  // A candidacy in three steps: the group's path, then no other znode of this session in
+  // the group, then the member znode.
   void createNode() {
     if (creating_) return;
     creating_ = true;
     const uint64_t candidacy = candidacy_;
-    session_->createPath(
-        url_.path, guarded([this, candidacy](zk::Reply<zk::Nothing> parents) {
-          if (!parents.ok()) return failedToCreate(parents.error().message);
-          session_->create(
-              url_.child(zk::kJsonMemberPrefix), toJsonString(info_), ZOO_EPHEMERAL_SEQUENTIAL,
-              guarded([this, candidacy](zk::Reply<std::string> reply) {
-                if (!reply.ok()) return failedToCreate(reply.error().message);
-                creating_ = false;
-                if (candidacy != candidacy_) {
-                  // contend() or an expiry came in between: withdraw it.
-                  session_->remove(reply.value, -1, [](zk::Reply<zk::Nothing>) {});
-                  if (session_->connected() && node_.empty()) createNode();
-                  return;
-                }
-                node_ = reply.value;
-                log::info("Contending for leadership in {} as {}", url_.toString(), node_);
-                refresh();
-              }));
+    session_->createPath(url_.path, guarded([this, candidacy](zk::Reply<zk::Nothing> parents) {
+                           if (!parents.ok()) return failedToCreate(parents.error().message);
+                           withdrawOwnMembers([this, candidacy] { createMember(candidacy); });
+                         }));
+  }
+
+  // A creation whose answer was lost with the connection may still have made its znode;
+  // with a second one this session would hold two members, the lower of them unknown to
+  // it. So a new candidacy first deletes whatever member this session owns (ZooKeeper
+  // runs a session's requests in order: those deletions precede the creation).
+  void withdrawOwnMembers(std::function<void()> then) {
+    const int64_t owner = session_->sessionId();
+    session_->children(
+        url_.path, false, guarded([this, owner, then](zk::Reply<std::vector<std::string>> reply) {
+          if (!reply.ok()) return failedToCreate(reply.error().message);
+          auto left = std::make_shared<size_t>(0);
+          std::vector<std::string> members;
+          for (const auto& child : reply.value) {
+            if (zk::parseMember(child)) members.push_back(url_.child(child));
+          }
+          if (members.empty()) return then();
+          *left = members.size();
+          for (const auto& path : members) {
+            session_->get(
+                path, false, guarded([this, owner, then, left, path](zk::Reply<zk::Node> node) {
+                  if (node.ok() && owner != 0 && node.value.stat.ephemeralOwner == owner) {
+                    log::info("Withdrawing {}, a member of this session left from before", path);
+                    session_->remove(path, -1, [](zk::Reply<zk::Nothing>) {});
+                  }
+                  if (--*left == 0) then();
+                }));
+          }
         }));
+  }
+
+  void createMember(uint64_t candidacy) {
+    session_->create(url_.child(zk::kJsonMemberPrefix), toJsonString(info_),
+                     ZOO_EPHEMERAL_SEQUENTIAL,
+                     guarded([this, candidacy](zk::Reply<std::string> reply) {
+                       if (!reply.ok()) return failedToCreate(reply.error().message);
+                       creating_ = false;
+                       if (candidacy != candidacy_) {
+                         // contend() or an expiry came in between: withdraw it.
+                         session_->remove(reply.value, -1, [](zk::Reply<zk::Nothing>) {});
+                         if (session_->connected() && node_.empty()) createNode();
+                         return;
+                       }
+                       node_ = reply.value;
+                       log::info("Contending for leadership in {} as {}", url_.toString(), node_);
+                       refresh();
+                     }));
   }
 
   void failedToCreate(const std::string& why) {

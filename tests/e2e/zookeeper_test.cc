@@ -323,12 +323,31 @@ TEST(ZooKeeper, RegistryIsChunkedFencedAndCorruptionNamed) {
   EXPECT_EQ(again->agents_size(), 10);
   ASSERT_TRUE(save(*other, bigRegistry(20)));
 
-  // Old chunks are gone: only the current one is left.
+  // A chunk left by a master that died before switching the manifest: the next fetch
+  // deletes it.
   auto raw = rawSession(loop, url);
+  ASSERT_TRUE(await<std::string>(loop, [&](auto done) {
+                raw->create("/registry-test/registry/chunk_", "orphan", ZOO_PERSISTENT_SEQUENTIAL,
+                            done);
+              }).ok());
+  ASSERT_TRUE(fetch(*other));
+  loop.runFor(300ms);
+
+  // Old chunks are gone: only the current one is left.
   auto chunks = await<std::vector<std::string>>(
       loop, [&](auto done) { raw->children("/registry-test/registry", false, done); });
   ASSERT_TRUE(chunks.ok());
   EXPECT_EQ(chunks.value.size(), 1u);
+
+  // A store tied to a candidacy whose znode is gone (a master whose session ended) writes
+  // nothing, even though its version is current.
+  auto deposed = master::makeZooKeeperRegistryStore(
+      raw, [] { return std::optional<std::string>("/registry-test/json.info_0000009999"); });
+  ASSERT_TRUE(fetch(*deposed));
+  auto refused = save(*deposed, bigRegistry(1));
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("json.info_0000009999 is gone"), std::string::npos)
+      << refused.error().message;
 
   // A corrupt chunk, then a corrupt manifest: errors that name the znode.
   ASSERT_TRUE(await<struct Stat>(loop, [&](auto done) {
@@ -346,6 +365,38 @@ TEST(ZooKeeper, RegistryIsChunkedFencedAndCorruptionNamed) {
   ASSERT_FALSE(corruptManifest);
   EXPECT_NE(corruptManifest.error().message.find("/registry-test/registry"), std::string::npos)
       << corruptManifest.error().message;
+}
+
+// Three servers: one may go, two may not (no quorum: the session cannot be kept).
+TEST(ZooKeeper, EnsembleKeepsTheLeaderUntilQuorumIsLost) {
+  if (auto why = ZooKeeperServer::unavailable()) GTEST_SKIP() << *why;
+  ZooKeeperServer ensemble(3);
+  auto started = ensemble.start();
+  ASSERT_FALSE(started) << *started;
+  Loop loop;
+  const std::string url = ensemble.url("/mesos");
+  auto candidate = contend(loop, url, "ensemble", 5057);
+  ASSERT_TRUE(loop.runUntil([&] { return candidate->leading(); }, 15s));
+  auto detector = detect::LeaderDetector::create(loop.io(), url, {kSessionTimeout});
+  ASSERT_TRUE(detector);
+  ASSERT_TRUE(loop.runUntil([&] { return (*detector)->leader().has_value(); }, 10s));
+
+  ensemble.stopServer(0);
+  loop.runFor(kSessionTimeout + 1s);
+  EXPECT_EQ(candidate->lost, 0);
+  EXPECT_TRUE(candidate->leading());
+  EXPECT_TRUE((*detector)->leader().has_value());
+
+  ensemble.stopServer(1);
+  ASSERT_TRUE(loop.runUntil([&] { return candidate->lost == 1; }, kSessionTimeout + 10s));
+  ASSERT_TRUE(loop.runUntil([&] { return !(*detector)->leader().has_value(); }, 10s));
+
+  auto back = ensemble.startServer(1);
+  ASSERT_FALSE(back) << *back;
+  ASSERT_TRUE(loop.runUntil([&] { return candidate->elected == 2; }, 30s))
+      << candidate->elected << " " << candidate->lost;
+  ASSERT_TRUE(loop.runUntil([&] { return (*detector)->leader().has_value(); }, 10s));
+  EXPECT_EQ((*detector)->leader()->info.id(), "ensemble");
 }
 
 // Last: it stops the server.

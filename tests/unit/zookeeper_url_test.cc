@@ -45,6 +45,7 @@ TEST(ZooKeeperUrl, RefusesNamingTheProblemWithoutThePassword) {
            {"zk://:secret@h:1/m", "user:password"},
            {"zk://h:1/m/./x", "relative component"},
            {"zk://h:1/m\x01", "control character"},
+           {"zk://h:1/m /", "has a space"},
        }) {
     auto parsed = parseUrl(url);
     ASSERT_FALSE(parsed) << url;
