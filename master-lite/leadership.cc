@@ -1,9 +1,10 @@
 // A master's terms as leader: elected (in ZooKeeper, or at start without --zk), it reads
 // the registry and waits for the agents it names to re-register; deposed, it forgets
 // everything at once, and redirects what only a leader may answer to the one that leads.
+#include <algorithm>
 #include <boost/asio/post.hpp>
-#include <cctype>
 
+#include "common/http.h"
 #include "common/ids.h"
 #include "common/logging.h"
 #include "master-lite/agent_removal.h"
@@ -21,25 +22,17 @@ std::chrono::nanoseconds toNanos(const Duration& duration) {
 
 // The request's path and query as they were sent (the server keeps them decoded).
 std::string requestTarget(const http::Request& request) {
-  const auto encode = [](const std::string& text, bool keepSlash) {
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    std::string out;
-    for (unsigned char c : text) {
-      if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' ||
-          (keepSlash && c == '/')) {
-        out += char(c);
-      } else {
-        out += '%';
-        out += kHex[c >> 4];
-        out += kHex[c & 15];
-      }
-    }
-    return out;
-  };
-  std::string target = encode(request.path, true);
+  std::string target;
+  size_t from = 0;
+  while (from <= request.path.size()) {  // each segment encoded, its slashes kept
+    const size_t slash = std::min(request.path.find('/', from), request.path.size());
+    target += http::percentEncode(std::string_view(request.path).substr(from, slash - from));
+    if (slash < request.path.size()) target += '/';
+    from = slash + 1;
+  }
   char separator = '?';
   for (const auto& [name, value] : request.query) {
-    target += separator + encode(name, false) + "=" + encode(value, false);
+    target += separator + http::percentEncode(name) + "=" + http::percentEncode(value);
     separator = '&';
   }
   return target;

@@ -3,7 +3,6 @@
 // schedulers in the test. Finish, failure, kill, OOM, framework failover, agent loss,
 // reconciliation and teardown, as a framework sees them.
 #include "tests/e2e/cluster.h"
-#include "tests/e2e/real_agent.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -18,6 +17,7 @@
 #include <thread>
 
 #include "common/resources.h"
+#include "tests/e2e/real_agent.h"
 #include "tests/support/cgroup_sweep.h"
 
 namespace mesolite {

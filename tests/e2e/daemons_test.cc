@@ -326,14 +326,16 @@ TEST(MasterFlags, ZooKeeperNeedsAQuorumAndAValidUrl) {
   auto noQuorum = run({masterPath(), "--registry=in_memory", "--zk=zk://127.0.0.1:2181/mesos"});
   EXPECT_EQ(noQuorum.exitCode(), 1);
   EXPECT_NE(noQuorum.err.find("--quorum is needed with --zk"), std::string::npos) << noQuorum.err;
-  auto badUrl = run({masterPath(), "--registry=in_memory", "--zk=zk://127.0.0.1:2181", "--quorum=1"});
+  auto badUrl =
+      run({masterPath(), "--registry=in_memory", "--zk=zk://127.0.0.1:2181", "--quorum=1"});
   EXPECT_EQ(badUrl.exitCode(), 1);
   EXPECT_NE(badUrl.err.find("--zk"), std::string::npos) << badUrl.err;
   auto badRate = run({masterPath(), "--registry=in_memory", "--agent_removal_rate_limit=fast"});
   EXPECT_EQ(badRate.exitCode(), 1);
   EXPECT_NE(badRate.err.find("'fast' is not <agents>/<duration>"), std::string::npos)
       << badRate.err;
-  auto badLimit = run({masterPath(), "--registry=in_memory", "--recovery_agent_removal_limit=150%"});
+  auto badLimit =
+      run({masterPath(), "--registry=in_memory", "--recovery_agent_removal_limit=150%"});
   EXPECT_EQ(badLimit.exitCode(), 1);
   EXPECT_NE(badLimit.err.find("150%"), std::string::npos) << badLimit.err;
 }

@@ -109,4 +109,30 @@ class FakeAgent {
   std::string id_;
 };
 
+// A task as an agent reports it when it subscribes again: running, 1 cpu and 128 MB.
+inline mesos::v1::Task runningTask(const std::string& frameworkId, const std::string& agentId,
+                                   const std::string& taskId) {
+  mesos::v1::Task task;
+  task.set_name(taskId);
+  task.mutable_task_id()->set_value(taskId);
+  task.mutable_framework_id()->set_value(frameworkId);
+  task.mutable_agent_id()->set_value(agentId);
+  task.set_state(mesos::v1::TASK_RUNNING);
+  *task.add_resources() = scalar("cpus", 1);
+  *task.add_resources() = scalar("mem", 128);
+  return task;
+}
+
+// Fails the test if the agent hears, during `during`, that a task or framework must stop.
+inline void expectNoKill(FakeAgent& agent, std::chrono::milliseconds during) {
+  const auto deadline = std::chrono::steady_clock::now() + during;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto event = agent.next(std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now()));
+    if (!event) return;
+    EXPECT_NE(event->type(), internal::AgentEvent::SHUTDOWN_FRAMEWORK) << event->DebugString();
+    EXPECT_NE(event->type(), internal::AgentEvent::KILL_TASK) << event->DebugString();
+  }
+}
+
 }  // namespace mesolite::e2e

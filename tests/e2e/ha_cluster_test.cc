@@ -3,10 +3,10 @@
 // mesos-execute, the agent and the tool all given zk://. The leader killed with kill -9,
 // then ZooKeeper stopped for 30 s: the task's process runs on throughout, the agent and
 // the framework come back to each new leader, and nothing is killed.
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
 
-#include <gtest/gtest.h>
 #include <thread>
 
 #include "tests/e2e/cluster.h"
@@ -61,8 +61,8 @@ bool leaderServes(Master& leader, const std::string& taskId, std::chrono::millis
     auto slaves = leader.getJson("/master/slaves");
     const bool connected = frameworks.is_object() && frameworks["frameworks"].size() == 1 &&
                            frameworks["frameworks"][0].value("connected", false);
-    const bool agentBack = slaves.is_object() && slaves["slaves"].size() == 1 &&
-                           slaves["recovered_slaves"].empty();
+    const bool agentBack =
+        slaves.is_object() && slaves["slaves"].size() == 1 && slaves["recovered_slaves"].empty();
     if (connected && agentBack && taskState(leader, taskId) == "TASK_RUNNING") return true;
     std::this_thread::sleep_for(100ms);
   }
@@ -88,7 +88,8 @@ TEST(HighAvailabilityCluster, TheTaskRunsOnThroughAFailoverAndAZooKeeperOutage) 
   const int second = ensemble.leader(10s);
   ASSERT_GE(second, 0) << "no new leader within 10 s\n" << ensemble.logs();
   EXPECT_TRUE(leaderServes(ensemble.master(second), "ha-task", 20s))
-      << ensemble.master(second).getJson("/master/state").dump() << "\n" << execute.err();
+      << ensemble.master(second).getJson("/master/state").dump() << "\n"
+      << execute.err();
   EXPECT_TRUE(execute.waitForLine("Re-subscribed with ID", 5s)) << execute.out() << execute.err();
   EXPECT_TRUE(agentRunsTask(agent));
 
@@ -104,7 +105,8 @@ TEST(HighAvailabilityCluster, TheTaskRunsOnThroughAFailoverAndAZooKeeperOutage) 
   const int third = ensemble.leader(30s);
   ASSERT_GE(third, 0) << "no leader after ZooKeeper returned\n" << ensemble.logs();
   EXPECT_TRUE(leaderServes(ensemble.master(third), "ha-task", 30s))
-      << ensemble.master(third).getJson("/master/state").dump() << "\n" << execute.err();
+      << ensemble.master(third).getJson("/master/state").dump() << "\n"
+      << execute.err();
   EXPECT_TRUE(agentRunsTask(agent));
 
   // Nothing was killed or lost on the way: mesos-execute saw only STARTING and RUNNING.

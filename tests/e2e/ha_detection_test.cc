@@ -21,6 +21,7 @@
 #include "common/zookeeper.h"
 #include "common/zookeeper_url.h"
 #include "tests/support/fake_master.h"
+#include "tests/support/shared_zookeeper.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/zookeeper_server.h"
 
@@ -41,25 +42,11 @@ std::string resolvePath() {
   return binary("MESOLITE_RESOLVE", "cli/mesos-resolve");
 }
 
-// One server for the binary: starting the JVM is the slow part.
 ZooKeeperServer* server() {
-  static std::unique_ptr<ZooKeeperServer> instance = []() -> std::unique_ptr<ZooKeeperServer> {
-    if (ZooKeeperServer::unavailable()) return nullptr;
-    auto created = std::make_unique<ZooKeeperServer>(1);
-    if (auto error = created->start()) {
-      ADD_FAILURE() << *error;
-      return nullptr;
-    }
-    return created;
-  }();
-  return instance.get();
+  return testing::sharedZooKeeperServer();
 }
 
-#define REQUIRE_SERVER()                                                  \
-  do {                                                                    \
-    if (auto why = ZooKeeperServer::unavailable()) GTEST_SKIP() << *why;  \
-    ASSERT_NE(server(), nullptr) << "the ZooKeeper server did not start"; \
-  } while (0)
+#define REQUIRE_SERVER() REQUIRE_SHARED_ZOOKEEPER()
 
 mesos::v1::MasterInfo masterInfo(const std::string& id, uint16_t port) {
   mesos::v1::MasterInfo info;

@@ -78,7 +78,8 @@ class Ensemble {
   std::string logs() {
     std::string all;
     for (size_t i = 0; i < masters_.size(); ++i)
-      if (masters_[i]) all += "--- master " + std::to_string(i) + "\n" + masters_[i]->process().err();
+      if (masters_[i])
+        all += "--- master " + std::to_string(i) + "\n" + masters_[i]->process().err();
     return all;
   }
   // How many masters say they lead now.

@@ -3,10 +3,10 @@
 // killed with kill -9 is replaced within seconds and no task is killed; ZooKeeper stopped
 // longer than the session timeout makes the leader stop leading at once, and a leader is
 // elected again when it returns. No root.
+#include <gtest/gtest.h>
 #include <signal.h>
 
 #include <filesystem>
-#include <gtest/gtest.h>
 #include <thread>
 
 #include "mesolite/internal.pb.h"
@@ -29,29 +29,23 @@ const std::string kUuid = "0123456789abcdef";
 #define REQUIRE_ZOOKEEPER(ensemble) \
   if ((ensemble).skip()) GTEST_SKIP() << *(ensemble).skip()
 
-mesos::v1::Task runningTask(const std::string& frameworkId, const std::string& agentId,
-                            const std::string& taskId) {
-  mesos::v1::Task task;
-  task.set_name(taskId);
-  task.mutable_task_id()->set_value(taskId);
-  task.mutable_framework_id()->set_value(frameworkId);
-  task.mutable_agent_id()->set_value(agentId);
-  task.set_state(mesos::v1::TASK_RUNNING);
-  *task.add_resources() = scalar("cpus", 1);
-  *task.add_resources() = scalar("mem", 128);
-  return task;
-}
-
-void expectNoKill(FakeAgent& agent, std::chrono::milliseconds during) {
-  const auto deadline = std::chrono::steady_clock::now() + during;
-  while (std::chrono::steady_clock::now() < deadline) {
-    auto event = agent.next(std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now()));
-    if (!event) return;
-    EXPECT_NE(event->type(), AgentEvent::SHUTDOWN_FRAMEWORK) << event->DebugString();
-    EXPECT_NE(event->type(), AgentEvent::KILL_TASK) << event->DebugString();
+// A framework as mesos-execute's (failover timeout 0, not partition-aware) with a task
+// launched on a scripted agent, through `leader`.
+struct Launched {
+  Launched(Master& leader, const std::string& taskId) {
+    info = frameworkInfo();
+    info.set_failover_timeout(0);
+    info.clear_capabilities();
+    scheduler = std::make_unique<Scheduler>(leader, info);
+    EXPECT_EQ(scheduler->status(), 200);
+    agent = std::make_unique<FakeAgent>(leader);
+    EXPECT_EQ(scheduler->launch(scheduler->nextOffer(), taskId, 1, 128).status, 202);
+    EXPECT_TRUE(agent->next());  // RUN_TASK
   }
-}
+  mesos::v1::FrameworkInfo info;
+  std::unique_ptr<Scheduler> scheduler;
+  std::unique_ptr<FakeAgent> agent;
+};
 
 TEST(HighAvailability, OneMasterLeadsAndTheOthersRedirectToIt) {
   Ensemble ensemble;
@@ -91,16 +85,13 @@ TEST(HighAvailability, KillingTheLeaderElectsAnotherThatKeepsEveryTask) {
   REQUIRE_ZOOKEEPER(ensemble);
   const int first = ensemble.leader();
   ASSERT_GE(first, 0);
-  mesos::v1::FrameworkInfo info = frameworkInfo();
-  info.set_failover_timeout(0);
-  info.clear_capabilities();
-  auto scheduler = std::make_unique<Scheduler>(ensemble.master(first), info);
-  ASSERT_EQ(scheduler->status(), 200);
+  Launched launched(ensemble.master(first), "survivor");
+  ASSERT_FALSE(::testing::Test::HasFailure());
+  mesos::v1::FrameworkInfo info = launched.info;
+  auto& scheduler = launched.scheduler;
+  auto& agent = launched.agent;
   const std::string frameworkId = scheduler->id();
-  auto agent = std::make_unique<FakeAgent>(ensemble.master(first));
   const std::string agentId = agent->id();
-  ASSERT_EQ(scheduler->launch(scheduler->nextOffer(), "survivor", 1, 128).status, 202);
-  ASSERT_TRUE(agent->next());  // RUN_TASK
   ASSERT_EQ(agent->update(frameworkId, "survivor", mesos::v1::TASK_RUNNING, kUuid), 202);
   ASSERT_TRUE(scheduler->nextUpdate());  // not acknowledged: the agent keeps it
 
@@ -160,16 +151,13 @@ TEST(HighAvailability, ALeaderWithoutZooKeeperStopsLeadingAndOneLeadsAgainWhenIt
   REQUIRE_ZOOKEEPER(ensemble);
   const int first = ensemble.leader();
   ASSERT_GE(first, 0);
-  mesos::v1::FrameworkInfo info = frameworkInfo();
-  info.set_failover_timeout(0);
-  info.clear_capabilities();
-  auto scheduler = std::make_unique<Scheduler>(ensemble.master(first), info);
-  ASSERT_EQ(scheduler->status(), 200);
+  Launched launched(ensemble.master(first), "steady");
+  ASSERT_FALSE(::testing::Test::HasFailure());
+  mesos::v1::FrameworkInfo info = launched.info;
+  auto& scheduler = launched.scheduler;
+  auto& agent = launched.agent;
   const std::string frameworkId = scheduler->id();
-  auto agent = std::make_unique<FakeAgent>(ensemble.master(first));
   const std::string agentId = agent->id();
-  ASSERT_EQ(scheduler->launch(scheduler->nextOffer(), "steady", 1, 128).status, 202);
-  ASSERT_TRUE(agent->next());  // RUN_TASK
 
   ensemble.zookeeper().stop();
   // The session timeout is 2 s: past it, nobody leads, and the old leader's streams end.

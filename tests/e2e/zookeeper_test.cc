@@ -18,6 +18,7 @@
 #include "common/zookeeper_url.h"
 #include "master-lite/contender.h"
 #include "master-lite/registry_zookeeper.h"
+#include "tests/support/shared_zookeeper.h"
 #include "tests/support/zookeeper_server.h"
 
 namespace mesolite {
@@ -29,26 +30,11 @@ using testing::ZooKeeperServer;
 
 constexpr auto kSessionTimeout = 2s;
 
-// One server for the whole binary: starting a JVM is the slow part. Stopped (by pid) and
-// its directory removed when the binary exits.
 ZooKeeperServer* server() {
-  static std::unique_ptr<ZooKeeperServer> instance = []() -> std::unique_ptr<ZooKeeperServer> {
-    if (ZooKeeperServer::unavailable()) return nullptr;
-    auto created = std::make_unique<ZooKeeperServer>(1);
-    if (auto error = created->start()) {
-      ADD_FAILURE() << *error;
-      return nullptr;
-    }
-    return created;
-  }();
-  return instance.get();
+  return testing::sharedZooKeeperServer();
 }
 
-#define REQUIRE_SERVER()                                                  \
-  do {                                                                    \
-    if (auto why = ZooKeeperServer::unavailable()) GTEST_SKIP() << *why;  \
-    ASSERT_NE(server(), nullptr) << "the ZooKeeper server did not start"; \
-  } while (0)
+#define REQUIRE_SERVER() REQUIRE_SHARED_ZOOKEEPER()
 
 class Loop {
  public:
