@@ -88,7 +88,10 @@ void ZooKeeperServer::writeConfig(size_t index) {
          << "admin.enableServer=false\n"
          << "4lw.commands.whitelist=*\n"
          // Sessions of 1 s to 10 s (2 and 20 ticks): the tests use short ones.
-         << "minSessionTimeout=1000\nmaxSessionTimeout=10000\n";
+         << "minSessionTimeout=1000\nmaxSessionTimeout=10000\n"
+         // Every client connects from 127.0.0.1: the default limit of 60 connections per
+         // address would refuse a benchmark's 50 agents finding the leader at once.
+         << "maxClientCnxns=0\n";
   if (members_.size() > 1) {
     for (size_t i = 0; i < members_.size(); ++i) {
       config << "server." << i + 1 << "=127.0.0.1:" << members_[i].peerPort << ":"
