@@ -178,10 +178,6 @@ void Master::subscribeAgent(const AgentCall& call, const http::Request& request,
       return responder.respond(http::Response::text(409, *conflict));
     }
   }
-  // Marked unreachable by an earlier leader (the registry says so): the tasks of
-  // frameworks that were told TASK_LOST must stop, as below for an agent this master
-  // marked itself.
-  const bool unreachableInRegistry = reregistering && !known && registrar_->isUnreachable(id);
   recoveredAgents_.erase(id);
   const bool wasInAllocator = known && agent->reachable;
   if (!reregistering) id = newId("S");
@@ -264,15 +260,17 @@ void Master::subscribeAgent(const AgentCall& call, const http::Request& request,
     }
 
     auto existing = agent->tasks.find(key);
-    const bool toldLost = (existing != agent->tasks.end() && existing->second.unreachable) ||
-                          (unreachableInRegistry && !isTerminal(reportedTask->state()));
+    // Only a task this master itself reported lost is stopped. One on an agent an earlier
+    // leader marked unreachable (the registry says so, the tasks it does not know) comes
+    // back with its agent: nobody here told its framework otherwise.
+    const bool toldLost = existing != agent->tasks.end() && existing->second.unreachable;
     if (toldLost && !framework->partitionAware) {
       // Its framework was told TASK_LOST when the agent went away: the task must stop.
       AgentEvent kill;
       kill.set_type(AgentEvent::KILL_TASK);
       kill.mutable_kill_task()->mutable_framework_id()->set_value(key.first);
       kill.mutable_kill_task()->mutable_task_id()->set_value(key.second);
-      if (existing != agent->tasks.end()) completeTask(*agent, key);
+      completeTask(*agent, key);
       kills.push_back(kill);  // sent once the stream below is open
       continue;
     }

@@ -108,7 +108,7 @@ TEST(Registry, RestartedMasterKeepsTheTasksOfAFrameworkWithoutFailoverTimeout) {
   expectNoKill(back, 500ms);
 }
 
-TEST(Registry, AgentsThatDoNotReturnInTimeAreMarkedUnreachableAndTheirTasksStopOnReturn) {
+TEST(Registry, AgentsThatDoNotReturnInTimeAreMarkedUnreachableAndKeepTheirTasksOnReturn) {
   WorkDir dir;
   auto first = std::make_unique<Master>(durable(dir));
   const uint16_t port = first->endpoint().port;
@@ -129,16 +129,18 @@ TEST(Registry, AgentsThatDoNotReturnInTimeAreMarkedUnreachableAndTheirTasksStopO
   EXPECT_EQ(second->getJson("/master/slaves")["recovered_slaves"].size(), 0u);
   killHard(*second);
 
-  // A third master learns from the registry that the agent was marked unreachable: its
-  // frameworks may have been told TASK_LOST, so the task of a framework that is not
-  // partition-aware stops when it returns, as in Mesos.
+  // A third master learns from the registry that the agent was marked unreachable; when
+  // it comes back after all, its task is kept: nobody told its framework otherwise.
   Master third(durable(dir), port);
   EXPECT_EQ(third.getJson("/master/slaves")["recovered_slaves"].size(), 0u);
-  FakeAgent back(third, agentId, {runningTask("f-1", agentId, "lost-task")});
-  auto kill = back.next(5s);
-  ASSERT_TRUE(kill);
-  EXPECT_EQ(kill->type(), AgentEvent::KILL_TASK) << kill->DebugString();
-  EXPECT_EQ(kill->kill_task().task_id().value(), "lost-task");
+  mesos::v1::FrameworkInfo info = frameworkInfo();
+  info.clear_capabilities();  // not partition-aware
+  info.mutable_id()->set_value("f-1");
+  FakeAgent back(third, agentId, {runningTask("f-1", agentId, "returning-task")}, {info});
+  expectNoKill(back, 1500ms);
+  auto tasks = third.getJson("/master/tasks");
+  ASSERT_EQ(tasks["tasks"].size(), 1u) << tasks.dump();
+  EXPECT_EQ(tasks["tasks"][0]["state"], "TASK_RUNNING");
 }
 
 TEST(Registry, ANewLeaderExitsRatherThanRemoveMoreAgentsThanTheLimit) {
