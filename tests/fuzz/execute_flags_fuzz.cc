@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "cli/execute.h"
+#include "common/http_client.h"
 #include "common/protobuf_json.h"
 #include "common/resources.h"
 
@@ -71,7 +72,9 @@ void fuzzCommandLine(std::string_view input) {
     require(!config.error().message.empty());
     return;
   }
-  require(config->master.port != 0 && !config->master.host.empty());
+  // HOST:PORT was parsed; a zk:// URL is left to the leader detector, past its scheme.
+  require(config->master.rfind("zk://", 0) == 0 ? config->master.size() > 5
+                                                 : mesolite::http::Endpoint::parse(config->master).ok());
   require(config->task.agent_id().value().empty());
   require(!config->framework.roles().empty());
   require(mesolite::validateRole(config->framework.roles(0)).ok());
