@@ -26,7 +26,8 @@ class RegistryStore {
   // someone else stored since this store's fetch or last store: a master that lost its
   // leadership must not overwrite the new leader's registry. `done` runs on the io_context,
   // once. Never called again before the previous `done`.
-  virtual void store(const internal::Registry& registry, std::function<void(Result<void>)> done) = 0;
+  virtual void store(const internal::Registry& registry,
+                     std::function<void(Result<void>)> done) = 0;
 };
 
 }  // namespace mesolite::master

@@ -193,9 +193,8 @@ Result<std::string> StateSnapshot::render(
     json recovered = json::array();
     // Mesos's SlaveInfo model: the id as a string.
     for (const auto& info : recoveredAgents_) {
-      recovered.push_back({{"id", info.id().value()},
-                           {"hostname", info.hostname()},
-                           {"port", info.port()}});
+      recovered.push_back(
+          {{"id", info.id().value()}, {"hostname", info.hostname()}, {"port", info.port()}});
     }
     return recovered;
   };

@@ -73,8 +73,9 @@ void fuzzCommandLine(std::string_view input) {
     return;
   }
   // HOST:PORT was parsed; a zk:// URL is left to the leader detector, past its scheme.
-  require(config->master.rfind("zk://", 0) == 0 ? config->master.size() > 5
-                                                 : mesolite::http::Endpoint::parse(config->master).ok());
+  require(config->master.rfind("zk://", 0) == 0
+              ? config->master.size() > 5
+              : mesolite::http::Endpoint::parse(config->master).ok());
   require(config->task.agent_id().value().empty());
   require(!config->framework.roles().empty());
   require(mesolite::validateRole(config->framework.roles(0)).ok());

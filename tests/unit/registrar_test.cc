@@ -55,8 +55,9 @@ struct Fixture {
   std::unique_ptr<Registrar> registrar;
 
   explicit Fixture(RegistrarOptions options = {}) {
-    registrar = std::make_unique<Registrar>(io, std::make_unique<ScriptedStore>(state), options,
-                                            [this](const Error& e) { failures.push_back(e.message); });
+    registrar =
+        std::make_unique<Registrar>(io, std::make_unique<ScriptedStore>(state), options,
+                                    [this](const Error& e) { failures.push_back(e.message); });
     bool recovered = false;
     registrar->recover([&](Result<internal::Registry> r) { recovered = r.ok(); });
     io.run_for(50ms);
