@@ -29,6 +29,7 @@ struct MasterFlags {
   std::optional<uint32_t> quorum;
   Duration zk_session_timeout;
   std::optional<std::string> cluster;
+  std::optional<std::string> webui_dir;  // the web UI's files (master-lite/webui.h)
 
   Duration allocation_interval;
   std::optional<Duration> offer_timeout;
@@ -44,7 +45,7 @@ struct MasterFlags {
   uint64_t registry_max_agent_count = 0;
   Duration registry_gc_interval;
   std::optional<std::string> agent_removal_rate_limit;  // "N/DURATION"
-  std::string recovery_agent_removal_limit;              // "P%"
+  std::string recovery_agent_removal_limit;             // "P%"
   uint32_t max_completed_frameworks = 0;
   uint32_t max_completed_tasks_per_framework = 0;
   uint32_t max_operator_event_stream_subscribers = 0;
