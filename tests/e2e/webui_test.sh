@@ -8,6 +8,8 @@ source_root=$1 build_root=$2
 skip() { echo "SKIP: $*"; exit 77; }
 
 command -v node >/dev/null || skip "node is not installed (scripts/install-deps installs nodejs)"
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+[ "$node_major" -ge 20 ] || skip "node $(node --version) is too old for playwright-core (20 or later)"
 chromium=${MESOLITE_CHROMIUM:-/usr/bin/chromium}
 [ -x "$chromium" ] || skip "$chromium is missing (scripts/install-deps installs chromium)"
 [ "$(id -u)" -eq 0 ] ||
