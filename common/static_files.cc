@@ -172,29 +172,54 @@ bool isHashedAsset(std::string_view path) {
          });
 }
 
-void serveStaticFiles(Server& server, std::vector<StaticFile> files) {
-  for (StaticFile& file : files) {
-    Response response;
-    response.headers["Content-Type"] = std::string(contentTypeFor(file.path));
-    response.headers["X-Content-Type-Options"] = "nosniff";
-    // Hashed assets never change; everything else (index.html) is revalidated so that an
-    // upgraded master's UI is picked up at the next load.
-    response.headers["Cache-Control"] =
-        isHashedAsset(file.path) ? "public, max-age=31536000, immutable" : "no-cache";
-    response.body = std::move(file.body);
-    auto shared = std::make_shared<const Response>(std::move(response));
-    Handler handler = [shared](Request&& request, Responder responder) {
-      if (request.method != "GET" && request.method != "HEAD") {
-        Response refused = Response::text(405, "use GET");
-        refused.headers["Allow"] = "GET, HEAD";
-        responder.respond(std::move(refused));
-        return;
-      }
-      responder.respond(*shared);
-    };
-    if (file.path == "/index.html") server.route("/", handler);
-    server.route(file.path, std::move(handler));
+namespace {
+
+// Whether `path` is routed already. Server::alias of a path onto itself is a no-op when
+// it is routed and an error when it is not: a probe without a new method on Server (whose
+// header half the code base includes).
+bool routed(Server& server, const std::string& path) {
+  return server.alias(path, path).ok();
+}
+
+Handler fileHandler(StaticFile file) {
+  Response response;
+  response.headers["Content-Type"] = std::string(contentTypeFor(file.path));
+  response.headers["X-Content-Type-Options"] = "nosniff";
+  // Hashed assets never change; everything else (index.html) is revalidated so that an
+  // upgraded master's UI is picked up at the next load.
+  response.headers["Cache-Control"] =
+      isHashedAsset(file.path) ? "public, max-age=31536000, immutable" : "no-cache";
+  response.body = std::move(file.body);
+  auto shared = std::make_shared<const Response>(std::move(response));
+  return [shared](Request&& request, Responder responder) {
+    if (request.method != "GET" && request.method != "HEAD") {
+      Response refused = Response::text(405, "use GET");
+      refused.headers["Allow"] = "GET, HEAD";
+      responder.respond(std::move(refused));
+      return;
+    }
+    responder.respond(*shared);
+  };
+}
+
+}  // namespace
+
+Result<void> serveStaticFiles(Server& server, std::vector<StaticFile> files) {
+  // Nothing is routed unless every file can be: a file named like an endpoint
+  // ("master/state", "health") would otherwise replace it.
+  for (const StaticFile& file : files) {
+    if (routed(server, file.path) || (file.path == "/index.html" && routed(server, "/"))) {
+      return Error(file.path.substr(1) + " would hide the endpoint " +
+                   (file.path == "/index.html" && routed(server, "/") ? "/" : file.path));
+    }
   }
+  for (StaticFile& file : files) {
+    const bool index = file.path == "/index.html";
+    Handler handler = fileHandler(std::move(file));
+    if (index) server.route("/", handler);
+    server.route(index ? "/index.html" : file.path, std::move(handler));
+  }
+  return success();
 }
 
 }  // namespace mesolite::http

@@ -40,7 +40,8 @@ std::string_view contentTypeFor(std::string_view path);
 // their output under assets/): such a file never changes, and may be cached for good.
 bool isHashedAsset(std::string_view path);
 
-// Routes each file at its path, and "/index.html" also at "/". GET and HEAD only.
-void serveStaticFiles(Server& server, std::vector<StaticFile> files);
+// Routes each file at its path, and "/index.html" also at "/". GET and HEAD only. Fails,
+// routing nothing, when a file would replace a route already there (an endpoint).
+Result<void> serveStaticFiles(Server& server, std::vector<StaticFile> files);
 
 }  // namespace mesolite::http

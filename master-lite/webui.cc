@@ -26,7 +26,7 @@ Result<void> addWebUi(http::Server& server, const std::optional<std::string>& we
   const std::string dir = webuiDir.value_or(kDefaultWebuiDir);
   auto files = loadUi(dir);
   if (!files) {
-    if (webuiDir) return files.error().wrap("--webui_dir");
+    if (webuiDir) return files.error().wrap("--webui_dir=" + dir);
     const std::string why = "the web UI is not installed (" + files.error().message +
                             "); install it, or give its directory with --webui_dir";
     log::warn("{}", why);
@@ -35,8 +35,11 @@ Result<void> addWebUi(http::Server& server, const std::optional<std::string>& we
     });
     return success();
   }
-  log::info("web UI: {} files from {}", files->size(), dir);
-  http::serveStaticFiles(server, std::move(*files));
+  const size_t count = files->size();
+  if (auto served = http::serveStaticFiles(server, std::move(*files)); !served) {
+    return served.error().wrap(webuiDir ? "--webui_dir=" + dir : dir);
+  }
+  log::info("web UI: {} files from {}", count, dir);
   return success();
 }
 

@@ -7,8 +7,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <boost/asio/io_context.hpp>
 #include <filesystem>
 #include <fstream>
+
+#include "common/http_server.h"
 
 namespace mesolite::http {
 namespace {
@@ -96,6 +99,24 @@ TEST_F(StaticFilesTest, BoundsAreErrorsNamingWhatExceededThem) {
   ASSERT_FALSE(tooDeep);
   EXPECT_NE(tooDeep.error().message.find(ui_ + "/a/b"), std::string::npos)
       << tooDeep.error().message;
+}
+
+TEST(StaticFilesRoutes, AFileNeverHidesAnEndpoint) {
+  boost::asio::io_context io;
+  Server server(io);
+  server.route("/health", [](Request&&, Responder) {});
+  auto refused = serveStaticFiles(server, {{"/index.html", "ui"}, {"/health", "not json"}});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().message, "health would hide the endpoint /health");
+
+  server.route("/", [](Request&&, Responder) {});
+  auto index = serveStaticFiles(server, {{"/index.html", "ui"}});
+  ASSERT_FALSE(index);
+  EXPECT_EQ(index.error().message, "index.html would hide the endpoint /");
+
+  Server fresh(io);
+  fresh.route("/health", [](Request&&, Responder) {});
+  EXPECT_TRUE(serveStaticFiles(fresh, {{"/index.html", "ui"}, {"/assets/a-12345678.js", "x"}}));
 }
 
 TEST(StaticFilesTypes, ByExtension) {
