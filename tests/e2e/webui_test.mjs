@@ -196,7 +196,7 @@ async function main() {
     await page.evaluate(() => (window.__notReloaded = true));
     const execute = start("mesos-execute", [
       args.execute, `--master=127.0.0.1:${masterPort}`, "--name=webui-test",
-      "--command=sleep 3", "--resources=cpus:0.5;mem:64",
+      "--command=sleep 5", "--resources=cpus:0.5;mem:64",
     ]);
     const row = page.locator('[data-task-id="webui-test"] [data-testid="state"]');
     await page.locator("#task-filter").fill("webui-test");
