@@ -53,7 +53,7 @@ export function App() {
         <span class="brand">Mesolite</span>
         <nav>
           {views.map((view) => (
-            <a href={view.hash} class={view === current ? "active" : ""}>
+            <a key={view.hash} href={view.hash} class={view === current ? "active" : ""}>
               {view.label}
             </a>
           ))}

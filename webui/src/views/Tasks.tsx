@@ -1,7 +1,7 @@
 // Every task, active and completed, filtered by text. Only the rows in view are in the
 // DOM (a fixed row height makes the window arithmetic exact), so tens of thousands of
 // tasks scroll without freezing the tab.
-import { useMemo, useState } from "preact/hooks";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { Snapshot } from "../api";
 import { filterRows, formatTime, shortState, taskRows, type TaskKind } from "../model";
 
@@ -19,6 +19,14 @@ export function Tasks({ snapshot }: { snapshot: Snapshot }) {
   const [choice, setChoice] = useState(0);
   const [scrollTop, setScrollTop] = useState(0);
   const [viewport, setViewport] = useState(600);
+  const scroller = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const element = scroller.current;
+    if (!element) return;
+    const observer = new ResizeObserver(() => setViewport(element.clientHeight || 600));
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, []);
 
   const rows = useMemo(() => taskRows(snapshot.state), [snapshot]);
   const shown = useMemo(
@@ -41,6 +49,7 @@ export function Tasks({ snapshot }: { snapshot: Snapshot }) {
         <div class="choices" role="tablist">
           {kindChoices.map((entry, index) => (
             <button
+              key={entry.label}
               type="button"
               role="tab"
               aria-selected={index === choice}
@@ -68,10 +77,7 @@ export function Tasks({ snapshot }: { snapshot: Snapshot }) {
       <div
         class="task-scroll"
         id="tasks-table"
-        ref={(element) => {
-          if (element && element.clientHeight && element.clientHeight !== viewport)
-            setViewport(element.clientHeight);
-        }}
+        ref={scroller}
         onScroll={(event) => setScrollTop((event.target as HTMLElement).scrollTop)}
       >
         <div style={{ height: `${shown.length * rowHeight}px`, position: "relative" }}>
