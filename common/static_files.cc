@@ -214,10 +214,10 @@ Result<void> serveStaticFiles(Server& server, std::vector<StaticFile> files) {
     }
   }
   for (StaticFile& file : files) {
-    const bool index = file.path == "/index.html";
+    std::string path = file.path;
     Handler handler = fileHandler(std::move(file));
-    if (index) server.route("/", handler);
-    server.route(index ? "/index.html" : file.path, std::move(handler));
+    if (path == "/index.html") server.route("/", handler);
+    server.route(std::move(path), std::move(handler));
   }
   return success();
 }

@@ -86,7 +86,9 @@ TEST_F(StaticFilesTest, BoundsAreErrorsNamingWhatExceededThem) {
 
   auto tooLarge = loadStaticFiles(ui_, {.maxFileBytes = 13 - 1});
   ASSERT_FALSE(tooLarge);
-  EXPECT_NE(tooLarge.error().message.find(ui_ + "/index.html"), std::string::npos)
+  EXPECT_NE(tooLarge.error().message.find(ui_ + "/assets/index-Bzr2o6WO.js: 14 bytes, over "
+                                                "the limit of 12"),
+            std::string::npos)
       << tooLarge.error().message;
 
   auto tooMuch = loadStaticFiles(ui_, {.maxTotalBytes = 20});
@@ -117,6 +119,11 @@ TEST(StaticFilesRoutes, AFileNeverHidesAnEndpoint) {
   Server fresh(io);
   fresh.route("/health", [](Request&&, Responder) {});
   EXPECT_TRUE(serveStaticFiles(fresh, {{"/index.html", "ui"}, {"/assets/a-12345678.js", "x"}}));
+  // Each file at its path, index.html at / too (alias fails for a path not routed).
+  for (const char* path : {"/", "/index.html", "/assets/a-12345678.js"}) {
+    EXPECT_TRUE(fresh.alias(path, path)) << path;
+  }
+  EXPECT_FALSE(fresh.alias("", ""));
 }
 
 TEST(StaticFilesTypes, ByExtension) {
