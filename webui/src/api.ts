@@ -70,7 +70,7 @@ export class RequestError extends Error {
     readonly path: string,
     readonly reason: string,
   ) {
-    super(`GET ${path} failed: ${reason}`);
+    super(`GET ${path.startsWith("/") ? path : `/${path}`} failed: ${reason}`);
   }
 }
 
