@@ -1,5 +1,7 @@
 // The web UI in Debian's headless Chromium, driven by Playwright: a real mesos-master
-// serving webui/dist, a real mesos-agent, a task run by mesos-execute. Checks the
+// serving webui/dist, a real mesos-agent, a task run by mesos-execute (as root); or, given
+// --url, a cluster the caller runs (webui_scripted_test.cc: a scripted agent and
+// scheduler), told on stdout when the task was seen RUNNING. Checks the
 // overview (the agent and its resources), the task RUNNING then FINISHED in the Tasks
 // table without a reload, the error banner when a request fails, the served files'
 // headers and path safety, and that a bad --webui_dir stops the master naming it.
@@ -122,29 +124,8 @@ async function badWebuiDirStopsTheMaster() {
     "a missing --webui_dir given explicitly stops the master, naming it", master.output.trim());
 }
 
-async function main() {
-  await badWebuiDirStopsTheMaster();
-
-  const masterPort = await freePort();
-  const agentPort = await freePort();
-  const url = `http://127.0.0.1:${masterPort}`;
-  const master = start("mesos-master", [
-    args.master, "--ip=127.0.0.1", `--port=${masterPort}`, "--registry=in_memory",
-    "--allocation_interval=100ms", `--webui_dir=${args.webui}`,
-  ]);
-  await waitFor("the master's /health", async () => (await fetch(`${url}/health`)).ok, 15_000);
-  const agent = start("mesos-agent", [
-    args.agent, `--master=127.0.0.1:${masterPort}`, "--ip=127.0.0.1", `--port=${agentPort}`,
-    "--hostname=127.0.0.1", `--work_dir=${work}/agent`, `--runtime_dir=${work}/run`,
-    `--launcher_dir=${args["launcher-dir"]}`, `--cgroups_root=${cgroupsRoot}`,
-    "--resources=cpus:4;mem:2048;disk:1024;ports:[31000-31100]",
-  ]);
-  await waitFor("the agent registered", async () => {
-    const state = await (await fetch(`${url}/master/state`)).json();
-    return state.slaves?.length === 1;
-  }, 20_000);
-
-  // What the master serves: types, caching, path safety.
+// What the master serves: types, caching, path safety.
+async function checkServing(url, port) {
   const index = await fetch(`${url}/`);
   const html = await index.text();
   check(index.status === 200 && index.headers.get("content-type")?.startsWith("text/html"),
@@ -158,10 +139,72 @@ async function main() {
     `/${script} is JavaScript, cached for good`,
     `${asset.status} ${asset.headers.get("content-type")} ${asset.headers.get("cache-control")}`);
   for (const target of ["/assets/../../../../etc/passwd", "/..%2f..%2fetc%2fpasswd", "/%2e%2e/etc/passwd"]) {
-    const answer = await rawGet(masterPort, target);
+    const answer = await rawGet(port, target);
     check(/^HTTP\/1\.1 404/.test(answer) && !answer.includes("root:"), `GET ${target} is 404`,
       answer.split("\r\n")[0]);
   }
+}
+
+// The real cluster (root): a master, an agent, and mesos-execute for the task.
+async function realCluster() {
+  await badWebuiDirStopsTheMaster();
+  const masterPort = await freePort();
+  const agentPort = await freePort();
+  const url = `http://127.0.0.1:${masterPort}`;
+  start("mesos-master", [
+    args.master, "--ip=127.0.0.1", `--port=${masterPort}`, "--registry=in_memory",
+    "--allocation_interval=100ms", `--webui_dir=${args.webui}`,
+  ]);
+  await waitFor("the master's /health", async () => (await fetch(`${url}/health`)).ok, 15_000);
+  start("mesos-agent", [
+    args.agent, `--master=127.0.0.1:${masterPort}`, "--ip=127.0.0.1", `--port=${agentPort}`,
+    "--hostname=127.0.0.1", `--work_dir=${work}/agent`, `--runtime_dir=${work}/run`,
+    `--launcher_dir=${args["launcher-dir"]}`, `--cgroups_root=${cgroupsRoot}`,
+    "--resources=cpus:4;mem:2048;disk:1024;ports:[31000-31100]",
+  ]);
+  await waitFor("the agent registered", async () => {
+    const state = await (await fetch(`${url}/master/state`)).json();
+    return state.slaves?.length === 1;
+  }, 20_000);
+  let execute;
+  return {
+    url,
+    port: masterPort,
+    agent: { host: "127.0.0.1", mem: "2.0 GB", cpus: "4" },
+    launchTask: () => {
+      execute = start("mesos-execute", [
+        args.execute, `--master=127.0.0.1:${masterPort}`, "--name=webui-test",
+        "--command=sleep 5", "--resources=cpus:0.5;mem:64",
+      ]);
+    },
+    sawRunning: () => {},
+    done: async () => {
+      const executed = await execute.exited;
+      check(executed.code === 0, "mesos-execute exits 0 (TASK_FINISHED)", execute.output.slice(-500));
+    },
+  };
+}
+
+// The caller's cluster (--url): its scripted agent has cpus 2 and mem 1024 and runs the
+// task webui-test, launched before this starts, RUNNING until told (on stdout) that the
+// page shows it, then FINISHED.
+function scriptedCluster() {
+  const url = args.url;
+  return {
+    url,
+    port: Number(new URL(url).port),
+    agent: { host: "fake-agent", mem: "1.0 GB", cpus: "2" },
+    launchTask: () => {},
+    sawRunning: () => console.log("webui-test: saw RUNNING"),
+    done: async () => {},
+  };
+}
+
+async function main() {
+  if (args.url && args.master) await badWebuiDirStopsTheMaster();
+  const cluster = args.url ? scriptedCluster() : await realCluster();
+  const { url } = cluster;
+  await checkServing(url, cluster.port);
 
   const browser = await chromium.launch({
     executablePath: args.chromium,
@@ -180,36 +223,33 @@ async function main() {
     await page.goto(`${url}/`);
     await page.locator("#agents-table tr[data-agent-id]").first().waitFor({ timeout: 10_000 });
     const agentRow = await page.locator("#agents-table tr[data-agent-id]").first().innerText();
-    check(agentRow.includes("127.0.0.1") && agentRow.includes("2.0 GB"),
+    check(agentRow.includes(cluster.agent.host) && agentRow.includes(cluster.agent.mem),
       "the overview shows the agent and its resources", agentRow);
     const cpus = await page.locator('[data-testid="resource-cpus"] td').first().innerText();
-    check(cpus === "4", "the overview's total CPUs are the agent's", cpus);
+    check(cpus === cluster.agent.cpus, "the overview's total CPUs are the agent's", cpus);
     const elected = await page.locator('[data-testid="elected"]').innerText();
     check(elected.startsWith("yes"), "the overview says the master is elected", elected);
     const leader = await page.locator('[data-testid="leader"]').innerText();
-    check(leader.includes(`127.0.0.1:${masterPort}`), "the overview names the leader", leader);
+    check(leader.includes(`127.0.0.1:${cluster.port}`), "the overview names the leader", leader);
     await page.screenshot({ path: path.join(args.artifacts, "overview.png"), fullPage: true });
 
     // The Tasks view, then a task: it must show up and change state without a reload.
     await page.click('nav a[href="#/tasks"]');
     await page.locator("#task-filter").waitFor();
     await page.evaluate(() => (window.__notReloaded = true));
-    const execute = start("mesos-execute", [
-      args.execute, `--master=127.0.0.1:${masterPort}`, "--name=webui-test",
-      "--command=sleep 5", "--resources=cpus:0.5;mem:64",
-    ]);
+    cluster.launchTask();
     const row = page.locator('[data-task-id="webui-test"] [data-testid="state"]');
     await page.locator("#task-filter").fill("webui-test");
     await waitFor("the task RUNNING in the table", async () => (await row.innerText()) === "RUNNING", 30_000);
     check(true, "the task appears RUNNING in the Tasks table");
+    cluster.sawRunning();
     await page.screenshot({ path: path.join(args.artifacts, "tasks-running.png") });
     await waitFor("the task FINISHED in the table", async () => (await row.innerText()) === "FINISHED", 30_000);
     check(await page.evaluate(() => window.__notReloaded === true),
       "the task turns FINISHED in the table without a reload");
     await page.locator("#task-filter").fill("");
     await page.screenshot({ path: path.join(args.artifacts, "tasks-finished.png") });
-    const executed = await execute.exited;
-    check(executed.code === 0, "mesos-execute exits 0 (TASK_FINISHED)", execute.output.slice(-500));
+    await cluster.done();
 
     // A failing request: the banner says which and why; it goes once the master answers.
     await page.route("**/master/state", (route) =>
@@ -229,7 +269,6 @@ async function main() {
   } finally {
     await browser.close();
   }
-  return { master, agent };
 }
 
 let exitCode = 0;

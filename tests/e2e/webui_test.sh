@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The web UI in a real browser: checks what it needs, then runs webui_test.mjs (node,
-# Playwright driving Debian's headless Chromium). Skips (exit 77), saying why, when node,
-# Chromium or root (for the real agent that runs the task) is missing.
-#   webui_test.sh SOURCE_ROOT BUILD_ROOT MASTER AGENT EXECUTE LAUNCHER_DIR
+# Playwright driving Debian's headless Chromium). As root against a real agent and
+# mesos-execute; otherwise (or with MESOLITE_WEBUI_SCRIPTED=1) through SCRIPTED_TEST, a
+# scripted agent and scheduler. Skips (exit 77), saying why, when node or Chromium is missing.
+#   webui_test.sh SOURCE_ROOT BUILD_ROOT MASTER AGENT EXECUTE LAUNCHER_DIR SCRIPTED_TEST
 set -euo pipefail
 source_root=$1 build_root=$2
 skip() { echo "SKIP: $*"; exit 77; }
@@ -12,8 +13,6 @@ node_major=$(node -p 'process.versions.node.split(".")[0]')
 [ "$node_major" -ge 20 ] || skip "node $(node --version) is too old for playwright-core (20 or later)"
 chromium=${MESOLITE_CHROMIUM:-/usr/bin/chromium}
 [ -x "$chromium" ] || skip "$chromium is missing (scripts/install-deps installs chromium)"
-[ "$(id -u)" -eq 0 ] ||
-  skip "needs root: the task runs on a real mesos-agent (a scripted-agent variant is to come)"
 
 # playwright-core, at the version webui/package-lock.json locks, installed in the build
 # tree (not in the sources) the first time.
@@ -29,6 +28,13 @@ fi
 
 artifacts=$build_root/meson-logs/webui
 mkdir -p "$artifacts"
+if [ "$(id -u)" -ne 0 ] || [ "${MESOLITE_WEBUI_SCRIPTED:-0}" = 1 ]; then
+  echo "webui: a scripted agent and scheduler (the real agent needs root)"
+  MESOLITE_NODE=$(command -v node) MESOLITE_WEBUI_TEST=$source_root/tests/e2e/webui_test.mjs \
+    MESOLITE_CHROMIUM=$chromium MESOLITE_WEBUI_MODULES=$modules/node_modules \
+    MESOLITE_WEBUI_ARTIFACTS=$artifacts MESOLITE_WEBUI_DIR=$source_root/webui/dist \
+    MESOLITE_MASTER=$3 exec "$7"
+fi
 exec node "$source_root/tests/e2e/webui_test.mjs" --chromium="$chromium" \
   --webui="$source_root/webui/dist" --artifacts="$artifacts" --modules="$modules/node_modules" \
   --master="$3" --agent="$4" --execute="$5" --launcher-dir="$6"
