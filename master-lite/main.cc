@@ -15,6 +15,7 @@
 #include "master-lite/master_flags.h"
 #include "master-lite/registry_file.h"
 #include "master-lite/security.h"
+#include "master-lite/webui.h"
 #include "mesos/v1/master/master.pb.h"
 
 using namespace mesolite;
@@ -93,6 +94,12 @@ int main(int argc, char** argv) {
   master::Master& master = *masterPtr;
   master.addEndpoints(server);
   master::secureEndpoints(server, flags, *security);
+  // After the API's authentication: the UI's files are public, as Mesos's are; what they
+  // fetch is authenticated as any client's request.
+  if (auto webui = master::addWebUi(server, flags.webui_dir); !webui) {
+    log::error("{}", webui.error().message);
+    return 1;
+  }
   master.start();
 
   if (flags.zk) {

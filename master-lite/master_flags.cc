@@ -4,6 +4,7 @@
 #include "master-lite/agent_removal.h"
 #include "master-lite/rate_limiter.h"
 #include "master-lite/refused_flags.h"
+#include "master-lite/webui_dir.h"
 
 namespace mesolite::master {
 
@@ -75,6 +76,10 @@ MasterFlags::MasterFlags()
           "stops leading at once and contends again with a new session.",
           *Duration::parse("10secs"));
   set.add(&cluster, "cluster", "Human-readable name of the cluster, shown in the web UI.");
+  set.add(&webui_dir, "webui_dir",
+          std::string("Directory of the web UI served at / (default: ") + kDefaultWebuiDir +
+              ", where the packages install it; / answers 404 if it is missing there). Read "
+              "once at start; given explicitly, it must hold an index.html.");
 
   set.add(&allocation_interval, "allocation_interval", "Time between allocation cycles.",
           *Duration::parse("1secs"));

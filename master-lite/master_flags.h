@@ -29,6 +29,7 @@ struct MasterFlags {
   std::optional<uint32_t> quorum;
   Duration zk_session_timeout;
   std::optional<std::string> cluster;
+  std::optional<std::string> webui_dir;  // the web UI's files (master-lite/webui.h)
 
   Duration allocation_interval;
   std::optional<Duration> offer_timeout;

@@ -33,7 +33,6 @@ constexpr RefusedFlag kMasterRefusedFlags[] = {
     {"offer_constraints_re2_max_program_size", kNoOfferConstraints, kRemove},
     {"publish_per_framework_metrics", "metrics per framework are not published", kRemove},
     {"require_agent_domain", "fault domains are not supported", kRemove},
-    {"webui_dir", "the web UI is not built yet", "remove it; use the state endpoints"},
     {"whitelist", "agent whitelists are not supported (Mesos deprecated them)",
      "remove it, and stop unwanted agents"},
 };

@@ -45,6 +45,7 @@ shipped=(
   /usr/share/man/man1/mesos-ps.1.gz /usr/share/man/man1/mesos-cat.1.gz
   /usr/share/man/man1/mesos-tail.1.gz /usr/share/man/man1/mesos-resolve.1.gz
   /usr/share/man/man7/mesolite-isolators.7.gz
+  /usr/share/mesos/webui/index.html
 )
 units=(mesos-master.service mesos-slave.service mesos-agent.service)
 
