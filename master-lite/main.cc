@@ -74,22 +74,29 @@ int main(int argc, char** argv) {
   addDaemonEndpoints(server, flags.set);
   std::unique_ptr<master::Contender> contender;
   std::unique_ptr<master::Master> masterPtr;
+  // The master cannot lead (its registry cannot be read or stored, or it lost ZooKeeper).
+  // Alone it exits, as Mesos's does, for its supervisor to restart it; with --zk it steps
+  // down and contends again after `pause`, so that a registry that cannot be read is not
+  // retried in a spin while another master could take over.
+  auto recontend = std::make_shared<boost::asio::steady_timer>(io);
+  const auto cannotLead = [&](const std::string& why, std::chrono::seconds pause) {
+    if (!contender) {
+      log::error("mesos-master exits: {}", why);
+      std::exit(1);
+    }
+    masterPtr->stepDown(why);
+    recontend->expires_after(pause);
+    recontend->async_wait([&](boost::system::error_code error) {
+      if (!error) contender->contend(masterPtr->info());
+    });
+  };
   master::Master::Options options{
       .listenIp = flags.advertise_ip.value_or(flags.ip.value_or("127.0.0.1")),
       .port = flags.advertise_port.value_or(flags.port),
       .seed = uint64_t(std::random_device{}()),
       .authorizer = security->authorizer,
       .registry = std::move(registry),
-      // A registry that cannot be stored: with --zk another master takes over, alone the
-      // master exits (as Mesos's does) for its supervisor to restart it.
-      .abdicate = [&](const std::string& why) {
-        if (!contender) {
-          log::error("mesos-master exits: {}", why);
-          std::exit(1);
-        }
-        masterPtr->stepDown(why);
-        contender->contend(masterPtr->info());
-      }};
+      .abdicate = [&](const std::string& why) { cannotLead(why, std::chrono::seconds(0)); }};
   masterPtr = std::make_unique<master::Master>(io, flags, std::move(options));
   master::Master& master = *masterPtr;
   master.addEndpoints(server);
@@ -105,28 +112,15 @@ int main(int argc, char** argv) {
   if (flags.zk) {
     const auto sessionTimeout =
         std::chrono::duration_cast<std::chrono::milliseconds>(flags.zk_session_timeout.value);
-    // Re-contending at once after a failed election could spin on a registry that cannot
-    // be read; a pause lets another master try.
-    auto retry = std::make_shared<boost::asio::steady_timer>(io);
     auto created = master::Contender::create(
         io, *flags.zk, sessionTimeout, master.info(),
         {.onElected =
-             [&master, &contender, retry] {
-               master.elect([&master, &contender, retry](Result<void> elected) {
-                 if (elected) return;
-                 log::error("elected, but cannot lead: {}", elected.error().message);
-                 master.stepDown(elected.error().message);
-                 retry->expires_after(std::chrono::seconds(2));
-                 retry->async_wait([&master, &contender](boost::system::error_code error) {
-                   if (!error) contender->contend(master.info());
-                 });
+             [&] {
+               master.elect([&](Result<void> elected) {
+                 if (!elected) cannotLead(elected.error().message, std::chrono::seconds(2));
                });
              },
-         .onLost =
-             [&master, &contender](const std::string& why) {
-               master.stepDown(why);
-               contender->contend(master.info());
-             },
+         .onLost = [&](const std::string& why) { cannotLead(why, std::chrono::seconds(0)); },
          .onLeader =
              [&master](const std::optional<mesos::v1::MasterInfo>& leader) {
                master.setLeader(leader);
@@ -143,10 +137,8 @@ int main(int argc, char** argv) {
     }
     log::info("master {} contending for leadership in {}", master.info().id(), *flags.zk);
   } else {
-    master.elect([](Result<void> elected) {
-      if (elected) return;
-      log::error("mesos-master exits: {}", elected.error().message);
-      std::exit(1);
+    master.elect([&](Result<void> elected) {
+      if (!elected) cannotLead(elected.error().message, std::chrono::seconds(0));
     });
   }
   log::info(

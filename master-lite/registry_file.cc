@@ -21,12 +21,6 @@ namespace {
 constexpr std::string_view kMagic = "mesolite-registry 1 ";
 constexpr size_t kMaxRecordBytes = size_t(1) << 30;
 
-uint32_t crc32(std::string_view bytes) {
-  boost::crc_32_type crc;
-  crc.process_bytes(bytes.data(), bytes.size());
-  return crc.checksum();
-}
-
 class FileRegistry final : public RegistryStore {
  public:
   FileRegistry(asio::io_context& io, std::string path, UniqueFd lock)
@@ -78,11 +72,17 @@ class FileRegistry final : public RegistryStore {
 
 }  // namespace
 
+uint32_t registryCrc32(std::string_view bytes) {
+  boost::crc_32_type crc;
+  crc.process_bytes(bytes.data(), bytes.size());
+  return crc.checksum();
+}
+
 std::string encodeRegistryRecord(const internal::Registry& registry) {
   const std::string payload = registry.SerializeAsString();
   char header[96];
   std::snprintf(header, sizeof header, "%.*s%zu %08x\n", int(kMagic.size()), kMagic.data(),
-                payload.size(), crc32(payload));
+                payload.size(), registryCrc32(payload));
   return header + payload;
 }
 
@@ -108,7 +108,7 @@ Result<internal::Registry> decodeRegistryRecord(const std::string& record,
     return corrupt("it holds " + std::to_string(payload.size()) + " bytes, its header says " +
                    std::to_string(bytes) + " (torn or truncated)");
   }
-  if (crc32(payload) != checksum) return corrupt("its checksum does not match");
+  if (registryCrc32(payload) != checksum) return corrupt("its checksum does not match");
   internal::Registry registry;
   if (!registry.ParseFromArray(payload.data(), int(payload.size()))) {
     return corrupt("it does not parse as a registry");

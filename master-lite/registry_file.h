@@ -6,7 +6,9 @@
 
 #include <boost/asio/io_context.hpp>
 #include <memory>
+#include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "common/result.h"
 #include "master-lite/registry_store.h"
@@ -15,6 +17,9 @@ namespace mesolite::master {
 
 Result<std::unique_ptr<RegistryStore>> openFileRegistry(boost::asio::io_context& io,
                                                         const std::string& workDir);
+
+// The CRC-32 that guards every registry record, on disk and in ZooKeeper's chunks.
+uint32_t registryCrc32(std::string_view bytes);
 
 // The record on disk: "mesolite-registry 1 <bytes> <crc32>\n" then the Registry in
 // protobuf's binary form; a torn, truncated or altered file is refused by name.

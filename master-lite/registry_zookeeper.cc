@@ -1,11 +1,11 @@
 #include "master-lite/registry_zookeeper.h"
 
 #include <algorithm>
-#include <boost/crc.hpp>
 #include <nlohmann/json.hpp>
 #include <optional>
 
 #include "common/logging.h"
+#include "master-lite/registry_file.h"
 
 namespace mesolite::master {
 namespace {
@@ -23,12 +23,6 @@ struct Manifest {
   std::vector<Chunk> chunks;
   size_t bytes = 0;
 };
-
-uint32_t crc32Of(std::string_view data) {
-  boost::crc_32_type crc;
-  crc.process_bytes(data.data(), data.size());
-  return crc.checksum();
-}
 
 std::string encodeManifest(const Manifest& manifest) {
   nlohmann::json chunks = nlohmann::json::array();
@@ -184,7 +178,7 @@ void ZooKeeperRegistryStore::readChunks(std::shared_ptr<zk::Session> session, Ma
                      return done(reply.error().wrap("reading the registry " + describe_));
                    }
                    if (reply.value.data.size() != expected.bytes ||
-                       crc32Of(reply.value.data) != expected.crc32) {
+                       registryCrc32(reply.value.data) != expected.crc32) {
                      *next = nullptr;
                      return done(Error("corrupt registry chunk " + describe_ + "/" + expected.name +
                                        ": its size or CRC-32 differs from the manifest's"));
@@ -234,7 +228,7 @@ void ZooKeeperRegistryStore::writeChunks(std::shared_ptr<std::vector<std::string
                     }
                     const std::string& written = (*pieces)[index];
                     const std::string name = reply.value.substr(reply.value.rfind('/') + 1);
-                    manifest->chunks.push_back(Chunk{name, written.size(), crc32Of(written)});
+                    manifest->chunks.push_back(Chunk{name, written.size(), registryCrc32(written)});
                     writeChunks(pieces, index + 1, manifest, done);
                   }));
 }

@@ -21,6 +21,7 @@
 #include "common/zookeeper.h"
 #include "common/zookeeper_url.h"
 #include "tests/support/fake_master.h"
+#include "tests/support/running_master_connection.h"
 #include "tests/support/shared_zookeeper.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/zookeeper_server.h"
@@ -47,19 +48,6 @@ ZooKeeperServer* server() {
 }
 
 #define REQUIRE_SERVER() REQUIRE_SHARED_ZOOKEEPER()
-
-mesos::v1::MasterInfo masterInfo(const std::string& id, uint16_t port) {
-  mesos::v1::MasterInfo info;
-  info.set_id(id);
-  info.set_ip(htonl(0x7f000001));
-  info.set_port(port);
-  info.set_hostname("localhost");
-  info.set_pid("master@127.0.0.1:" + std::to_string(port));
-  info.mutable_address()->set_hostname("localhost");
-  info.mutable_address()->set_ip("127.0.0.1");
-  info.mutable_address()->set_port(port);
-  return info;
-}
 
 // Writes the group's znodes as Mesos's masters do, through its own session and loop.
 class Group {
@@ -119,8 +107,8 @@ TEST(HaDetection, MesosResolvePrintsTheLeaderOfAZooKeeperGroup) {
   REQUIRE_SERVER();
   const std::string url = server()->url("/resolve/mesos");
   Group group(url);
-  const std::string leader = group.join(masterInfo("leader", 15050));
-  const std::string follower = group.join(masterInfo("follower", 15051));
+  const std::string leader = group.join(testing::loopbackMasterInfo("leader", 15050));
+  const std::string follower = group.join(testing::loopbackMasterInfo("follower", 15051));
 
   auto resolved = testing::run({resolvePath(), url});
   EXPECT_EQ(resolved.exitCode(), 0) << resolved.err;
@@ -142,38 +130,22 @@ TEST(HaDetection, MesosResolvePrintsTheLeaderOfAZooKeeperGroup) {
 }
 
 // An agent's connection, with the real detector, on its own io_context thread.
+// The agent's connection to `master` (zk://...). A backoff this long means: a switch
+// seen within the test happened at once.
 class AgentConnection {
  public:
-  explicit AgentConnection(const std::string& master) {
-    auto detector = agent::parseMasterFlag(io_, master, {.sessionTimeout = kSessionTimeout});
-    EXPECT_TRUE(detector) << detector.error().message;
-    // A backoff this long means: a switch seen within the test happened at once.
-    connection_ = std::make_unique<agent::MasterConnection>(
-        io_, std::move(*detector), agent::MasterConnectionOptions{.backoffFactor = 10min},
-        agent::MasterConnection::Callbacks{.subscribe = [] {
-          internal::AgentCall::Subscribe subscribe;
-          subscribe.set_protocol_version(1);
-          subscribe.mutable_agent_info()->set_hostname("agent-under-test");
-          return subscribe;
-        }});
-    boost::asio::post(io_, [this] { connection_->start(); });
-    thread_ = std::thread([this] { io_.run(); });
-  }
-  ~AgentConnection() {
-    boost::asio::post(io_, [this] {
-      connection_.reset();
-      work_.reset();
-      io_.stop();
-    });
-    thread_.join();
-  }
+  explicit AgentConnection(const std::string& master)
+      : running_(
+            [&](boost::asio::io_context& io) -> std::unique_ptr<detect::LeaderDetector> {
+              auto detector =
+                  agent::parseMasterFlag(io, master, {.sessionTimeout = kSessionTimeout});
+              EXPECT_TRUE(detector) << detector.error().message;
+              return detector ? std::move(*detector) : nullptr;
+            },
+            10min) {}
 
  private:
-  boost::asio::io_context io_;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{
-      io_.get_executor()};
-  std::unique_ptr<agent::MasterConnection> connection_;
-  std::thread thread_;
+  testing::RunningMasterConnection running_;
 };
 
 TEST(HaDetection, TheAgentMovesToTheNewLeaderWhenTheGroupChanges) {
@@ -182,12 +154,12 @@ TEST(HaDetection, TheAgentMovesToTheNewLeaderWhenTheGroupChanges) {
   Group group(url);
   FakeMaster first;
   FakeMaster second;
-  const std::string firstMember = group.join(masterInfo("first", first.port()));
+  const std::string firstMember = group.join(testing::loopbackMasterInfo("first", first.port()));
 
   AgentConnection agent(url);
   ASSERT_TRUE(first.waitForSubscription(1, 15s)) << "the agent did not find the leader";
 
-  group.join(masterInfo("second", second.port()));
+  group.join(testing::loopbackMasterInfo("second", second.port()));
   EXPECT_FALSE(second.waitForSubscription(1, 500ms)) << "a follower was subscribed to";
   group.leave(firstMember);
   ASSERT_TRUE(second.waitForSubscription(1, 10s)) << "the agent did not follow the new leader";
@@ -202,7 +174,7 @@ TEST(HaDetection, TheAgentBinaryFindsItsMasterInZooKeeper) {
   const std::string url = server()->url("/agentbin/mesos");
   Group group(url);
   FakeMaster master;
-  group.join(masterInfo("only", master.port()));
+  group.join(testing::loopbackMasterInfo("only", master.port()));
   char workDir[] = "/tmp/mesolite-ha-agent-XXXXXX";
   ASSERT_NE(mkdtemp(workDir), nullptr);
   {
@@ -245,7 +217,7 @@ TEST(HaDetection, MesosExecuteFollowsTheLeaderOfAZooKeeperGroup) {
   Group group(url);
   Master first;
   ASSERT_NE(first.port, 0);
-  const std::string firstMember = group.join(masterInfo("first", first.port));
+  const std::string firstMember = group.join(testing::loopbackMasterInfo("first", first.port));
 
   testing::Subprocess execute({binary("MESOLITE_EXECUTE", "cli/mesos-execute"), "--master=" + url,
                                "--name=ha-task", "--command=true"});
@@ -255,7 +227,7 @@ TEST(HaDetection, MesosExecuteFollowsTheLeaderOfAZooKeeperGroup) {
 
   Master second;
   ASSERT_NE(second.port, 0);
-  group.join(masterInfo("second", second.port));
+  group.join(testing::loopbackMasterInfo("second", second.port));
   group.leave(firstMember);
   ASSERT_TRUE(execute.waitForLine("Re-subscribed with ID " + frameworkId, 15s))
       << execute.out() << execute.err();

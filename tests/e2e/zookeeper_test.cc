@@ -59,20 +59,6 @@ class Loop {
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_;
 };
 
-mesos::v1::MasterInfo masterInfo(const std::string& id, int port) {
-  mesos::v1::MasterInfo info;
-  info.set_id(id);
-  info.set_ip(htonl(0x7f000001));
-  info.set_port(port);
-  info.set_hostname("localhost");
-  info.set_pid("master@127.0.0.1:" + std::to_string(port));
-  info.set_version("1.11.0");
-  info.mutable_address()->set_hostname("localhost");
-  info.mutable_address()->set_ip("127.0.0.1");
-  info.mutable_address()->set_port(port);
-  return info;
-}
-
 // A contender and what its callbacks told.
 struct Candidate {
   std::unique_ptr<Contender> contender;
@@ -92,8 +78,8 @@ std::unique_ptr<Candidate> contend(Loop& loop, const std::string& url, const std
   callbacks.onLeader = [raw](const std::optional<mesos::v1::MasterInfo>& leader) {
     raw->leader = leader;
   };
-  auto created = Contender::create(loop.io(), url, kSessionTimeout, masterInfo(id, port),
-                                   std::move(callbacks));
+  auto created = Contender::create(loop.io(), url, kSessionTimeout,
+                                   testing::loopbackMasterInfo(id, port), std::move(callbacks));
   EXPECT_TRUE(created) << created.error().message;
   if (created) candidate->contender = std::move(*created);
   return candidate;

@@ -3,10 +3,13 @@
 // makes when no server can run here.
 #pragma once
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <string>
 
+#include "mesos/v1/mesos.pb.h"
 #include "tests/support/zookeeper_server.h"
 
 namespace mesolite::testing {
@@ -22,6 +25,22 @@ inline ZooKeeperServer* sharedZooKeeperServer() {
     return created;
   }();
   return instance.get();
+}
+
+// The MasterInfo a master on 127.0.0.1:`port` writes in its json.info_ znode (hostname
+// "localhost"), as Mesos 1.11 writes it.
+inline mesos::v1::MasterInfo loopbackMasterInfo(const std::string& id, uint16_t port) {
+  mesos::v1::MasterInfo info;
+  info.set_id(id);
+  info.set_ip(htonl(0x7f000001));
+  info.set_port(port);
+  info.set_hostname("localhost");
+  info.set_pid("master@127.0.0.1:" + std::to_string(port));
+  info.set_version("1.11.0");
+  info.mutable_address()->set_hostname("localhost");
+  info.mutable_address()->set_ip("127.0.0.1");
+  info.mutable_address()->set_port(port);
+  return info;
 }
 
 }  // namespace mesolite::testing

@@ -13,6 +13,7 @@
 
 #include "common/http_server.h"
 #include "tests/support/fake_master.h"
+#include "tests/support/running_master_connection.h"
 #include "tests/support/scripted_detector.h"
 
 namespace mesolite {
@@ -29,46 +30,21 @@ http::Endpoint local(uint16_t port) {
 // A MasterConnection on its own io_context thread.
 class Connection {
  public:
-  Connection(std::optional<http::Endpoint> leader, std::chrono::milliseconds backoff) {
-    auto detector = std::make_unique<ScriptedDetector>(io_, leader);
-    detector_ = detector.get();
-    connection_ = std::make_unique<agent::MasterConnection>(
-        io_, std::move(detector), agent::MasterConnectionOptions{.backoffFactor = backoff},
-        agent::MasterConnection::Callbacks{.subscribe = [] {
-          internal::AgentCall::Subscribe subscribe;
-          subscribe.set_protocol_version(1);
-          subscribe.mutable_agent_info()->set_hostname("agent-under-test");
-          return subscribe;
-        }});
-    boost::asio::post(io_, [this] { connection_->start(); });
-    thread_ = std::thread([this] { io_.run(); });
-  }
-
-  ~Connection() {
-    boost::asio::post(io_, [this] {
-      connection_.reset();
-      work_.reset();
-      io_.stop();
-    });
-    thread_.join();
-  }
+  Connection(std::optional<http::Endpoint> leader, std::chrono::milliseconds backoff)
+      : running_(
+            [&](boost::asio::io_context& io) {
+              auto detector = std::make_unique<ScriptedDetector>(io, leader);
+              detector_ = detector.get();
+              return detector;
+            },
+            backoff) {}
 
   ScriptedDetector& detector() { return *detector_; }
-
-  // Where the connection subscribes now, read on its thread.
-  std::optional<http::Endpoint> master() {
-    std::promise<std::optional<http::Endpoint>> master;
-    boost::asio::post(io_, [&] { master.set_value(connection_->master()); });
-    return master.get_future().get();
-  }
+  std::optional<http::Endpoint> master() { return running_.master(); }
 
  private:
-  boost::asio::io_context io_;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{
-      io_.get_executor()};
-  ScriptedDetector* detector_ = nullptr;
-  std::unique_ptr<agent::MasterConnection> connection_;
-  std::thread thread_;
+  ScriptedDetector* detector_ = nullptr;  // owned by the connection
+  testing::RunningMasterConnection running_;
 };
 
 // Answers every call with a 307 to `leaderPort`, as a master that is not leading does.
