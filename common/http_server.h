@@ -63,6 +63,7 @@ class Server {
   // Serves `path` with the handler already routed at `existing` (Mesos's other names of
   // an endpoint: /slave(1)/state, /master/state.json, ...).
   Result<void> alias(std::string path, const std::string& existing);
+  bool hasRoute(const std::string& path) const;
 
   // Replaces every handler routed so far (aliases included) by wrap(path, handler):
   // how a daemon puts authentication in front of its endpoints once they are all routed.

@@ -174,13 +174,6 @@ bool isHashedAsset(std::string_view path) {
 
 namespace {
 
-// Whether `path` is routed already. Server::alias of a path onto itself is a no-op when
-// it is routed and an error when it is not: a probe without a new method on Server (whose
-// header half the code base includes).
-bool routed(Server& server, const std::string& path) {
-  return server.alias(path, path).ok();
-}
-
 Handler fileHandler(StaticFile file) {
   Response response;
   response.headers["Content-Type"] = std::string(contentTypeFor(file.path));
@@ -208,9 +201,9 @@ Result<void> serveStaticFiles(Server& server, std::vector<StaticFile> files) {
   // Nothing is routed unless every file can be: a file named like an endpoint
   // ("master/state", "health") would otherwise replace it.
   for (const StaticFile& file : files) {
-    if (routed(server, file.path) || (file.path == "/index.html" && routed(server, "/"))) {
+    if (server.hasRoute(file.path) || (file.path == "/index.html" && server.hasRoute("/"))) {
       return Error(file.path.substr(1) + " would hide the endpoint " +
-                   (file.path == "/index.html" && routed(server, "/") ? "/" : file.path));
+                   (file.path == "/index.html" && server.hasRoute("/") ? "/" : file.path));
     }
   }
   for (StaticFile& file : files) {

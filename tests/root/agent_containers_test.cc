@@ -44,7 +44,7 @@ class AgentContainers : public ::testing::Test {
     agent_.reset();  // SIGKILL if still running
     // Containers outlive the agent by design: end what this test left, by cgroup.
     testing::removeCgroupTree(cgroupsRoot_);
-    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+    testing::removeTestDirectory(dir_);
   }
 
   void startAgent(std::vector<std::string> extra = {}) {

@@ -63,7 +63,7 @@ class Fetcher : public ::testing::Test {
     server_.reset();
     master_.reset();
     testing::removeCgroupTree(cgroupsRoot_);
-    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+    testing::removeTestDirectory(dir_);
   }
 
   void startAgent(std::vector<std::string> extra = {}) {

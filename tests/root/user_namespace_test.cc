@@ -139,9 +139,12 @@ TEST_F(UserNamespace, RunningContainersNeverShareIds) {
     owners.insert(info.st_uid);
   }
   EXPECT_EQ(owners.size(), 3u);
-  agent.kill("a", SIGKILL);
-  agent.wait("a");
-  EXPECT_EQ(agent.launch("d", "true").status, 200) << "a's block is free again";
+  auto killed = agent.kill("a", SIGKILL);
+  ASSERT_EQ(killed.status, 200) << killed.body << "\nagent log:\n" << agent.log();
+  auto ended = agent.wait("a", std::chrono::seconds(20));
+  ASSERT_EQ(ended["state"], "TASK_KILLED") << ended.dump() << "\nagent log:\n" << agent.log();
+  auto freed = agent.launch("d", "true");
+  EXPECT_EQ(freed.status, 200) << "a's block is free again: " << freed.body;
   EXPECT_EQ(agent.wait("d")["state"], "TASK_FINISHED");
   for (const char* id : {"b", "c"}) {
     agent.kill(id, SIGKILL);

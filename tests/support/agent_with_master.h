@@ -60,7 +60,7 @@ class AgentWithMaster : public ::testing::Test {
     master_.reset();
     // Task containers outlive the agent by design: end them by cgroup, whatever their id.
     testing::removeCgroupTree(cgroupsRoot_);
-    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+    testing::removeTestDirectory(dir_);
   }
 
   void startAgent(std::vector<std::string> extra = {}) {

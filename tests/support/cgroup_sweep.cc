@@ -7,6 +7,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -52,6 +53,19 @@ void removeCgroupTree(const std::string& root) {
             [](const auto& a, const auto& b) { return a.string().size() > b.string().size(); });
   for (const auto& dir : dirs)
     rmdir(dir.c_str());
+}
+
+void removeTestDirectory(const std::string& dir) {
+  if (dir.empty()) return;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  for (;;) {
+    std::error_code error;
+    std::filesystem::remove_all(dir, error);
+    if (!error) return;
+    if (std::chrono::steady_clock::now() >= deadline)
+      throw std::runtime_error("cannot remove " + dir + ": " + error.message());
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
 }
 
 }  // namespace mesolite::testing

@@ -16,4 +16,9 @@ std::string containerCgroup2Base();
 // each v1 hierarchy in it) and removes those cgroups, deepest first.
 void removeCgroupTree(const std::string& root);
 
+// Removes a test's directory. A container's supervisor may still be writing its last
+// files there for a moment after its cgroup was emptied: retries for up to 10 s, then
+// throws naming what stayed.
+void removeTestDirectory(const std::string& dir);
+
 }  // namespace mesolite::testing

@@ -35,7 +35,8 @@ class StandaloneAgent {
   // Kills the agent (SIGKILL, as a crash would) and starts it again over the same
   // directories and flags; it recovers its containers. Whether it is up again.
   bool restart();
-  std::string startError() const { return process_ ? process_->err() : "not started"; }
+  std::string startError() const { return log(); }
+  std::string log() const { return process_ ? process_->err() : "not started"; }
   pid_t pid() const { return process_ ? process_->pid() : -1; }
   const http::Endpoint& endpoint() const { return endpoint_; }
   const std::string& directory() const { return dir_; }
