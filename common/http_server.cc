@@ -585,7 +585,9 @@ Result<void> Server::alias(std::string path, const std::string& existing) {
   return success();
 }
 
-bool Server::hasRoute(const std::string& path) const { return impl_->routes.contains(path); }
+bool Server::hasRoute(const std::string& path) const {
+  return impl_->routes.contains(path);
+}
 
 void Server::wrapRoutes(const std::function<Handler(const std::string& path, Handler)>& wrap) {
   for (auto& [path, handler] : impl_->routes)
