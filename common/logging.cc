@@ -22,11 +22,16 @@ class TimedFlushSink : public spdlog::sinks::base_sink<spdlog::details::null_mut
       : sinks_(std::move(sinks)), interval_(interval) {}
 
  protected:
+  // Each sink is flushed right after its write, in order (the file before stderr): whoever
+  // sees a line on stderr finds it in the file already.
   void sink_it_(const spdlog::details::log_msg& message) override {
-    for (auto& sink : sinks_)
-      sink->log(message);
     const auto now = std::chrono::steady_clock::now();
-    if (now - lastFlush_ >= interval_) flush_();
+    const bool due = now - lastFlush_ >= interval_;
+    for (auto& sink : sinks_) {
+      sink->log(message);
+      if (due) sink->flush();
+    }
+    if (due) lastFlush_ = now;
   }
   // The logger formats through its sinks: the pattern must reach the real ones.
   void set_pattern_(const std::string& pattern) override {
@@ -71,7 +76,6 @@ Result<void> setup(const std::string& program, const Options& options) {
   }
 
   std::vector<spdlog::sink_ptr> sinks;
-  if (!options.quiet) sinks.push_back(std::make_shared<spdlog::sinks::stderr_sink_st>());
   if (logDir) {
     try {
       sinks.push_back(std::make_shared<spdlog::sinks::rotating_file_sink_st>(
@@ -80,6 +84,7 @@ Result<void> setup(const std::string& program, const Options& options) {
       return Error("cannot open log file in " + *logDir + ": " + e.what());
     }
   }
+  if (!options.quiet) sinks.push_back(std::make_shared<spdlog::sinks::stderr_sink_st>());
   auto sink = std::make_shared<TimedFlushSink>(std::move(sinks),
                                                std::chrono::seconds(options.bufferSeconds));
   auto logger = std::make_shared<spdlog::logger>(program, std::move(sink));
