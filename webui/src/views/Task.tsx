@@ -58,9 +58,13 @@ function History({ task }: { task: TaskInfo }) {
   );
 }
 
-function ContainerDetails({ agentId, id }: { agentId: string; id: string }) {
-  const { containers, usages, error, loaded } = useContainers(agentId);
-  const container: Container | undefined = containers.find((entry) => containerId(entry) === id);
+// The task's container among the agent's, by container id (/containers) or, from
+// /monitor/statistics (no ids), by executor.
+function ContainerDetails(props: { agentId: string; id?: string; executorId?: string }) {
+  const { containers, usages, error, loaded } = useContainers(props.agentId);
+  const container: Container | undefined =
+    containers.find((entry) => props.id && containerId(entry) === props.id) ??
+    containers.find((entry) => !containerId(entry) && props.executorId && entry.executor_id === props.executorId);
   if (!loaded) return <p class="muted">{error ? `Cannot read the agent's containers: ${error.message}.` : "Loading…"}</p>;
   if (!container) return <p class="muted">The container is gone (the task has ended).</p>;
   const use = usages.get(containerKey(container)) ?? {};
@@ -104,8 +108,8 @@ function AgentSide({ agentId, frameworkId, task }: { agentId: string; frameworkI
         )}
       </Card>
       <Card title="Container" id="task-container" wide>
-        {container ? (
-          <ContainerDetails agentId={agentId} id={container} />
+        {container || executor ? (
+          <ContainerDetails agentId={agentId} id={container} executorId={executor?.id} />
         ) : (
           <p class="muted">No container is known for this task.</p>
         )}
