@@ -2,7 +2,7 @@
 // polling of the master, following the leader when this master is not leading, and the
 // banners shown while requests fail. The last good snapshot stays on screen under them.
 import { useEffect, useState } from "preact/hooks";
-import { fetchSnapshot, NotLeadingError, type Snapshot } from "./api";
+import { fetchSnapshot, NotLeadingError, RequestError, type Snapshot } from "./api";
 import { emptyHistory, recordSnapshot, type ClusterHistory } from "./history";
 import { goToLeader, tryAnotherMaster } from "./leader";
 import { startPolling, type PollStatus } from "./poller";
@@ -115,11 +115,12 @@ export function App() {
       ),
     [],
   );
-  // Not leading: go to the leader. Unreachable twice: try the other masters seen.
+  // Not leading: go to the leader. No answer at all twice: try the other masters seen.
   useEffect(() => {
     const error = status.error;
     if (error instanceof NotLeadingError && error.leaderKnown) goToLeader();
-    else if (error && !(error instanceof NotLeadingError) && status.failures >= 2) void tryAnotherMaster();
+    else if (error instanceof RequestError && error.status === undefined && status.failures >= 2)
+      void tryAnotherMaster();
   }, [status]);
 
   const current = views.find((entry) => entry.view === route.view) ?? views[0];
