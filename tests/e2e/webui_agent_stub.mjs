@@ -5,6 +5,8 @@
 // Installed only when the master answers /agent/<id>/flags 404.
 
 export const scriptedStdout = "hello from the scripted sandbox\nsecond line\n";
+// Written to stdout 2 s after the page first reads it: the tail must follow.
+export const scriptedLater = "a line written later";
 
 export async function masterProxies(url, agentId) {
   const answer = await fetch(`${url}/agent/${encodeURIComponent(agentId)}/flags`);
@@ -28,6 +30,7 @@ export async function scriptedAgent(page, url, { agentId, frameworkId, taskId })
   const directory = `/var/lib/mesos/slaves/${agentId}/frameworks/${frameworkId}/executors/${taskId}/runs/c0ffee`;
   const files = { [`${directory}/stdout`]: scriptedStdout, [`${directory}/stderr`]: "" };
   const started = Date.now() / 1000;
+  let grows;
   await page.route(`${url}/agent/*/**`, (route) => {
     const target = new URL(route.request().url());
     const endpoint = target.pathname.split("/").slice(3).join("/");
@@ -49,6 +52,8 @@ export async function scriptedAgent(page, url, { agentId, frameworkId, taskId })
       case "files/read": {
         const data = files[path];
         if (data === undefined) return json(route, "not found", 404);
+        if (path.endsWith("/stdout"))
+          grows ??= setTimeout(() => (files[path] += `${scriptedLater}\n`), 2000);
         const offset = Number(target.searchParams.get("offset"));
         if (offset < 0) return json(route, { data: "", offset: data.length });
         const length = Number(target.searchParams.get("length") ?? data.length);

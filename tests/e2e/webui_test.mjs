@@ -12,7 +12,7 @@ import { createRequire } from "node:module";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { masterProxies, proxyToAgent, scriptedAgent, scriptedStdout } from "./webui_agent_stub.mjs";
+import { masterProxies, proxyToAgent, scriptedAgent, scriptedLater, scriptedStdout } from "./webui_agent_stub.mjs";
 import { viewChecks } from "./webui_views.mjs";
 
 const args = Object.fromEntries(
@@ -174,10 +174,12 @@ async function realCluster() {
     port: masterPort,
     agent: { host: "127.0.0.1", mem: "2.0 GB", cpus: "4", url: `http://127.0.0.1:${agentPort}` },
     stdout: "mesolite-webui-stdout",
+    later: "mesolite-webui-later",
     launchTask: () => {
       execute = start("mesos-execute", [
         args.execute, `--master=127.0.0.1:${masterPort}`, "--name=webui-test",
-        "--command=echo mesolite-webui-stdout; sleep 10", "--resources=cpus:0.5;mem:64",
+        "--command=echo mesolite-webui-stdout; sleep 3; echo mesolite-webui-later; sleep 7",
+        "--resources=cpus:0.5;mem:64",
       ]);
     },
     sawRunning: () => {},
@@ -198,6 +200,7 @@ function scriptedCluster() {
     port: Number(new URL(url).port),
     agent: { host: "fake-agent", mem: "1.0 GB", cpus: "2" },
     stdout: scriptedStdout,
+    later: scriptedLater,
     launchTask: () => {},
     sawRunning: () => console.log("webui-test: saw RUNNING"),
     done: async () => {},
@@ -271,7 +274,7 @@ async function main() {
       log("the master has no /agent/<id>/ proxy: the test forwards to the agent itself");
       await proxyToAgent(page, url, cluster.agent.url);
     }
-    await views.taskRunning({ taskId: "webui-test", stdout: cluster.stdout });
+    await views.taskRunning({ taskId: "webui-test", stdout: cluster.stdout, later: cluster.later });
     if (!cluster.agent.url) await views.isolation({ namespace: "ipc" });
     cluster.sawRunning();
     await views.taskFinished();

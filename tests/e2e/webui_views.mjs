@@ -19,7 +19,7 @@ export function viewChecks({ page, check, artifacts, log }) {
 
   // On the task's page while it runs: RUNNING in its history with a time, and its
   // stdout read live from its sandbox.
-  async function taskRunning({ taskId, stdout }) {
+  async function taskRunning({ taskId, stdout, later }) {
     await page.click(`#tasks-table [data-task-id="${taskId}"] a[href^="#/tasks/"]`);
     const running = page.locator('#task-history tr[data-state="TASK_RUNNING"]');
     await running.waitFor({ timeout: 10_000 });
@@ -27,6 +27,8 @@ export function viewChecks({ page, check, artifacts, log }) {
     check(/\d/.test(time), "the task's page shows TASK_RUNNING in its history, with a time", time);
     const file = await waitForText(page.locator("#file-view"), stdout, 20_000);
     check(file.includes(stdout), "the task's sandbox shows its stdout, read through /files/read", file.slice(0, 200));
+    const followed = await waitForText(page.locator("#file-view"), later, 20_000);
+    check(followed.includes(later), "the stdout view follows the file (a line written later shows)", followed.slice(-200));
     const listing = await page.locator("#sandbox-files").innerText();
     check(listing.includes("stdout") && listing.includes("stderr"), "the sandbox lists stdout and stderr", listing);
     const download = await page.locator('#sandbox-files tr[data-file="stdout"] a').getAttribute("href");
@@ -52,6 +54,8 @@ export function viewChecks({ page, check, artifacts, log }) {
   async function isolation({ namespace }) {
     const text = await waitForText(page.locator("#task-container"), namespace, 10_000);
     check(text.includes(namespace), `the task's container shows its isolation (namespace ${namespace})`, text.slice(0, 300));
+    await page.locator("#task-container").scrollIntoViewIfNeeded();
+    await shot("task-isolation");
   }
 
   async function visit(hash, ready) {
