@@ -291,6 +291,7 @@ async function main() {
       agent: { id: agentId, host: cluster.agent.host, cpus: cluster.agent.cpus },
       flag: { name: "cluster", value: "mesolite-webui" },
     });
+    await views.agentUnreachable({ url, agent: { id: agentId } });
 
     // A failing request: the banner says which and why; it goes once the master answers.
     await page.route("**/master/state", (route) =>

@@ -114,5 +114,27 @@ export function viewChecks({ page, check, artifacts, log }) {
     log("views visited");
   }
 
-  return { taskRunning, taskFinished, isolation, all };
+  // The agent leaves /master/state (as an unreachable one does; scripted by routing):
+  // the agents view keeps it, marked UNREACHABLE, and its page says so.
+  async function agentUnreachable({ url, agent }) {
+    await visit("#/agents", "#agents-list tr[data-agent-id]");
+    await page.route(`${url}/master/state`, async (route) => {
+      const response = await route.fetch();
+      const state = await response.json();
+      state.slaves = state.slaves.filter((entry) => entry.id !== agent.id);
+      state.unreachable_slaves = (state.unreachable_slaves ?? 0) + 1;
+      await route.fulfill({ response, json: state });
+    });
+    const row = page.locator(`#agents-list tr[data-agent-id="${agent.id}"]`);
+    const text = await waitForText(row, "UNREACHABLE", 10_000);
+    check(text.includes("UNREACHABLE"), "an agent gone from /master/state shows UNREACHABLE", text);
+    const count = await page.locator("#unreachable-count").innerText().catch(() => "");
+    check(count.includes("1 unreachable"), "the agents view gives the master's count of unreachable agents", count);
+    await shot("agents-unreachable");
+    await visit(`#/agents/${encodeURIComponent(agent.id)}`, "#agent-unreachable");
+    check(true, "the agent's page says it is unreachable");
+    await page.unroute(`${url}/master/state`);
+  }
+
+  return { taskRunning, taskFinished, isolation, all, agentUnreachable };
 }
