@@ -95,6 +95,11 @@ export function viewChecks({ page, check, artifacts, log }) {
     const value = await waitForText(page.locator(`#flags-table tr[data-key="${flag.name}"]`), flag.value, 5000);
     check(value.includes(flag.value), `the flags view shows --${flag.name}=${flag.value}`, value);
     await shot("flags");
+    await page.locator("#flag-filter").fill("work_dir");
+    await page.selectOption("#flags-source", agent.id);
+    const agentFlag = await waitForText(page.locator("#flags-table"), "work_dir", 10_000);
+    check(agentFlag.includes("work_dir"), "the flags view shows an agent's flags (its --work_dir)", agentFlag.slice(0, 200));
+    await shot("flags-agent");
 
     await visit("#/metrics", "#metrics-table");
     await page.locator("#metric-filter").fill("master/elected");
