@@ -50,8 +50,11 @@ class Ensemble {
 
   std::unique_ptr<Master> start(size_t i) {
     std::filesystem::create_directories(root_ + "/m" + std::to_string(i));
-    std::vector<std::string> flags{"--zk=" + url(), "--quorum=2", "--zk_session_timeout=2secs",
-                                   "--registry=replicated_log", "--hostname=127.0.0.1",
+    std::vector<std::string> flags{"--zk=" + url(),
+                                   "--quorum=2",
+                                   "--zk_session_timeout=2secs",
+                                   "--registry=replicated_log",
+                                   "--hostname=127.0.0.1",
                                    "--work_dir=" + root_ + "/m" + std::to_string(i)};
     flags.insert(flags.end(), extra_.begin(), extra_.end());
     return std::make_unique<Master>(flags, ports_[i]);

@@ -92,3 +92,15 @@ export function FilterBox(props: { value: string; onInput: (text: string) => voi
     />
   );
 }
+
+export function Head({ columns }: { columns: string[] }) {
+  return (
+    <thead>
+      <tr>
+        {columns.map((column, index) => (
+          <th key={index}>{column}</th>
+        ))}
+      </tr>
+    </thead>
+  );
+}

@@ -5,6 +5,7 @@ import { useEffect, useState } from "preact/hooks";
 import { getJson } from "../api";
 import { formatBytes } from "../agentModel";
 import { agentPath } from "../usePolled";
+import { Head } from "./Card";
 import { FileTail } from "./FileTail";
 
 interface Entry {
@@ -63,15 +64,7 @@ export function Sandbox({ agentId, directory }: { agentId: string; directory: st
       {error && <p class="warning">Cannot list the sandbox: {error}.</p>}
       <div class="sandbox-body">
         <table class="grid files" id="sandbox-files">
-          <thead>
-            <tr>
-              <th>Name</th>
-              <th>Size</th>
-              <th>Mode</th>
-              <th>Modified</th>
-              <th />
-            </tr>
-          </thead>
+          <Head columns={["Name", "Size", "Mode", "Modified", ""]} />
           <tbody>
             {(entries ?? []).map((entry) => {
               const name = entry.path.split("/").pop() ?? entry.path;

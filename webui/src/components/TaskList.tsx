@@ -2,7 +2,7 @@
 import type { Task } from "../api";
 import { formatTime, shortState } from "../model";
 import { link } from "../router";
-import { ResourceList } from "./Card";
+import { Head, ResourceList } from "./Card";
 
 const limit = 500;
 
@@ -10,16 +10,7 @@ export function TaskList(props: { tasks: Task[]; id: string; hosts?: Map<string,
   if (props.tasks.length === 0) return <p class="muted">No tasks.</p>;
   return (
     <table class="grid" id={props.id}>
-      <thead>
-        <tr>
-          <th>ID</th>
-          <th>Name</th>
-          <th>State</th>
-          <th>Agent</th>
-          <th>Resources</th>
-          <th>Updated</th>
-        </tr>
-      </thead>
+      <Head columns={["ID", "Name", "State", "Agent", "Resources", "Updated"]} />
       <tbody>
         {props.tasks.slice(0, limit).map((task) => {
           const statuses = task.statuses ?? [];

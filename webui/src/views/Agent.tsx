@@ -4,7 +4,7 @@
 import { useState } from "preact/hooks";
 import type { Snapshot, Task } from "../api";
 import { formatBytes } from "../agentModel";
-import { Card, Facts, FilterBox, KeyValues, ResourceList } from "../components/Card";
+import { Card, Facts, FilterBox, Head, KeyValues, ResourceList } from "../components/Card";
 import { Chart } from "../components/Chart";
 import { TaskList } from "../components/TaskList";
 import type { GoneAgent } from "../history";
@@ -38,17 +38,7 @@ function Containers({ agentId }: { agentId: string }) {
         {loaded && containers.length === 0 && <p class="muted">No containers run here.</p>}
         {containers.length > 0 && (
           <table class="grid" id="containers-table">
-            <thead>
-              <tr>
-                <th>Container</th>
-                <th>Executor</th>
-                <th>Framework</th>
-                <th>CPUs used</th>
-                <th>CPU limit</th>
-                <th>Memory</th>
-                <th>Memory limit</th>
-              </tr>
-            </thead>
+            <Head columns={["Container", "Executor", "Framework", "CPUs used", "CPU limit", "Memory", "Memory limit"]} />
             <tbody>
               {containers.map((container) => {
                 const id = containerKey(container);

@@ -2,7 +2,7 @@
 // then those the UI saw leave /master/state (the master lists only reachable agents)
 // as UNREACHABLE, with when they were last seen.
 import type { Agent, Snapshot } from "../api";
-import { Card } from "../components/Card";
+import { Card, Head } from "../components/Card";
 import type { GoneAgent } from "../history";
 import { formatResource, formatTime } from "../model";
 import { link } from "../router";
@@ -55,21 +55,7 @@ export function Agents({ snapshot, gone }: { snapshot: Snapshot; gone: Map<strin
           </p>
         )}
         <table class="grid" id="agents-list">
-          <thead>
-            <tr>
-              <th>Host</th>
-              <th>ID</th>
-              <th>Status</th>
-              <th>CPUs</th>
-              <th>used</th>
-              <th>Mem</th>
-              <th>used</th>
-              <th>Disk</th>
-              <th>Attributes</th>
-              <th>Version</th>
-              <th>Registered</th>
-            </tr>
-          </thead>
+          <Head columns={["Host", "ID", "Status", "CPUs", "used", "Mem", "used", "Disk", "Attributes", "Version", "Registered"]} />
           <tbody>
             {[...gone.values()].map((entry) => (
               <AgentRow key={entry.agent.id} agent={entry.agent} gone={entry} />

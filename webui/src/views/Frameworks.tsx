@@ -1,7 +1,7 @@
 // Frameworks: the active (and inactive) ones, then the completed ones, each with its
 // tasks and resources; a name links to the framework's page.
 import type { Framework, Snapshot } from "../api";
-import { Card, ResourceList } from "../components/Card";
+import { Card, Head, ResourceList } from "../components/Card";
 import { formatTime } from "../model";
 import { link } from "../router";
 
@@ -9,18 +9,7 @@ function FrameworkTable(props: { frameworks: Framework[]; id: string; empty: str
   if (props.frameworks.length === 0) return <p class="muted">{props.empty}</p>;
   return (
     <table class="grid" id={props.id}>
-      <thead>
-        <tr>
-          <th>Name</th>
-          <th>ID</th>
-          <th>Role</th>
-          <th>User</th>
-          <th>Active tasks</th>
-          <th>Completed</th>
-          <th>Used</th>
-          <th>Registered</th>
-        </tr>
-      </thead>
+      <Head columns={["Name", "ID", "Role", "User", "Active tasks", "Completed", "Used", "Registered"]} />
       <tbody>
         {props.frameworks.map((framework) => (
           <tr key={framework.id} data-framework-id={framework.id}>

@@ -2,7 +2,7 @@
 // resources each holds.
 import type { ResourceMap, Snapshot } from "../api";
 import { idOf } from "../agentModel";
-import { Card, ResourceList } from "../components/Card";
+import { Card, Head, ResourceList } from "../components/Card";
 import { link } from "../router";
 
 // Offers' resources come as a map ({cpus: 1}) or as Resource messages.
@@ -27,14 +27,7 @@ export function Offers({ snapshot }: { snapshot: Snapshot }) {
         <p class="muted">No offer is outstanding.</p>
       ) : (
         <table class="grid" id="offers-table">
-          <thead>
-            <tr>
-              <th>Offer</th>
-              <th>Framework</th>
-              <th>Agent</th>
-              <th>Resources</th>
-            </tr>
-          </thead>
+          <Head columns={["Offer", "Framework", "Agent", "Resources"]} />
           <tbody>
             {rows.map(({ offer, framework }) => {
               const agentId = idOf(offer.slave_id ?? offer.agent_id);

@@ -1,7 +1,7 @@
 // The cluster at a glance: who leads, how many agents, frameworks and tasks, and the
 // resources total, used and offered.
 import type { Snapshot } from "../api";
-import { Card } from "../components/Card";
+import { Card, Head } from "../components/Card";
 import { Chart } from "../components/Chart";
 import type { ClusterHistory } from "../history";
 import { link } from "../router";
@@ -157,18 +157,7 @@ export function Overview({ snapshot, history }: { snapshot: Snapshot; history: C
           <p class="muted">No agent is registered.</p>
         ) : (
           <table class="grid" id="agents-table">
-            <thead>
-              <tr>
-                <th>Host</th>
-                <th>ID</th>
-                <th>CPUs</th>
-                <th>Mem</th>
-                <th>Disk</th>
-                <th>Used CPUs</th>
-                <th>Used mem</th>
-                <th>Registered</th>
-              </tr>
-            </thead>
+            <Head columns={["Host", "ID", "CPUs", "Mem", "Disk", "Used CPUs", "Used mem", "Registered"]} />
             <tbody>
               {agents.slice(0, 200).map((agent) => (
                 <tr key={agent.id} data-agent-id={agent.id}>

@@ -1,7 +1,7 @@
 // Roles and their weights (/master/roles): each role's weight, the resources allocated,
 // offered and reserved to it, and its frameworks.
 import type { ResourceMap } from "../api";
-import { Card, ResourceList } from "../components/Card";
+import { Card, Head, ResourceList } from "../components/Card";
 import { link } from "../router";
 import { usePolled } from "../usePolled";
 
@@ -26,17 +26,7 @@ export function Roles() {
       {roles.data && list.length === 0 && <p class="muted">No role holds resources or frameworks.</p>}
       {list.length > 0 && (
         <table class="grid" id="roles-table">
-          <thead>
-            <tr>
-              <th>Role</th>
-              <th>Weight</th>
-              <th>Allocated</th>
-              <th>Offered</th>
-              <th>Reserved</th>
-              <th>Quota limit</th>
-              <th>Frameworks</th>
-            </tr>
-          </thead>
+          <Head columns={["Role", "Weight", "Allocated", "Offered", "Reserved", "Quota limit", "Frameworks"]} />
           <tbody>
             {list.map((role) => (
               <tr key={role.name} data-role={role.name}>

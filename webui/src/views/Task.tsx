@@ -3,7 +3,7 @@
 // live tail, download) and its container's isolation and live statistics.
 import type { Snapshot, Task as TaskInfo } from "../api";
 import { containerId, findExecutor, formatBytes, idOf, type AgentState, type Container } from "../agentModel";
-import { Card, Facts, ResourceList } from "../components/Card";
+import { Card, Facts, Head, ResourceList } from "../components/Card";
 import { Isolation } from "../components/Isolation";
 import { Sandbox } from "../components/Sandbox";
 import { formatTime, shortState } from "../model";
@@ -31,15 +31,7 @@ function History({ task }: { task: TaskInfo }) {
   if (statuses.length === 0) return <p class="muted">No status yet.</p>;
   return (
     <table class="grid" id="task-history">
-      <thead>
-        <tr>
-          <th>State</th>
-          <th>Time</th>
-          <th>Source</th>
-          <th>Reason</th>
-          <th>Message</th>
-        </tr>
-      </thead>
+      <Head columns={["State", "Time", "Source", "Reason", "Message"]} />
       <tbody>
         {statuses.map((status, index) => {
           const state = shortState(status.state);
