@@ -9,6 +9,7 @@
 
 #include "agent/agent_flags.h"
 #include "agent/containerizer.h"
+#include "agent/containers_endpoint.h"
 #include "agent/fetcher.h"
 #include "agent/host_setup.h"
 #include "agent/master_connection.h"
@@ -329,6 +330,7 @@ int main(int argc, char** argv) {
   gc.start();
   agent::addAgentEndpoints(server, flags, *total, containerizer, security->authorizer, tasks.get(),
                            &gc, &fetcher);
+  agent::addContainersEndpoint(server, io, containerizer, flags.cgroups_hierarchy);
   agent::secureAgentEndpoints(server, flags, *security, tasks.get());
   return serveUntilSignalled(io, server, "agent", flags.ip.value_or("0.0.0.0"), flags.port);
 }

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
+#include "agent/containers_endpoint.h"
 #include "agent/fetcher.h"
 #include "agent/files_api.h"
 #include "agent/sandbox_gc.h"
@@ -240,14 +241,9 @@ void addAgentEndpoints(http::Server& server, const AgentFlags& flags, const Reso
     nlohmann::json entries = nlohmann::json::array();
     for (const auto& view : containerizer.containers()) {
       if (!view.statistics) continue;
-      const bool standalone = view.frameworkId.empty();
-      entries.push_back({{"executor_id", standalone ? view.id : view.executorId},
-                         {"executor_name", standalone ? view.id : view.executorId},
-                         {"framework_id", view.frameworkId},
-                         {"source", standalone ? std::string("standalone") : view.executorId},
-                         {"container_id", view.id},
-                         {"statistics", toJson(*view.statistics)},
-                         {"metrics", view.metrics}});
+      nlohmann::json entry = statisticsEntry(view);
+      entry["metrics"] = view.metrics;
+      entries.push_back(std::move(entry));
     }
     responder.respond(http::Response::json(200, dumpJson(entries)));
   });

@@ -21,6 +21,7 @@ struct Request {
   std::string method;  // "GET", "POST", ...
   std::string path;    // percent-decoded path, without the query: "/api/v1"
   std::map<std::string, std::string> query;
+  std::string rawQuery;  // the query string as sent, without the '?' ("a=1&b=x%20y")
   Headers headers;
   std::string body;
   std::string remote;  // "127.0.0.1:41234"

@@ -248,20 +248,51 @@ class Exchange : public StreamHandle, public std::enable_shared_from_this<Exchan
     });
   }
 
+  // The header first, then the body: Boost 1.74's parser, reading eagerly, lets a body
+  // larger than its limit through when the header and the body arrive together.
   void readWhole() {
     wholeParser_.body_limit(options_.maxBodyBytes);
+    // The answer to a HEAD has a Content-Length but no body.
+    const bool head = message_.method() == bhttp::verb::head;
+    if (head) wholeParser_.skip(true);
     withStream([&](auto& stream) {
-      bhttp::async_read(
-          stream, buffer_, wholeParser_, [self = shared_from_this()](beast::error_code ec, size_t) {
-            if (ec) return self->fail("bad response from " + self->endpoint_.toString(), ec);
-            auto& message = self->wholeParser_.get();
-            Response response = fromBeast(message);
-            response.body = std::move(message.body());
-            self->closeSocket();
-            auto callback = std::move(self->whole_);
-            callback(std::move(response));
-          });
+      bhttp::async_read_header(stream, buffer_, wholeParser_,
+                               [self = shared_from_this(), head](beast::error_code ec, size_t) {
+                                 if (ec) return self->failWhole(ec);
+                                 const auto length = self->wholeParser_.content_length();
+                                 if (!head && length && *length > self->options_.maxBodyBytes) {
+                                   return self->failWhole(bhttp::error::body_limit);
+                                 }
+                                 self->readWholeBody();
+                               });
     });
+  }
+
+  void readWholeBody() {
+    withStream([&](auto& stream) {
+      bhttp::async_read(stream, buffer_, wholeParser_,
+                        [self = shared_from_this()](beast::error_code ec, size_t) {
+                          auto& message = self->wholeParser_.get();
+                          if (!ec && message.body().size() > self->options_.maxBodyBytes) {
+                            ec = bhttp::error::body_limit;
+                          }
+                          if (ec) return self->failWhole(ec);
+                          Response response = fromBeast(message);
+                          response.body = std::move(message.body());
+                          self->closeSocket();
+                          auto callback = std::move(self->whole_);
+                          callback(std::move(response));
+                        });
+    });
+  }
+
+  void failWhole(beast::error_code ec) {
+    if (ec == bhttp::error::body_limit) {
+      return fail("the response from " + endpoint_.toString() + " is larger than the limit of " +
+                      std::to_string(options_.maxBodyBytes) + " bytes",
+                  ec);
+    }
+    fail("bad response from " + endpoint_.toString(), ec);
   }
 
   void readHeader() {

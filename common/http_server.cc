@@ -38,10 +38,24 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   }
   void releaseBody(uint64_t bytes) { bodyBytes -= std::min(bytes, bodyBytes); }
 
+  // The handler of `path`: its exact route, else the longest prefix route it is under.
+  const std::pair<const std::string, Handler>* find(const std::string& path) const {
+    if (auto exact = routes.find(path); exact != routes.end()) return &*exact;
+    const std::pair<const std::string, Handler>* found = nullptr;
+    for (const auto& route : prefixRoutes) {  // a handful: a scan is enough
+      if (path.compare(0, route.first.size(), route.first) == 0 &&
+          (found == nullptr || route.first.size() > found->first.size())) {
+        found = &route;
+      }
+    }
+    return found;
+  }
+
   asio::io_context& io;
   tcp::acceptor acceptor;
   ServerOptions options;
   std::map<std::string, Handler> routes;
+  std::map<std::string, Handler> prefixRoutes;
   uint64_t bodyBytes = 0;
   ServerCounters counters;
 };
@@ -140,6 +154,9 @@ class Session : public Responder::Connection,
     message->body() = std::move(response.body);
     message->keep_alive(keepAlive_);
     message->prepare_payload();
+    if (std::exchange(head_, false)) {  // the length of what a GET would get; no body
+      message->body().clear();
+    }
     lowest(stream_).expires_after(server_->options.writeTimeout);
     bhttp::async_write(stream_, *message,
                        [self = shared_from_this(), message](beast::error_code ec, size_t) {
@@ -315,7 +332,8 @@ class Session : public Responder::Connection,
     const size_t question = target.find('?');
     request.path = percentDecode(target.substr(0, question));
     if (question != std::string_view::npos) {
-      request.query = parseQueryString(target.substr(question + 1));
+      request.rawQuery = std::string(target.substr(question + 1));
+      request.query = parseQueryString(request.rawQuery);
     }
     for (const auto& field : message) {
       request.headers[std::string(field.name_string())] = std::string(field.value());
@@ -323,8 +341,9 @@ class Session : public Responder::Connection,
     request.body = std::move(message.body());
     request.remote = remote_;
 
-    auto route = server_->routes.find(request.path);
-    if (route == server_->routes.end()) {
+    head_ = request.method == "HEAD";
+    const auto* route = server_->find(request.path);
+    if (route == nullptr) {
       return send(Response::notFound("no endpoint at " + request.path));
     }
     std::shared_ptr<Responder::Connection> connection = shared_from_this();
@@ -418,6 +437,7 @@ class Session : public Responder::Connection,
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::string remote_;
   bool keepAlive_ = true;
+  bool head_ = false;  // the request being answered is a HEAD: the answer has no body
   uint64_t reservedBody_ = 0;
   bool linger_ = false;
   uint64_t chunkedLimit_ = 0;  // the allowance of a chunked body being read
@@ -577,6 +597,10 @@ void Server::route(std::string path, Handler handler) {
   impl_->routes[std::move(path)] = std::move(handler);
 }
 
+void Server::routePrefix(std::string prefix, Handler handler) {
+  impl_->prefixRoutes[std::move(prefix)] = std::move(handler);
+}
+
 Result<void> Server::alias(std::string path, const std::string& existing) {
   auto found = impl_->routes.find(existing);
   if (found == impl_->routes.end()) return Error("no endpoint at " + existing + " to alias");
@@ -586,8 +610,10 @@ Result<void> Server::alias(std::string path, const std::string& existing) {
 }
 
 void Server::wrapRoutes(const std::function<Handler(const std::string& path, Handler)>& wrap) {
-  for (auto& [path, handler] : impl_->routes)
-    handler = wrap(path, std::move(handler));
+  for (auto* routes : {&impl_->routes, &impl_->prefixRoutes}) {
+    for (auto& [path, handler] : *routes)
+      handler = wrap(path, std::move(handler));
+  }
 }
 
 Result<void> Server::listen(const std::string& address, uint16_t port) {

@@ -60,11 +60,16 @@ class Server {
 
   // Routes an exact path (any method; handlers check it). Register before listen().
   void route(std::string path, Handler handler);
+  // Routes every path under `prefix` (which ends in '/') that has no exact route; the
+  // longest prefix wins. For endpoints that name something in their path
+  // (/agent/<id>/...). Register before listen().
+  void routePrefix(std::string prefix, Handler handler);
   // Serves `path` with the handler already routed at `existing` (Mesos's other names of
   // an endpoint: /slave(1)/state, /master/state.json, ...).
   Result<void> alias(std::string path, const std::string& existing);
 
-  // Replaces every handler routed so far (aliases included) by wrap(path, handler):
+  // Replaces every handler routed so far (aliases and prefixes included) by
+  // wrap(path, handler), `path` being the prefix for a prefix route:
   // how a daemon puts authentication in front of its endpoints once they are all routed.
   void wrapRoutes(const std::function<Handler(const std::string& path, Handler)>& wrap);
 

@@ -37,4 +37,22 @@ Result<Stat> readStat(pid_t pid) {
   return stat;
 }
 
+std::map<std::string, std::string> parseStatus(std::string_view text) {
+  const auto trimmed = [](std::string_view value) {
+    const size_t first = value.find_first_not_of(" \t");
+    if (first == std::string_view::npos) return std::string_view();
+    return value.substr(first, value.find_last_not_of(" \t") + 1 - first);
+  };
+  std::map<std::string, std::string> fields;
+  while (!text.empty()) {
+    const size_t end = text.find('\n');
+    const std::string_view line = text.substr(0, end);
+    text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
+    const size_t colon = line.find(':');
+    if (colon == std::string_view::npos) continue;
+    fields[std::string(line.substr(0, colon))] = std::string(trimmed(line.substr(colon + 1)));
+  }
+  return fields;
+}
+
 }  // namespace mesolite::proc

@@ -1,10 +1,13 @@
 // The fields of /proc/<pid>/stat that the agent reads: one parser, past the command
-// name, which may itself hold spaces and parentheses.
+// name, which may itself hold spaces and parentheses. And /proc/<pid>/status as its
+// "Name:\tvalue" lines.
 #pragma once
 
 #include <sys/types.h>
 
 #include <cstdint>
+#include <map>
+#include <string>
 #include <string_view>
 
 #include "common/result.h"
@@ -23,5 +26,9 @@ struct Stat {
 Result<Stat> parseStat(std::string_view text);
 // Reads /proc/<pid>/stat; the error names the path and errno (ENOENT: the process is gone).
 Result<Stat> readStat(pid_t pid);
+
+// The lines of a /proc/<pid>/status text: name -> value without its surrounding blanks
+// ("Seccomp" -> "2", "NSpid" -> "4242\t1"). Lines without a colon are skipped.
+std::map<std::string, std::string> parseStatus(std::string_view text);
 
 }  // namespace mesolite::proc

@@ -51,13 +51,20 @@ Result<uint64_t> capabilitiesFromJson(const std::string& json, const std::string
   return set;
 }
 
-std::string describeCapabilities(uint64_t capabilities) {
-  std::string names;
+std::vector<std::string> capabilityNames(uint64_t capabilities) {
+  std::vector<std::string> names;
   for (int bit = 0; bit < 64; ++bit) {
     if (!((capabilities >> bit) & 1)) continue;
     const auto& name = mesos::v1::CapabilityInfo::Capability_Name(Capability(bit + kMesosOffset));
-    names += (names.empty() ? "" : ",") + (name.empty() ? std::to_string(bit) : name);
+    names.push_back(name.empty() ? std::to_string(bit) : name);
   }
+  return names;
+}
+
+std::string describeCapabilities(uint64_t capabilities) {
+  std::string names;
+  for (const std::string& name : capabilityNames(capabilities))
+    names += (names.empty() ? "" : ",") + name;
   return names.empty() ? "none" : names;
 }
 

@@ -8,6 +8,8 @@
 #pragma once
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "isolators/isolator.h"
 #include "isolators/options.h"
@@ -18,6 +20,8 @@ namespace mesolite::isolation {
 Result<uint64_t> capabilitiesFromInfo(const mesos::v1::CapabilityInfo& info);
 Result<uint64_t> capabilitiesFromJson(const std::string& json, const std::string& flag);
 std::string describeCapabilities(uint64_t capabilities);  // "CHOWN,KILL,..."
+// Mesos's names of the bits set ("CHOWN", "KILL"); a bit Mesos has no name for by number.
+std::vector<std::string> capabilityNames(uint64_t capabilities);
 uint64_t defaultTaskCapabilities();
 
 class LinuxCapabilitiesIsolator : public Isolator {

@@ -13,6 +13,8 @@
 #include "common/metrics.h"
 #include "common/recordio.h"
 #include "common/version.h"
+#include "master-lite/agent_proxy.h"
+#include "master-lite/agent_proxy_path.h"
 #include "master-lite/state_views.h"
 #include "master-lite/task_validation.h"
 
@@ -603,6 +605,9 @@ void Master::addEndpoints(http::Server& server) {
                  }));
   }
   metrics::addMetricsEndpoints(server, [this] { return metrics(); });
+  // A few read-only endpoints of the agents, through the leader (agent_proxy.h).
+  server.routePrefix(std::string(kAgentProxyPrefix),
+                     leaderOnly(agentProxy(io_, locateAgents(*this))));
   // Mesos answers /master/redirect with the leader's address, protocol-relative.
   server.route("/master/redirect", [this](http::Request&& request, http::Responder responder) {
     redirect(request, std::move(responder));

@@ -114,4 +114,18 @@ Result<uint64_t> parseUint(std::string_view text) {
   return value;
 }
 
+std::map<std::string, uint64_t> parseFlatKeyed(std::string_view text) {
+  std::map<std::string, uint64_t> values;
+  while (!text.empty()) {
+    const size_t end = text.find('\n');
+    const std::string_view line = text.substr(0, end);
+    text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
+    const size_t space = line.find(' ');
+    if (space == std::string_view::npos) continue;
+    if (auto value = parseUint(line.substr(space + 1)); value)
+      values[std::string(line.substr(0, space))] = *value;
+  }
+  return values;
+}
+
 }  // namespace mesolite::cgroups::fs

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -39,5 +40,8 @@ Result<std::vector<pid_t>> readIdList(const std::string& path);
 std::string_view trim(std::string_view text);
 // A non-negative decimal number, the whole of `text` (after trimming).
 Result<uint64_t> parseUint(std::string_view text);
+// "key value" lines (memory.stat, memory.events, cpu.stat, memory.oom_control): the keys
+// whose value is a number; other lines ("max", blank) are skipped.
+std::map<std::string, uint64_t> parseFlatKeyed(std::string_view text);
 
 }  // namespace mesolite::cgroups::fs

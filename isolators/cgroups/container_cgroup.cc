@@ -317,16 +317,7 @@ Result<std::map<std::string, uint64_t>> ContainerCgroup::readFlatKeyed(
     const std::string& controller, const std::string& name) const {
   auto content = read(controller, name);
   if (!content) return content.error();
-  std::map<std::string, uint64_t> values;
-  std::istringstream lines(*content);
-  for (std::string line; std::getline(lines, line);) {
-    const size_t space = line.find(' ');
-    if (space == std::string::npos) continue;
-    // Lines that are not "key <number>" (e.g. "max") are not counters: skip them.
-    if (auto value = fs::parseUint(std::string_view(line).substr(space + 1)); value)
-      values[line.substr(0, space)] = *value;
-  }
-  return values;
+  return fs::parseFlatKeyed(*content);
 }
 
 Result<void> ContainerCgroup::attach(pid_t pid) const {

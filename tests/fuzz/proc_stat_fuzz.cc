@@ -1,5 +1,6 @@
 // Feeds arbitrary text to the /proc/<pid>/stat parser. Whatever parses must parse the
-// same from the text the parsed fields make, with any command name in front.
+// same from the text the parsed fields make, with any command name in front. The same
+// text goes to the /proc/<pid>/status parser.
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -8,6 +9,14 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
+  // /proc/<pid>/status: every name and value comes from one line, without its blanks.
+  for (const auto& [name, value] : mesolite::proc::parseStatus(text)) {
+    if (name.find('\n') != std::string::npos || value.find('\n') != std::string::npos ||
+        name.find(':') != std::string::npos)
+      abort();
+    const auto blank = [](char c) { return c == ' ' || c == '\t'; };
+    if (!value.empty() && (blank(value.front()) || blank(value.back()))) abort();
+  }
   auto stat = mesolite::proc::parseStat(text);
   if (!stat) return 0;
   const std::string rebuilt =

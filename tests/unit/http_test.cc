@@ -46,6 +46,15 @@ class HttpTest : public ::testing::Test {
       for (int i = 0; i < 3; ++i)
         stream_->write(recordio::encode("event " + std::to_string(i)));
     });
+    server_.routePrefix("/under/", [](Request&& request, Responder responder) {
+      responder.respond(Response::text(200, "under " + request.path + " ?" + request.rawQuery));
+    });
+    server_.routePrefix("/under/deeper/", [](Request&& request, Responder responder) {
+      responder.respond(Response::text(200, "deeper " + request.path));
+    });
+    server_.route("/under/exact", [](Request&&, Responder responder) {
+      responder.respond(Response::text(200, "exact"));
+    });
     ASSERT_TRUE(server_.listen("127.0.0.1", 0));
     endpoint_ = {"127.0.0.1", server_.port()};
   }
@@ -250,6 +259,46 @@ TEST_F(HttpTest, ConnectionRefusedIsAnError) {
   ASSERT_TRUE(result);
   ASSERT_FALSE(*result);
   EXPECT_NE(result->error().message.find("127.0.0.1"), std::string::npos);
+}
+
+TEST_F(HttpTest, PrefixRoutesTakeWhatNoExactRouteTakesLongestFirst) {
+  auto under = roundTrip({.method = "GET", .path = "/under/a/b?x=%20y&x=2"});
+  ASSERT_TRUE(under);
+  EXPECT_EQ(under->body, "under /under/a/b ?x=%20y&x=2");  // the query as sent
+  auto deeper = roundTrip({.method = "GET", .path = "/under/deeper/c"});
+  ASSERT_TRUE(deeper);
+  EXPECT_EQ(deeper->body, "deeper /under/deeper/c");
+  auto exact = roundTrip({.method = "GET", .path = "/under/exact"});
+  ASSERT_TRUE(exact);
+  EXPECT_EQ(exact->body, "exact");
+  auto outside = roundTrip({.method = "GET", .path = "/under"});  // the prefix is "/under/"
+  ASSERT_TRUE(outside);
+  EXPECT_EQ(outside->status, 404);
+}
+
+TEST_F(HttpTest, AHeadAnswerHasTheLengthButNoBodyAndTheConnectionGoesOn) {
+  const std::string answer = rawExchange(
+      "HEAD /echo HTTP/1.1\r\nHost: x\r\n\r\n"
+      "GET /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_NE(answer.find("Content-Length: 5\r\n"), std::string::npos) << answer;  // "HEAD "
+  EXPECT_EQ(answer.find("HEAD "), std::string::npos) << answer;
+  const size_t second = answer.find("HTTP/1.1 200", 1);
+  ASSERT_NE(second, std::string::npos) << answer;
+  EXPECT_EQ(answer.substr(answer.size() - 4), "GET ") << answer;
+}
+
+TEST_F(HttpTest, AnAnswerOverTheClientsLimitIsAnErrorNamingTheLimit) {
+  Client small(io_, {.maxBodyBytes = 3});
+  std::optional<Result<Response>> result;
+  small.send(endpoint_, {.method = "POST", .path = "/echo", .body = "0123456789"},
+             [&](Result<Response> r) { result = std::move(r); });
+  while (!result && io_.run_one_for(std::chrono::seconds(5))) {
+  }
+  ASSERT_TRUE(result);
+  ASSERT_FALSE(*result) << (*result)->status << " " << (*result)->body << " "
+                        << (*result)->headers["Content-Length"];
+  EXPECT_NE(result->error().message.find("limit of 3 bytes"), std::string::npos)
+      << result->error().message;
 }
 
 TEST(HttpEndpoint, Parse) {

@@ -1,0 +1,28 @@
+// The agent's GET /containers (and /slave(1)/containers), as Mesos serves it: one entry
+// per container with its ids, its ResourceStatistics (as /monitor/statistics) and its
+// ContainerStatus; plus Mesolite's `isolation`, what really confines the task, read
+// from the kernel at each request (agent/container_isolation.h).
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "agent/containerizer.h"
+#include "common/http_server.h"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace mesolite::agent {
+
+// A container's entry of /monitor/statistics: its ids, `source` and `statistics`.
+nlohmann::json statisticsEntry(const Containerizer::View& view);
+
+// Routes /containers. The statistics are read on the loop, as /monitor/statistics reads
+// them; the isolation on a worker thread of its own (a few dozen /proc and cgroupfs reads
+// per container), the answer then given on `io`.
+void addContainersEndpoint(http::Server& server, boost::asio::io_context& io,
+                           Containerizer& containerizer, const std::string& cgroupsHierarchy);
+
+}  // namespace mesolite::agent
