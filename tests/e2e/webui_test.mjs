@@ -268,14 +268,18 @@ async function main() {
     const ids = await taskIds(url, "webui-test");
     const agentId = ids.slave_id;
     const views = viewChecks({ page, check, artifacts: args.artifacts, log });
+    const proxied = Boolean(cluster.agent.url) && (await masterProxies(url, agentId));
     if (!cluster.agent.url) {
       await scriptedAgent(page, url, { agentId, frameworkId: ids.framework_id, taskId: "webui-test" });
-    } else if (!(await masterProxies(url, agentId))) {
+    } else if (!proxied) {
       log("the master has no /agent/<id>/ proxy: the test forwards to the agent itself");
       await proxyToAgent(page, url, cluster.agent.url);
+    } else {
+      log("through the master's /agent/<id>/ proxy");
     }
     await views.taskRunning({ taskId: "webui-test", stdout: cluster.stdout, later: cluster.later });
-    if (!cluster.agent.url) await views.isolation({ namespace: "ipc" });
+    // The agent's /containers (with isolation) comes with the master's proxy.
+    if (!cluster.agent.url || proxied) await views.isolation({ namespace: "ipc" });
     cluster.sawRunning();
     await views.taskFinished();
     await page.click('nav a[href="#/tasks"]');

@@ -54,8 +54,7 @@ export function viewChecks({ page, check, artifacts, log }) {
   async function isolation({ namespace }) {
     const text = await waitForText(page.locator("#task-container"), namespace, 10_000);
     check(text.includes(namespace), `the task's container shows its isolation (namespace ${namespace})`, text.slice(0, 300));
-    await page.locator("#task-container").scrollIntoViewIfNeeded();
-    await shot("task-isolation");
+    await page.locator("#task-container").screenshot({ path: path.join(artifacts, "task-isolation.png") });
   }
 
   async function visit(hash, ready) {
