@@ -69,7 +69,12 @@ async function measure(browser, hash, mark, then) {
   });
   await page.goto(`${origin}/${hash}`);
   await page.waitForFunction((name) => name in window.__marks, mark, { timeout: 30_000 });
-  const result = { [mark]: await page.evaluate((name) => window.__marks[name], mark) };
+  const result = {
+    [mark]: await page.evaluate((name) => window.__marks[name], mark),
+    // When the state's last byte arrived (the rest is parsing and rendering).
+    state: await page.evaluate(() =>
+      performance.getEntriesByType("resource").find((entry) => entry.name.endsWith("/master/state"))?.responseEnd),
+  };
   if (then) {
     const start = await page.evaluate(() => {
       const t = performance.now();
@@ -92,10 +97,12 @@ try {
   const overview = [];
   const tasksView = [];
   const switches = [];
+  const arrived = [];
   await measure(browser, "#/", "overview", true); // warm-up: disk cache, JIT
   for (let run = 0; run < runs; run++) {
     const first = await measure(browser, "#/", "overview", true);
     overview.push(first.overview);
+    if (first.state !== undefined) arrived.push(first.state);
     switches.push(first.switch);
     tasksView.push((await measure(browser, "#/tasks", "tasks")).tasks);
   }
@@ -104,6 +111,7 @@ try {
   console.log(`  overview rendered, from navigation:   ${show(overview)}`);
   console.log(`  tasks view rendered, from navigation: ${show(tasksView)}`);
   console.log(`  overview -> tasks view switch:        ${show(switches)}`);
+  if (arrived.length) console.log(`  (of which /master/state received by:  ${show(arrived)})`);
   const worst = Math.max(median(overview), median(tasksView));
   console.log(worst < 1000 ? "  within the 1 s budget" : "  OVER the 1 s budget");
   process.exitCode = worst < 1000 ? 0 : 1;
