@@ -69,6 +69,15 @@ export function viewChecks({ page, check, artifacts, log }) {
     check(true, "the overview draws the cluster's cpus over time");
     await shot("overview-chart");
 
+    await visit("#/tasks", "#tasks-table");
+    await page.selectOption("#filter-state", "TASK_FINISHED");
+    await page.selectOption("#filter-framework", frameworkId);
+    await page.selectOption("#filter-agent", agent.id);
+    const kept = await page.locator(`#tasks-table [data-task-id="${taskId}"]`).count();
+    await page.locator("#task-filter").fill("no-such-task");
+    const none = await page.locator(`#tasks-table [data-task-id]`).count();
+    check(kept === 1 && none === 0, "the Tasks view filters by state, framework, agent and text", `${kept} ${none}`);
+
     await visit("#/frameworks", "#frameworks-card");
     const frameworks = await page.locator("#frameworks-card, #completed-frameworks-card").allInnerTexts();
     check(frameworks.join(" ").includes(frameworkId), "the frameworks view lists the framework", frameworks.join(" "));
