@@ -162,6 +162,11 @@ export function formatResource(name: ResourceName, value: number): string {
   return Number.isInteger(value) ? String(value) : value.toFixed(2);
 }
 
+// A framework's roles (MULTI_ROLE), or its single role, "*" by default.
+export function rolesOf(framework: Framework): string {
+  return (framework.roles?.length ? framework.roles : [framework.role || "*"]).join(", ");
+}
+
 export function formatTime(seconds?: number): string {
   if (!seconds) return "";
   return new Date(seconds * 1000).toLocaleString();

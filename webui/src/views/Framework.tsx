@@ -3,7 +3,7 @@
 import type { Snapshot } from "../api";
 import { Card, Facts, ResourceList } from "../components/Card";
 import { TaskList } from "../components/TaskList";
-import { formatTime } from "../model";
+import { formatTime, rolesOf } from "../model";
 
 export function Framework({ snapshot, id }: { snapshot: Snapshot; id: string }) {
   const { state } = snapshot;
@@ -24,7 +24,7 @@ export function Framework({ snapshot, id }: { snapshot: Snapshot; id: string }) 
           <Facts
             items={[
               ["Status", active ? (framework.active === false ? "inactive" : "active") : "completed"],
-              ["Roles", (framework.roles ?? [framework.role ?? "*"]).join(", ")],
+              ["Roles", rolesOf(framework)],
               ["User", framework.user],
               ["Principal", framework.principal],
               ["Host", framework.hostname],

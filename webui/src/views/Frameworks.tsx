@@ -2,7 +2,7 @@
 // tasks and resources; a name links to the framework's page.
 import type { Framework, Snapshot } from "../api";
 import { Card, Head, ResourceList } from "../components/Card";
-import { formatTime } from "../model";
+import { formatTime, rolesOf } from "../model";
 import { link } from "../router";
 
 function FrameworkTable(props: { frameworks: Framework[]; id: string; empty: string }) {
@@ -18,7 +18,7 @@ function FrameworkTable(props: { frameworks: Framework[]; id: string; empty: str
               {framework.active === false && <span class="tag">inactive</span>}
             </td>
             <td class="mono">{framework.id}</td>
-            <td>{(framework.roles ?? [framework.role ?? "*"]).join(", ")}</td>
+            <td>{rolesOf(framework)}</td>
             <td>{framework.user}</td>
             <td>{(framework.tasks ?? []).length + (framework.unreachable_tasks ?? []).length}</td>
             <td>{(framework.completed_tasks ?? []).length}</td>
