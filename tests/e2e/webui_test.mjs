@@ -178,7 +178,7 @@ async function realCluster() {
     launchTask: () => {
       execute = start("mesos-execute", [
         args.execute, `--master=127.0.0.1:${masterPort}`, "--name=webui-test",
-        "--command=echo mesolite-webui-stdout; sleep 3; echo mesolite-webui-later; sleep 7",
+        "--command=echo mesolite-webui-stdout; sleep 3; echo mesolite-webui-later; sleep 12",
         "--resources=cpus:0.5;mem:64",
       ]);
     },

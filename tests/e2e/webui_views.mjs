@@ -34,6 +34,11 @@ export function viewChecks({ page, check, artifacts, log }) {
     const download = await page.locator('#sandbox-files tr[data-file="stdout"] a').getAttribute("href");
     check(download?.includes("files/download?path="), "the sandbox offers stdout for download", download);
     await shot("task-running");
+    // Another file chosen stays open across the listing's refreshes (every 5 s).
+    await page.click('#sandbox-files tr[data-file="stderr"] button');
+    await new Promise((resolve) => setTimeout(resolve, 5500));
+    const open = await page.locator(".file-tail strong").innerText();
+    check(open === "stderr", "a file chosen in the sandbox stays open", open);
   }
 
   // Still on that page, the task finishes: FINISHED joins the history without a reload.

@@ -32,10 +32,9 @@ export function Sandbox({ agentId, directory }: { agentId: string; directory: st
           if (stopped) return;
           setEntries([...answer].sort((a, b) => a.path.localeCompare(b.path)));
           setError(undefined);
-          if (file === undefined && dir === directory) {
-            const stdout = answer.find((entry) => entry.path.endsWith("/stdout"));
-            if (stdout) setFile(stdout.path);
-          }
+          // stdout opens by itself, once: a file the user chose stays.
+          const stdout = answer.find((entry) => entry.path.endsWith("/stdout"));
+          if (stdout && dir === directory) setFile((current) => current ?? stdout.path);
         })
         .catch((failure: Error) => !stopped && setError(failure.message));
     load();
