@@ -58,10 +58,14 @@ std::string procPath(pid_t pid, const std::string& name) {
   return "/proc/" + std::to_string(pid) + "/" + name;
 }
 
-// A number where the file holds one, else its trimmed text ("max", "100000 100000").
+// A number where the file holds one (cpu.cfs_quota_us may be -1), else its trimmed text
+// ("max", "100000 100000").
 nlohmann::json valueOf(std::string_view text) {
   text = cgfs::trim(text);
   if (auto number = cgfs::parseUint(text)) return *number;
+  int64_t signedNumber = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), signedNumber);
+  if (!text.empty() && ec == std::errc() && end == text.data() + text.size()) return signedNumber;
   return std::string(text);
 }
 
@@ -160,7 +164,7 @@ void readControlFiles(const std::string& directory, const ControlFiles& files,
     nlohmann::json picked = nlohmann::json::object();
     for (const std::string& key : keys)
       if (auto value = values.find(key); value != values.end()) picked[key] = value->second;
-    entry[name] = picked;
+    if (!picked.empty()) entry[name] = picked;
   }
 }
 

@@ -37,7 +37,10 @@ ManPage agentPage() {
         "upgrade) the agent recovers them from --work_dir and --runtime_dir "
         "(--recover=reconnect) and their frameworks keep getting their updates.",
         "The agent serves Mesos's agent endpoints on --port: /api/v1 (the operator API, "
-        "LAUNCH_CONTAINER included), /state, /flags, /health, /monitor/statistics.",
+        "LAUNCH_CONTAINER included), /state, /flags, /health, /monitor/statistics, "
+        "/files/*, and /containers, whose isolation field shows what really confines each "
+        "task, read from the kernel (seccomp, no_new_privs, capabilities, namespaces, "
+        "cgroup limits and OOM and throttling figures).",
         "Every option below is Mesos's, with Mesos's meaning. An option Mesos has that "
         "this build cannot honour stops the agent at start with a message naming it, "
         "unless it is left at its default: nothing is accepted and silently ignored."}},
@@ -92,7 +95,11 @@ ManPage masterPage() {
         "Resource Fairness and sends them as offers through Mesos's v1 scheduler API "
         "(/api/v1/scheduler). Operators use the v1 operator API (/api/v1) and Mesos's "
         "endpoints (/master/state, /master/state-summary, /master/frameworks, "
-        "/master/slaves, /master/tasks, /metrics/snapshot, /health, /version).",
+        "/master/slaves, /master/tasks, /metrics/snapshot, /health, /version). The web UI "
+        "is at / and reads a few endpoints of the agents through the master, at "
+        "/agent/AGENT_ID/ENDPOINT (/files/browse, /files/read, /files/download, "
+        "/monitor/statistics, /containers, /state, /flags; GET only, the client's "
+        "Authorization forwarded to the agent).",
         "Every option below is Mesos's, with Mesos's meaning. An option this build cannot "
         "honour (for example authentication, until it exists) stops the master at start "
         "with a message naming it, unless it is left at its default."}},

@@ -19,6 +19,7 @@
 #include "common/resources.h"
 #include "tests/e2e/real_agent.h"
 #include "tests/support/cgroup_sweep.h"
+#include "tests/support/temp_dir.h"
 
 namespace mesolite {
 namespace {
@@ -32,18 +33,7 @@ std::string env(const char* name) {
   return value ? value : "";
 }
 
-class TempDir {
- public:
-  TempDir() {
-    char path[] = "/tmp/mesolite-cluster-XXXXXX";
-    path_ = mkdtemp(path);
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using testing::TempDir;
 
 class Cluster : public ::testing::Test {
  protected:
@@ -89,7 +79,7 @@ class Cluster : public ::testing::Test {
     return tasks;
   }
 
-  TempDir dir_;
+  TempDir dir_{"mesolite-cluster"};
   std::unique_ptr<Master> master_;
   std::unique_ptr<Agent> agent_;
 };

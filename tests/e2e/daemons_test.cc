@@ -18,6 +18,7 @@
 #include "mesos/v1/agent/agent.pb.h"
 #include "mesos/v1/master/master.pb.h"
 #include "tests/support/subprocess.h"
+#include "tests/support/temp_dir.h"
 
 namespace mesolite {
 namespace {
@@ -36,18 +37,7 @@ std::string daemonName(const std::string& path) {
   return std::filesystem::path(path).filename();
 }
 
-class WorkDir {
- public:
-  WorkDir() {
-    char path[] = "/tmp/mesolite-e2e-XXXXXX";
-    path_ = mkdtemp(path);
-  }
-  ~WorkDir() { std::filesystem::remove_all(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using WorkDir = testing::TempDir;
 
 TEST(AgentFlags, HelpListsTheFlagsWithDefaults) {
   auto help = run({agentPath(), "--help"});

@@ -13,24 +13,14 @@
 #include "tests/e2e/ha_ensemble.h"
 #include "tests/e2e/real_agent.h"
 #include "tests/support/subprocess.h"
+#include "tests/support/temp_dir.h"
 
 namespace mesolite {
 namespace {
 
 using namespace e2e;
 
-class TempDir {
- public:
-  TempDir() {
-    char path[] = "/tmp/mesolite-ha-cluster-XXXXXX";
-    path_ = mkdtemp(path);
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using testing::TempDir;
 
 // The task's state as `master` reports it ("" when it does not list it).
 std::string taskState(Master& master, const std::string& taskId) {
@@ -73,7 +63,7 @@ TEST(HighAvailabilityCluster, TheTaskRunsOnThroughAFailoverAndAZooKeeperOutage) 
   if (geteuid() != 0) GTEST_SKIP() << "needs root: the agent runs tasks in cgroups";
   Ensemble ensemble;
   if (ensemble.skip()) GTEST_SKIP() << *ensemble.skip();
-  TempDir dir;
+  TempDir dir("mesolite-ha-cluster");
   const int first = ensemble.leader();
   ASSERT_GE(first, 0);
   Agent agent(ensemble.url(), dir.path(), {"--zk_session_timeout=2secs"});

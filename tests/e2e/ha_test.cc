@@ -60,7 +60,8 @@ TEST(HighAvailability, OneMasterLeadsAndTheOthersRedirectToIt) {
     if (int(i) == leader) continue;
     Master& follower = ensemble.master(i);
     EXPECT_EQ(follower.getJson("/metrics/snapshot").value("master/elected", -1.0), 0.0);
-    for (const std::string path : {"/master/state", "/state.json", "/master/frameworks"}) {
+    for (const std::string path : {"/master/state", "/state.json", "/master/frameworks",
+                                   "/agent/a1-S0/monitor/statistics"}) {
       auto response = http::fetch(follower.endpoint(), {.method = "GET", .path = path});
       ASSERT_TRUE(response) << path;
       EXPECT_EQ(response->status, 307) << path;

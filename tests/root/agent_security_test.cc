@@ -169,10 +169,13 @@ TEST_F(AgentSecurity, AclsDecideWhichUsersAnOperatorMayLaunchAsAndWhatItMayRead)
   EXPECT_EQ(get("/state", std::nullopt), 401);
   EXPECT_EQ(get("/state", agent.credential()), 200);
   EXPECT_EQ(get("/monitor/statistics", std::nullopt), 401);
+  EXPECT_EQ(get("/containers", std::nullopt), 401);
   EXPECT_EQ(get("/health", std::nullopt), 200);
   // view_flags and get_endpoints deny even an authenticated operator here.
   EXPECT_EQ(get("/flags", agent.credential()), 403);
   EXPECT_EQ(get("/monitor/statistics", agent.credential()), 403);
+  EXPECT_EQ(get("/containers", agent.credential()), 403);  // as /monitor/statistics
+  EXPECT_EQ(get("/slave(1)/containers", agent.credential()), 403);
   EXPECT_EQ(get("/metrics/snapshot", agent.credential()),
             403);  // The container the ACLs keep alive goes with the test agent's cgroups.
 }

@@ -12,6 +12,7 @@
 #include <fstream>
 
 #include "agent/container_logger.h"
+#include "tests/support/temp_dir.h"
 
 namespace mesolite::agent {
 namespace {
@@ -19,21 +20,7 @@ namespace {
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    char pattern[] = "/tmp/mesolite-gc-unit-XXXXXX";
-    path_ = mkdtemp(pattern);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using testing::TempDir;
 
 void touch(const fs::path& path, const std::string& content = "x") {
   std::ofstream(path) << content;
@@ -53,7 +40,7 @@ TEST(MaxSandboxAge, IsMesosFormula) {
 }
 
 TEST(RemoveSandboxTree, RemovesTheTreeButNothingALinkPointsTo) {
-  TempDir dir;
+  TempDir dir("mesolite-gc-unit");
   const fs::path outside = fs::path(dir.path()) / "outside";
   fs::create_directories(outside);
   touch(outside / "precious");
@@ -71,7 +58,7 @@ TEST(RemoveSandboxTree, RemovesTheTreeButNothingALinkPointsTo) {
 }
 
 TEST(RemoveSandboxTree, ALinkAtTheTopIsRemovedAsALink) {
-  TempDir dir;
+  TempDir dir("mesolite-gc-unit");
   const fs::path outside = fs::path(dir.path()) / "outside";
   fs::create_directories(outside);
   touch(outside / "precious");
@@ -83,7 +70,7 @@ TEST(RemoveSandboxTree, ALinkAtTheTopIsRemovedAsALink) {
 }
 
 TEST(SandboxGc, RemovesAScheduledRunAfterItsDelayOnly) {
-  TempDir dir;
+  TempDir dir("mesolite-gc-unit");
   const std::string executor = dir.path() + "/slaves/A/frameworks/F/executors/E";
   const std::string run = executor + "/runs/C";
   const std::string other = executor + "/runs/D";
