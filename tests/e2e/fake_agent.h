@@ -93,6 +93,9 @@ class FakeAgent {
     status->set_source(mesos::v1::TaskStatus::SOURCE_EXECUTOR);
     status->mutable_agent_id()->set_value(id_);
     status->set_uuid(uuid);
+    // As a real agent, which stamps each status when it makes it.
+    status->set_timestamp(
+        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
     update->set_uuid(uuid);
     update->set_latest_state(state);
     return this->call(call);

@@ -20,8 +20,10 @@ namespace mesolite::e2e {
 
 class Ensemble {
  public:
-  // ZooKeeper plus `count` masters contending in it (each with its own work dir).
-  explicit Ensemble(size_t count = 3) {
+  // ZooKeeper plus `count` masters contending in it (each with its own work dir), each
+  // given the flags `extra` besides the ensemble's.
+  explicit Ensemble(size_t count = 3, std::vector<std::string> extra = {})
+      : extra_(std::move(extra)) {
     if (auto why = testing::ZooKeeperServer::unavailable()) {
       skip_ = *why;
       return;
@@ -48,11 +50,14 @@ class Ensemble {
 
   std::unique_ptr<Master> start(size_t i) {
     std::filesystem::create_directories(root_ + "/m" + std::to_string(i));
-    return std::make_unique<Master>(
-        std::vector<std::string>{"--zk=" + url(), "--quorum=2", "--zk_session_timeout=2secs",
-                                 "--registry=replicated_log", "--hostname=127.0.0.1",
-                                 "--work_dir=" + root_ + "/m" + std::to_string(i)},
-        ports_[i]);
+    std::vector<std::string> flags{"--zk=" + url(),
+                                   "--quorum=2",
+                                   "--zk_session_timeout=2secs",
+                                   "--registry=replicated_log",
+                                   "--hostname=127.0.0.1",
+                                   "--work_dir=" + root_ + "/m" + std::to_string(i)};
+    flags.insert(flags.end(), extra_.begin(), extra_.end());
+    return std::make_unique<Master>(flags, ports_[i]);
   }
   Master& master(size_t i) { return *masters_[i]; }
   bool alive(size_t i) const { return masters_[i] != nullptr; }
@@ -93,6 +98,7 @@ class Ensemble {
 
  private:
   std::optional<std::string> skip_;
+  std::vector<std::string> extra_;
   testing::ZooKeeperServer zookeeper_{1};
   std::string root_;
   std::vector<uint16_t> ports_;

@@ -23,7 +23,7 @@ std::string env(const char* name) {
 }
 
 TEST(WebUi, ShowsAScriptedClusterAndATaskFinishingWithoutAReload) {
-  Master master({"--webui_dir=" + env("MESOLITE_WEBUI_DIR")});
+  Master master({"--webui_dir=" + env("MESOLITE_WEBUI_DIR"), "--cluster=mesolite-webui"});
   FakeAgent agent(master);
   Scheduler scheduler(master, frameworkInfo("webui-framework"));
   ASSERT_EQ(scheduler.status(), 200);

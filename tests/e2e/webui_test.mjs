@@ -12,6 +12,8 @@ import { createRequire } from "node:module";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { masterProxies, proxyToAgent, scriptedAgent, scriptedLater, scriptedStdout } from "./webui_agent_stub.mjs";
+import { viewChecks } from "./webui_views.mjs";
 
 const args = Object.fromEntries(
   process.argv.slice(2).map((arg) => {
@@ -153,7 +155,7 @@ async function realCluster() {
   const url = `http://127.0.0.1:${masterPort}`;
   start("mesos-master", [
     args.master, "--ip=127.0.0.1", `--port=${masterPort}`, "--registry=in_memory",
-    "--allocation_interval=100ms", `--webui_dir=${args.webui}`,
+    "--allocation_interval=100ms", `--webui_dir=${args.webui}`, "--cluster=mesolite-webui",
   ]);
   await waitFor("the master's /health", async () => (await fetch(`${url}/health`)).ok, 15_000);
   start("mesos-agent", [
@@ -170,11 +172,14 @@ async function realCluster() {
   return {
     url,
     port: masterPort,
-    agent: { host: "127.0.0.1", mem: "2.0 GB", cpus: "4" },
+    agent: { host: "127.0.0.1", mem: "2.0 GB", cpus: "4", url: `http://127.0.0.1:${agentPort}` },
+    stdout: "mesolite-webui-stdout",
+    later: "mesolite-webui-later",
     launchTask: () => {
       execute = start("mesos-execute", [
         args.execute, `--master=127.0.0.1:${masterPort}`, "--name=webui-test",
-        "--command=sleep 5", "--resources=cpus:0.5;mem:64",
+        "--command=echo mesolite-webui-stdout; sleep 3; echo mesolite-webui-later; sleep 12",
+        "--resources=cpus:0.5;mem:64",
       ]);
     },
     sawRunning: () => {},
@@ -194,10 +199,23 @@ function scriptedCluster() {
     url,
     port: Number(new URL(url).port),
     agent: { host: "fake-agent", mem: "1.0 GB", cpus: "2" },
+    stdout: scriptedStdout,
+    later: scriptedLater,
     launchTask: () => {},
     sawRunning: () => console.log("webui-test: saw RUNNING"),
     done: async () => {},
   };
+}
+
+// The framework and agent of a task, from the master's state.
+async function taskIds(url, taskId) {
+  const state = await (await fetch(`${url}/master/state`)).json();
+  for (const framework of [...state.frameworks, ...state.completed_frameworks]) {
+    for (const task of [...(framework.tasks ?? []), ...(framework.completed_tasks ?? [])]) {
+      if (task.id === taskId) return task;
+    }
+  }
+  throw new Error(`no task ${taskId} in /master/state`);
 }
 
 async function main() {
@@ -212,7 +230,8 @@ async function main() {
     args: ["--no-sandbox", "--disable-dev-shm-usage"],
   });
   try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    // A laptop's screen.
+    const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
     const pageErrors = [];
     page.on("pageerror", (error) => pageErrors.push(error.message));
     const offsite = [];
@@ -242,14 +261,41 @@ async function main() {
     await page.locator("#task-filter").fill("webui-test");
     await waitFor("the task RUNNING in the table", async () => (await row.innerText()) === "RUNNING", 30_000);
     check(true, "the task appears RUNNING in the Tasks table");
-    cluster.sawRunning();
     await page.screenshot({ path: path.join(args.artifacts, "tasks-running.png") });
+
+    // The task's page: its history, its sandbox (through the master's proxy to the agent,
+    // or, while the master has none, the test's own), then FINISHED without a reload.
+    const ids = await taskIds(url, "webui-test");
+    const agentId = ids.slave_id;
+    const views = viewChecks({ page, check, artifacts: args.artifacts, log });
+    const proxied = Boolean(cluster.agent.url) && (await masterProxies(url, agentId));
+    if (!cluster.agent.url) {
+      await scriptedAgent(page, url, { agentId, frameworkId: ids.framework_id, taskId: "webui-test" });
+    } else if (!proxied) {
+      log("the master has no /agent/<id>/ proxy: the test forwards to the agent itself");
+      await proxyToAgent(page, url, cluster.agent.url);
+    } else {
+      log("through the master's /agent/<id>/ proxy");
+    }
+    await views.taskRunning({ taskId: "webui-test", stdout: cluster.stdout, later: cluster.later });
+    // The agent's /containers (with isolation) comes with the master's proxy.
+    if (!cluster.agent.url || proxied) await views.isolation({ namespace: "ipc" });
+    cluster.sawRunning();
+    await views.taskFinished();
+    await page.click('nav a[href="#/tasks"]');
     await waitFor("the task FINISHED in the table", async () => (await row.innerText()) === "FINISHED", 30_000);
     check(await page.evaluate(() => window.__notReloaded === true),
       "the task turns FINISHED in the table without a reload");
     await page.locator("#task-filter").fill("");
     await page.screenshot({ path: path.join(args.artifacts, "tasks-finished.png") });
     await cluster.done();
+    await views.all({
+      frameworkId: ids.framework_id,
+      taskId: "webui-test",
+      agent: { id: agentId, host: cluster.agent.host, cpus: cluster.agent.cpus },
+      flag: { name: "cluster", value: "mesolite-webui" },
+    });
+    await views.agentUnreachable({ url, agent: { id: agentId } });
 
     // A failing request: the banner says which and why; it goes once the master answers.
     await page.route("**/master/state", (route) =>

@@ -120,11 +120,37 @@ export function taskRows(state: MasterState): TaskRow[] {
   return rows;
 }
 
-export function filterRows(rows: TaskRow[], text: string, kinds: Set<TaskKind>): TaskRow[] {
+export interface RowFilter {
+  state?: string; // "TASK_RUNNING"
+  frameworkId?: string;
+  agentId?: string;
+}
+
+export function filterRows(
+  rows: TaskRow[],
+  text: string,
+  kinds: Set<TaskKind>,
+  only: RowFilter = {},
+): TaskRow[] {
   const words = text.toLowerCase().split(/\s+/).filter(Boolean);
   return rows.filter(
-    (row) => kinds.has(row.kind) && words.every((word) => row.search.includes(word)),
+    (row) =>
+      kinds.has(row.kind) &&
+      (!only.state || row.state === only.state) &&
+      (!only.frameworkId || row.frameworkId === only.frameworkId) &&
+      (!only.agentId || row.agentId === only.agentId) &&
+      words.every((word) => row.search.includes(word)),
   );
+}
+
+// The distinct values of one column, for the filters' drop-downs.
+export function choices(rows: TaskRow[], pick: (row: TaskRow) => [string, string]): [string, string][] {
+  const seen = new Map<string, string>();
+  for (const row of rows) {
+    const [value, label] = pick(row);
+    if (!seen.has(value)) seen.set(value, label);
+  }
+  return [...seen].sort((a, b) => a[1].localeCompare(b[1]));
 }
 
 export function formatResource(name: ResourceName, value: number): string {
@@ -134,6 +160,11 @@ export function formatResource(name: ResourceName, value: number): string {
     return `${Math.round(value)} MB`;
   }
   return Number.isInteger(value) ? String(value) : value.toFixed(2);
+}
+
+// A framework's roles (MULTI_ROLE), or its single role, "*" by default.
+export function rolesOf(framework: Framework): string {
+  return (framework.roles?.length ? framework.roles : [framework.role || "*"]).join(", ");
 }
 
 export function formatTime(seconds?: number): string {

@@ -1,6 +1,10 @@
 // The cluster at a glance: who leads, how many agents, frameworks and tasks, and the
 // resources total, used and offered.
 import type { Snapshot } from "../api";
+import { Card, Head } from "../components/Card";
+import { Chart } from "../components/Chart";
+import type { ClusterHistory } from "../history";
+import { link } from "../router";
 import {
   formatResource,
   formatTime,
@@ -9,15 +13,6 @@ import {
   tasksByState,
   type ResourceName,
 } from "../model";
-
-function Card(props: { title: string; children: preact.ComponentChildren; id?: string }) {
-  return (
-    <section class="card" id={props.id}>
-      <h2>{props.title}</h2>
-      {props.children}
-    </section>
-  );
-}
 
 function Bar(props: { used: number; offered: number; total: number }) {
   const percent = (value: number) => (props.total > 0 ? (100 * value) / props.total : 0);
@@ -29,7 +24,34 @@ function Bar(props: { used: number; offered: number; total: number }) {
   );
 }
 
-export function Overview({ snapshot }: { snapshot: Snapshot }) {
+function UsageCharts({ history }: { history: ClusterHistory }) {
+  const points = (pick: (sample: ClusterHistory["samples"][number]) => number) =>
+    history.samples.map((sample): [number, number] => [sample.at, pick(sample)]);
+  return (
+    <div class="charts">
+      <Chart
+        id="chart-cpus"
+        title="CPUs"
+        format={(value) => formatResource("cpus", value)}
+        series={[
+          { label: "total", color: "#98a2b3", dashed: true, points: points((s) => s.cpusTotal) },
+          { label: "used", color: "#2f6fde", points: points((s) => s.cpusUsed) },
+        ]}
+      />
+      <Chart
+        id="chart-mem"
+        title="Memory"
+        format={(value) => formatResource("mem", value)}
+        series={[
+          { label: "total", color: "#98a2b3", dashed: true, points: points((s) => s.memTotal) },
+          { label: "used", color: "#12805c", points: points((s) => s.memUsed) },
+        ]}
+      />
+    </div>
+  );
+}
+
+export function Overview({ snapshot, history }: { snapshot: Snapshot; history: ClusterHistory }) {
   const { state, metrics } = snapshot;
   const agents = state.slaves ?? [];
   const totals = resourceTotals(agents);
@@ -127,29 +149,23 @@ export function Overview({ snapshot }: { snapshot: Snapshot }) {
           </tbody>
         </table>
       </Card>
+      <Card title="Usage over time" id="usage-card">
+        <UsageCharts history={history} />
+      </Card>
       <Card title={`Agents (${agents.length})`} id="agents-card">
         {agents.length === 0 ? (
           <p class="muted">No agent is registered.</p>
         ) : (
           <table class="grid" id="agents-table">
-            <thead>
-              <tr>
-                <th>Host</th>
-                <th>ID</th>
-                <th>CPUs</th>
-                <th>Mem</th>
-                <th>Disk</th>
-                <th>Used CPUs</th>
-                <th>Used mem</th>
-                <th>Registered</th>
-              </tr>
-            </thead>
+            <Head columns={["Host", "ID", "CPUs", "Mem", "Disk", "Used CPUs", "Used mem", "Registered"]} />
             <tbody>
               {agents.slice(0, 200).map((agent) => (
                 <tr key={agent.id} data-agent-id={agent.id}>
                   <td>
-                    {agent.hostname}
-                    {agent.port ? `:${agent.port}` : ""}
+                    <a href={link("agents", agent.id)}>
+                      {agent.hostname}
+                      {agent.port ? `:${agent.port}` : ""}
+                    </a>
                   </td>
                   <td class="mono">{agent.id}</td>
                   <td>{formatResource("cpus", Number(agent.resources?.cpus ?? 0))}</td>
@@ -164,7 +180,7 @@ export function Overview({ snapshot }: { snapshot: Snapshot }) {
           </table>
         )}
         {agents.length > 200 && (
-          <p class="muted">The first 200 agents of {agents.length} (an agents view comes next).</p>
+          <p class="muted">The first 200 agents of {agents.length}: <a href="#/agents">all agents</a>.</p>
         )}
       </Card>
     </div>

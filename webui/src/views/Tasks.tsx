@@ -3,7 +3,17 @@
 // tasks scroll without freezing the tab.
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { Snapshot } from "../api";
-import { filterRows, formatTime, shortState, taskRows, type TaskKind } from "../model";
+import {
+  choices,
+  filterRows,
+  formatTime,
+  shortState,
+  taskRows,
+  type RowFilter,
+  type TaskKind,
+  type TaskRow,
+} from "../model";
+import { link } from "../router";
 
 const rowHeight = 30; // px; must match .task-row in style.css
 const overscan = 10;
@@ -14,8 +24,49 @@ const kindChoices: { label: string; kinds: TaskKind[] }[] = [
   { label: "Completed", kinds: ["completed"] },
 ];
 
+function Select(props: {
+  id: string;
+  all: string;
+  value?: string;
+  options: [string, string][];
+  onChange: (value?: string) => void;
+}) {
+  return (
+    <select
+      id={props.id}
+      value={props.value ?? ""}
+      onChange={(event) => props.onChange((event.target as HTMLSelectElement).value || undefined)}
+    >
+      <option value="">{props.all}</option>
+      {props.options.map(([value, label]) => (
+        <option key={value} value={value}>
+          {label}
+        </option>
+      ))}
+    </select>
+  );
+}
+
+function Filters(props: { rows: TaskRow[]; only: RowFilter; setOnly: (only: RowFilter) => void }) {
+  const { rows, only, setOnly } = props;
+  const states = useMemo(() => choices(rows, (row) => [row.state, shortState(row.state)]), [rows]);
+  const frameworks = useMemo(() => choices(rows, (row) => [row.frameworkId, row.frameworkName || row.frameworkId]), [rows]);
+  const agents = useMemo(() => choices(rows, (row) => [row.agentId, row.agentHost || row.agentId]), [rows]);
+  return (
+    <>
+      <Select id="filter-state" all="any state" value={only.state} options={states}
+        onChange={(state) => setOnly({ ...only, state })} />
+      <Select id="filter-framework" all="any framework" value={only.frameworkId} options={frameworks}
+        onChange={(frameworkId) => setOnly({ ...only, frameworkId })} />
+      <Select id="filter-agent" all="any agent" value={only.agentId} options={agents}
+        onChange={(agentId) => setOnly({ ...only, agentId })} />
+    </>
+  );
+}
+
 export function Tasks({ snapshot }: { snapshot: Snapshot }) {
   const [filter, setFilter] = useState("");
+  const [only, setOnly] = useState<RowFilter>({});
   const [choice, setChoice] = useState(0);
   const [scrollTop, setScrollTop] = useState(0);
   const [viewport, setViewport] = useState(600);
@@ -30,8 +81,8 @@ export function Tasks({ snapshot }: { snapshot: Snapshot }) {
 
   const rows = useMemo(() => taskRows(snapshot.state), [snapshot]);
   const shown = useMemo(
-    () => filterRows(rows, filter, new Set(kindChoices[choice].kinds)),
-    [rows, filter, choice],
+    () => filterRows(rows, filter, new Set(kindChoices[choice].kinds), only),
+    [rows, filter, choice, only],
   );
   const first = Math.max(0, Math.floor(scrollTop / rowHeight) - overscan);
   const last = Math.min(shown.length, Math.ceil((scrollTop + viewport) / rowHeight) + overscan);
@@ -60,6 +111,7 @@ export function Tasks({ snapshot }: { snapshot: Snapshot }) {
             </button>
           ))}
         </div>
+        <Filters rows={rows} only={only} setOnly={setOnly} />
         <span class="muted" data-testid="task-count">
           {shown.length} of {rows.length} tasks
         </span>
@@ -89,13 +141,19 @@ export function Tasks({ snapshot }: { snapshot: Snapshot }) {
               style={{ top: `${(first + index) * rowHeight}px` }}
               title={row.message}
             >
-              <span class="mono">{row.id}</span>
+              <span class="mono">
+                <a href={link("tasks", row.frameworkId, row.id)}>{row.id}</a>
+              </span>
               <span>{row.name}</span>
               <span class={`state state-${shortState(row.state).toLowerCase()}`} data-testid="state">
                 {shortState(row.state)}
               </span>
-              <span title={row.frameworkId}>{row.frameworkName}</span>
-              <span title={row.agentId}>{row.agentHost || row.agentId}</span>
+              <span title={row.frameworkId}>
+                <a href={link("frameworks", row.frameworkId)}>{row.frameworkName}</a>
+              </span>
+              <span title={row.agentId}>
+                <a href={link("agents", row.agentId)}>{row.agentHost || row.agentId}</a>
+              </span>
               <span>{row.cpus}</span>
               <span>{row.mem} MB</span>
               <span>{formatTime(row.updated)}</span>
