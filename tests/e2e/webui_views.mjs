@@ -59,6 +59,9 @@ export function viewChecks({ page, check, artifacts, log }) {
   async function isolation({ namespace }) {
     const text = await waitForText(page.locator("#task-container"), namespace, 10_000);
     check(text.includes(namespace), `the task's container shows its isolation (namespace ${namespace})`, text.slice(0, 300));
+    await page.locator("#task-chart-cpus svg").waitFor({ timeout: 15_000 }).catch(() => {});
+    check(await page.locator("#task-chart-cpus svg").count() === 1 && await page.locator("#task-chart-mem svg").count() === 1,
+      "the task's page charts its container's cpu and memory over time");
     await page.locator("#task-container").screenshot({ path: path.join(artifacts, "task-isolation.png") });
   }
 

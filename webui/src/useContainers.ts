@@ -16,6 +16,8 @@ export interface Containers {
   containers: Container[];
   usages: Map<string, Usage>;
   samples: UsageSample[];
+  // Each container's own usage over time, by containerKey.
+  history: Map<string, UsageSample[]>;
   error?: Error;
   source: string;
   loaded: boolean;
@@ -31,8 +33,12 @@ export function useContainers(agentId: string): Containers {
   const previous = useRef(new Map<string, Statistics>());
   const [samples, setSamples] = useState<UsageSample[]>([]);
   const [usages, setUsages] = useState(new Map<string, Usage>());
+  // A ref, not state: the poller may keep the first `record` it was given.
+  const history = useRef(new Map<string, UsageSample[]>());
+  const [, setHistoryVersion] = useState(0);
   const record = (answer: unknown, at: number) => {
     const next = new Map<string, Usage>();
+    const series = new Map<string, UsageSample[]>();
     let cpus = 0;
     let memBytes = 0;
     for (const container of asContainers(answer)) {
@@ -41,10 +47,17 @@ export function useContainers(agentId: string): Containers {
       const rate = usage(now, previous.current.get(id));
       if (now) previous.current.set(id, now);
       next.set(id, rate);
+      // Containers that are gone drop out of the history with their last answer.
+      series.set(id, [
+        ...(history.current.get(id) ?? []).slice(-(keep - 1)),
+        { at, cpus: rate.cpus ?? 0, memBytes: rate.memBytes ?? 0 },
+      ]);
       cpus += rate.cpus ?? 0;
       memBytes += rate.memBytes ?? 0;
     }
     setUsages(next);
+    history.current = series;
+    setHistoryVersion((version) => version + 1);
     setSamples((old) => [...old.slice(-(keep - 1)), { at, cpus, memBytes }]);
   };
   const primary = usePolled<unknown>(agentPath(agentId, "containers"), 2000, record);
@@ -56,6 +69,7 @@ export function useContainers(agentId: string): Containers {
     containers: asContainers(used.data),
     usages,
     samples,
+    history: history.current,
     error: fallbackPath ? fallback.error && primary.error : primary.error,
     source: fallbackPath ? "/monitor/statistics" : "/containers",
     loaded: used.data !== undefined,

@@ -8,6 +8,7 @@ import { Isolation } from "../components/Isolation";
 import { Sandbox } from "../components/Sandbox";
 import { formatTime, shortState } from "../model";
 import { link } from "../router";
+import { Chart } from "../components/Chart";
 import { containerKey, useContainers } from "../useContainers";
 import { agentPath, usePolled } from "../usePolled";
 
@@ -53,15 +54,40 @@ function History({ task }: { task: TaskInfo }) {
 // The task's container among the agent's, by container id (/containers) or, from
 // /monitor/statistics (no ids), by executor.
 function ContainerDetails(props: { agentId: string; id?: string; executorId?: string }) {
-  const { containers, usages, error, loaded } = useContainers(props.agentId);
+  const { containers, usages, history, error, loaded } = useContainers(props.agentId);
   const container: Container | undefined =
     containers.find((entry) => props.id && containerId(entry) === props.id) ??
     containers.find((entry) => !containerId(entry) && props.executorId && entry.executor_id === props.executorId);
   if (!loaded) return <p class="muted">{error ? `Cannot read the agent's containers: ${error.message}.` : "Loading…"}</p>;
   if (!container) return <p class="muted">The container is gone (the task has ended).</p>;
   const use = usages.get(containerKey(container)) ?? {};
+  const samples = history.get(containerKey(container)) ?? [];
   return (
     <>
+      <div class="charts" id="task-usage">
+        <Chart
+          id="task-chart-cpus"
+          title="CPUs in use"
+          format={(value) => value.toFixed(3)}
+          series={[
+            { label: "cpus", color: "#2f6fde", points: samples.map((s) => [s.at, s.cpus]) },
+            ...(use.cpusLimit === undefined
+              ? []
+              : [{ label: "limit", color: "#999", dashed: true, points: samples.map((s) => [s.at, use.cpusLimit ?? 0] as [number, number]) }]),
+          ]}
+        />
+        <Chart
+          id="task-chart-mem"
+          title="Memory in use"
+          format={(value) => formatBytes(value)}
+          series={[
+            { label: "memory", color: "#12805c", points: samples.map((s) => [s.at, s.memBytes]) },
+            ...(use.memLimitBytes === undefined
+              ? []
+              : [{ label: "limit", color: "#999", dashed: true, points: samples.map((s) => [s.at, use.memLimitBytes ?? 0] as [number, number]) }]),
+          ]}
+        />
+      </div>
       <Facts
         id="container-usage"
         items={[
