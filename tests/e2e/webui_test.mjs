@@ -310,6 +310,26 @@ async function main() {
     await banner.waitFor({ state: "detached", timeout: 15_000 });
     check(true, "the banner goes when the master answers again");
 
+    // Masters that keep naming another as leader: the page moves a few times, then stays
+    // and says why, rather than bouncing for ever. Here the state always redirects and the
+    // redirect to the leader's root leads back to this master.
+    await page.route("**/master/state", (route) =>
+      route.fulfill({ status: 307, headers: { Location: `${url}/master/state` }, body: "" }));
+    await page.route("**/master/redirect", (route) =>
+      route.fulfill({ status: 307, headers: { Location: `${url}/` }, body: "" }));
+    const hops = page.locator("#hops-banner");
+    await hops.waitFor({ timeout: 40_000 }).catch(() => {});
+    const hopsText = (await hops.count()) ? await hops.innerText() : "";
+    check(hopsText.includes("5 times"), "masters that keep redirecting stop the page after 5 moves, saying so", hopsText);
+    const settled = page.url();
+    await page.waitForTimeout(2500);
+    check(page.url() === settled && (await hops.count()) === 1, "the page then stays where it is", page.url());
+    await page.screenshot({ path: path.join(args.artifacts, "redirect-loop.png") });
+    await page.unroute("**/master/state");
+    await page.unroute("**/master/redirect");
+    await hops.waitFor({ state: "detached", timeout: 15_000 });
+    check(true, "the banner goes when the master answers as leader");
+
     check(offsite.length === 0, "the page fetches nothing from elsewhere (no CDN)", offsite.join(" "));
     check(pageErrors.length === 0, "no JavaScript error in the page", pageErrors.join("; "));
   } finally {

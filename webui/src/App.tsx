@@ -4,7 +4,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { fetchSnapshot, NotLeadingError, RequestError, type Snapshot } from "./api";
 import { emptyHistory, recordSnapshot, type ClusterHistory } from "./history";
-import { goToLeader, tryAnotherMaster } from "./leader";
+import { arrivedAtLeader, goToLeader, maxHops, tooManyHops, tryAnotherMaster } from "./leader";
 import { startPolling, type PollStatus } from "./poller";
 import { parseRoute, type Route } from "./router";
 import { Agent } from "./views/Agent";
@@ -48,6 +48,15 @@ function ErrorBanner({ status, snapshot }: { status: PollStatus; snapshot?: Snap
   }, []);
   if (!status.error) return null;
   const retryIn = Math.max(0, Math.round(((status.nextAttemptAt ?? now) - now) / 1000));
+  if (status.error instanceof NotLeadingError && status.error.leaderKnown && tooManyHops()) {
+    return (
+      <div class="banner" role="alert" id="hops-banner">
+        <strong>The masters keep sending this page to one another.</strong> It moved {maxHops} times
+        without reaching a master that answers as leader, so it stays here. Check which master leads
+        (<code>mesos-resolve</code>), then reload.
+      </div>
+    );
+  }
   if (status.error instanceof NotLeadingError && status.error.leaderKnown) {
     return (
       <div class="banner info" role="status" id="leader-banner">
@@ -108,6 +117,7 @@ export function App() {
       startPolling(
         fetchSnapshot,
         (next) => {
+          arrivedAtLeader();
           setSnapshot(next);
           setHistory((old) => recordSnapshot(old, next.state, next.at));
         },
