@@ -43,11 +43,11 @@ struct Pending {
 }  // namespace
 
 void addContainersEndpoint(http::Server& server, asio::io_context& io, Containerizer& containerizer,
-                           const std::string& cgroupsHierarchy) {
+                           std::optional<cgroups::Hierarchy> hierarchy) {
   // One worker: requests for /containers take turns, the loop never waits on /proc.
   auto worker = std::make_shared<asio::thread_pool>(1);
-  server.route("/containers", [&io, &containerizer, cgroupsHierarchy, worker](
-                                  http::Request&&, http::Responder responder) {
+  server.route("/containers", [&io, &containerizer, hierarchy, worker](http::Request&&,
+                                                                       http::Responder responder) {
     std::vector<Pending> pending;
     for (const auto& view : containerizer.containers()) {
       if (!view.running) continue;
@@ -55,14 +55,13 @@ void addContainersEndpoint(http::Server& server, asio::io_context& io, Container
       item.entry["status"] = statusOf(view);
       pending.push_back(std::move(item));
     }
-    asio::post(*worker, [&io, cgroupsHierarchy, pending = std::move(pending),
+    asio::post(*worker, [&io, hierarchy, pending = std::move(pending),
                          responder = std::move(responder)]() mutable {
-      const auto hierarchy = cgroups::detect(cgroupsHierarchy);
       nlohmann::json entries = nlohmann::json::array();
       for (auto& item : pending) {
         nlohmann::json isolation =
             readContainerIsolation(item.probe, hierarchy ? &*hierarchy : nullptr);
-        if (!hierarchy) isolation["errors"].push_back(hierarchy.error().message);
+        if (!hierarchy) isolation["errors"].push_back("the agent found no cgroup hierarchy");
         item.entry["isolation"] = std::move(isolation);
         entries.push_back(std::move(item.entry));
       }

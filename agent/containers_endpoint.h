@@ -5,10 +5,12 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "agent/containerizer.h"
 #include "common/http_server.h"
+#include "isolators/cgroups/cgroups.h"
 
 namespace boost::asio {
 class io_context;
@@ -21,8 +23,10 @@ nlohmann::json statisticsEntry(const Containerizer::View& view);
 
 // Routes /containers. The statistics are read on the loop, as /monitor/statistics reads
 // them; the isolation on a worker thread of its own (a few dozen /proc and cgroupfs reads
-// per container), the answer then given on `io`.
+// per container), the answer then given on `io`. `hierarchy` is the one the agent
+// detected at start (null: none, and each entry says so).
 void addContainersEndpoint(http::Server& server, boost::asio::io_context& io,
-                           Containerizer& containerizer, const std::string& cgroupsHierarchy);
+                           Containerizer& containerizer,
+                           std::optional<cgroups::Hierarchy> hierarchy);
 
 }  // namespace mesolite::agent

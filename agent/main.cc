@@ -330,7 +330,7 @@ int main(int argc, char** argv) {
   gc.start();
   agent::addAgentEndpoints(server, flags, *total, containerizer, security->authorizer, tasks.get(),
                            &gc, &fetcher);
-  agent::addContainersEndpoint(server, io, containerizer, flags.cgroups_hierarchy);
+  agent::addContainersEndpoint(server, io, containerizer, *hierarchy);
   agent::secureAgentEndpoints(server, flags, *security, tasks.get());
   return serveUntilSignalled(io, server, "agent", flags.ip.value_or("0.0.0.0"), flags.port);
 }

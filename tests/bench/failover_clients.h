@@ -99,6 +99,20 @@ class Run {
   void pause() const { std::this_thread::sleep_for(retryInterval); }
   bool over() const { return stopping || interrupted; }
 
+  // A client's life until the run is over: find the leader, subscribe, serve the stream
+  // until it ends; again, pausing after each failure.
+  template <typename Subscribe, typename Serve>
+  void reconnectUntilOver(Subscribe subscribe, Serve serve) {
+    while (!over()) {
+      auto endpoint = locate();
+      if (!endpoint || !subscribe(*endpoint)) {
+        pause();
+        continue;
+      }
+      serve();
+    }
+  }
+
  private:
   std::mutex mutex_;
   std::vector<std::string> violations_;
@@ -130,14 +144,8 @@ class ScriptedAgent {
 
  private:
   void loop() {
-    while (!run_.over()) {
-      auto endpoint = run_.locate();
-      if (!endpoint || !subscribe(*endpoint)) {
-        run_.pause();
-        continue;
-      }
-      serve();
-    }
+    run_.reconnectUntilOver([this](const Endpoint& endpoint) { return subscribe(endpoint); },
+                            [this] { serve(); });
     if (stream_) stream_->close();
   }
 
@@ -295,14 +303,8 @@ class ScriptedScheduler {
 
  private:
   void loop() {
-    while (!run_.over()) {
-      auto endpoint = run_.locate();
-      if (!endpoint || !subscribe(*endpoint)) {
-        run_.pause();
-        continue;
-      }
-      serve();
-    }
+    run_.reconnectUntilOver([this](const Endpoint& endpoint) { return subscribe(endpoint); },
+                            [this] { serve(); });
     // The stream stays open until the scheduler is destroyed: with failover_timeout 0,
     // its end removes the framework and shuts it down on the agents still connected.
   }
